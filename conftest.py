@@ -1,0 +1,42 @@
+"""Shared pytest fixtures. Tests run offline and fast by default; PostgreSQL, Redis, SMTP
+and Chromium are used for real where a test needs them."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("VIGIL_HUEY_IMMEDIATE", "1")
+
+
+@pytest.fixture
+def net(db):
+    """The standard test network (see vigil.core.testing)."""
+    from vigil.core.testing import make_network
+
+    return make_network()
+
+
+@pytest.fixture
+def login(client):
+    """Log the Django test client in as a user of the network (password login, no 2FA)."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_client(db):
+    """A Django test client that sends a fresh API token of the given user."""
+    from django.test import Client
+
+    from vigil.core.actors import Actor
+    from vigil.core.services.auth import token_create
+
+    def _make(user, scope="write"):
+        _token, secret = token_create(actor=Actor(user=user, channel="cli"), user=user, name="test", scope=scope)
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    return _make

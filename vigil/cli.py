@@ -1,0 +1,51 @@
+"""The `vigil` command: a thin front over Django management commands.
+
+`vigil who-owns 1.2.3.4` runs the `who_owns` command; `vigil worker` runs Huey's
+consumer; `vigil --help` lists what exists. Every command talks to the same services
+and selectors as the pages and the API.
+"""
+
+import os
+import sys
+
+ALIASES = {"worker": "run_huey"}
+
+SUMMARY = """\
+Vigil – nền tảng điều phối mạng lưới an ninh mạng / national cyber security coordination
+
+Usage: vigil COMMAND [options]
+
+  demo [--no-serve] [--host H] [--port P]   migrate, load reference + demo data, print logins, serve
+  serve [--host H] [--port P]               run the web server (embedded mode also runs a worker)
+  worker                                    run background jobs (Huey consumer)
+  migrate                                   create or update the database schema
+  load-reference                            load reference data (idempotent)
+  createuser USERNAME --password P --unit CODE --role CODE [--full-name N] [--email E]
+  token create USER [--name N] [--scope read|write] [--days D]
+  token list USER | token revoke USER KEY_ID
+  audit verify                              prove the audit log untouched
+  who-owns VALUE [--as USER]                owning unit of an IP address or a domain
+  units list|show|tree ... --as USER        the unit tree, through the access layer
+  people list --as USER                     people and memberships, through the access layer
+  decisions list|apply ... --as USER        membership decisions
+
+Any other Django management command is also available (vigil help COMMAND).
+Settings come from VIGIL_* environment variables (see README).
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(SUMMARY)
+        return
+    command = argv[1]
+    command = ALIASES.get(command, command.replace("-", "_"))
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["vigil", command, *argv[2:]])
+
+
+if __name__ == "__main__":
+    main()

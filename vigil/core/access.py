@@ -1,0 +1,361 @@
+"""The access layer: memberships x roles x descendants x TLP 2.0, implemented once.
+
+Every read goes through `visible_to(user, queryset)`; every write checks
+`can(user, action, obj)` (or `require`). Models say how they are reached by declaring
+`access_policy`, an instance of one of the policies below; a model without one is
+not readable through this layer at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from .errors import AccessDenied
+
+# Actions a role may grant. "view" is implied by every other action.
+ACTIONS = ("view", "add", "change", "delete", "manage_members", "approve", "export", "audit", "admin")
+
+MATCH_NONE = Q(pk__in=[])
+MATCH_ALL = ~MATCH_NONE
+
+
+@dataclass(frozen=True)
+class Grant:
+    unit_id: int
+    path: str
+    subtree: bool
+    network: bool
+    actions: frozenset
+
+
+class Scope:
+    """What one user may do where, computed once per user object (cached on it)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.superuser = bool(getattr(user, "is_superuser", False) and user.is_active)
+        self.grants: list[Grant] = []
+        self.member_unit_ids: set[int] = set()
+        if getattr(user, "is_authenticated", False) and user.is_active:
+            self._load()
+
+    def _load(self):
+        from vigil.org.models import Membership
+
+        rows = (
+            Membership.objects.active()
+            .filter(person__user=self.user, person__is_active=True, unit__is_active=True)
+            .select_related("role", "unit__kind")
+        )
+        for m in rows:
+            actions = frozenset(m.role.actions) | {"view"}
+            subtree = m.role.reaches_descendants
+            self.grants.append(
+                Grant(
+                    unit_id=m.unit_id,
+                    path=m.unit.path,
+                    subtree=subtree,
+                    network=subtree and m.unit.kind.oversees_network,
+                    actions=actions,
+                )
+            )
+            self.member_unit_ids.add(m.unit_id)
+
+    @property
+    def is_member(self) -> bool:
+        return self.superuser or bool(self.grants)
+
+    def _grants_for(self, action: str):
+        return [g for g in self.grants if action in g.actions or "admin" in g.actions]
+
+    def unit_q(self, action: str = "view", prefix: str = "") -> Q:
+        """A Q over units (through `prefix`, e.g. 'owner_unit__') where `action` is granted."""
+        if self.superuser:
+            return MATCH_ALL
+        grants = self._grants_for(action)
+        if any(g.network for g in grants):
+            return MATCH_ALL
+        parts = [
+            Q(**{f"{prefix}path__startswith": g.path}) if g.subtree else Q(**{f"{prefix}pk": g.unit_id})
+            for g in grants
+        ]
+        return reduce(or_, parts, MATCH_NONE)
+
+    def allows(self, action: str, unit) -> bool:
+        """Whether `action` is granted on `unit` (a Unit instance, or None for network-wide)."""
+        if self.superuser:
+            return True
+        for g in self._grants_for(action):
+            if g.network:
+                return True
+            if unit is None:
+                continue
+            if g.unit_id == unit.pk or (g.subtree and unit.path.startswith(g.path)):
+                return True
+        return False
+
+    def network_wide(self, action: str = "view") -> bool:
+        return self.superuser or any(g.network for g in self._grants_for(action))
+
+
+def scope_of(user) -> Scope:
+    scope = getattr(user, "_vigil_scope", None)
+    if scope is None:
+        scope = Scope(user)
+        if user is not None:
+            try:
+                user._vigil_scope = scope
+            except AttributeError:
+                pass
+    return scope
+
+
+def reset_scope(user) -> None:
+    if user is not None and hasattr(user, "_vigil_scope"):
+        del user._vigil_scope
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class Policy:
+    """How a model's rows are reached. Subclasses implement `q` and `unit_of`."""
+
+    joins_many = False
+
+    def q(self, scope: Scope, action: str) -> Q:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def unit_of(self, obj):
+        return None
+
+    def allows(self, scope: Scope, action: str, obj) -> bool:
+        return scope.allows(action, self.unit_of(obj))
+
+
+class UnitPolicy(Policy):
+    """Units: those in scope, plus the ancestors of those (so the tree has its root)."""
+
+    def q(self, scope, action):
+        q = scope.unit_q(action)
+        if action == "view" and not scope.superuser and q is not MATCH_ALL:
+            ancestors = {int(s) for g in scope.grants for s in g.path.split(".") if s}
+            q = q | Q(pk__in=ancestors)
+        return q
+
+    def unit_of(self, obj):
+        return obj
+
+    def allows(self, scope, action, obj):
+        if scope.allows(action, obj):
+            return True
+        if action == "view":
+            return any(obj.path and g.path.startswith(obj.path) for g in scope.grants)
+        return False
+
+
+class UnitFieldPolicy(Policy):
+    """Rows that belong to one unit through a foreign key (`field`)."""
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def q(self, scope, action):
+        return scope.unit_q(action, prefix=f"{self.field}__")
+
+    def unit_of(self, obj):
+        return getattr(obj, self.field)
+
+
+class PersonPolicy(Policy):
+    """People: by their home unit or any active membership in scope; oneself always."""
+
+    def q(self, scope, action):
+        q = scope.unit_q(action, prefix="home_unit__")
+        if action == "view" and q is not MATCH_ALL:
+            from vigil.org.models import Membership
+
+            in_scope = Membership.objects.active().filter(scope.unit_q("view", prefix="unit__"))
+            q = q | Q(pk__in=in_scope.values("person_id"))
+        if getattr(scope.user, "is_authenticated", False):
+            q = q | Q(user=scope.user)
+        return q
+
+    def unit_of(self, obj):
+        return obj.home_unit
+
+    def allows(self, scope, action, obj):
+        if action == "view" and obj.user_id and obj.user_id == getattr(scope.user, "pk", None):
+            return True
+        if scope.allows(action, obj.home_unit):
+            return True
+        if action == "view":
+            return type(obj).objects.filter(pk=obj.pk).filter(self.q(scope, "view")).exists()
+        return False
+
+
+class TLPPolicy(Policy):
+    """Objects under TLP 2.0 owned by a unit (see core.models.SharedObject).
+
+    CLEAR and GREEN: every member of the platform. AMBER: the owning unit's scope and the
+    units it is shared with. AMBER+STRICT: direct members of the owning unit only.
+    RED: named recipients only (and the author). Writes always need the action on the
+    owning unit, whatever the label.
+    """
+
+    field = "owner_unit"
+    joins_many = True
+
+    def q(self, scope, action):
+        from .models import TLP
+
+        owner = scope.unit_q(action, prefix="owner_unit__")
+        if action != "view":
+            if scope.superuser:
+                return MATCH_ALL
+            return owner & ~Q(tlp=TLP.RED) | Q(tlp=TLP.RED, created_by=scope.user) & owner
+        if scope.superuser:
+            return MATCH_ALL
+        if not scope.is_member:
+            return Q(tlp=TLP.CLEAR)
+        user = scope.user
+        members = scope.member_unit_ids
+        return (
+            Q(tlp__in=[TLP.CLEAR, TLP.GREEN])
+            | Q(tlp=TLP.AMBER) & (owner | Q(shared_with__in=members))
+            | Q(tlp=TLP.AMBER_STRICT, owner_unit__in=members)
+            | Q(tlp=TLP.RED) & (Q(recipients=user) | Q(created_by=user))
+        )
+
+    def unit_of(self, obj):
+        return obj.owner_unit
+
+    def allows(self, scope, action, obj):
+        from .models import TLP
+
+        if scope.superuser:
+            return True
+        if action != "view":
+            if obj.tlp == TLP.RED and obj.created_by_id != getattr(scope.user, "pk", None):
+                return False
+            return scope.allows(action, obj.owner_unit)
+        if obj.tlp == TLP.CLEAR:
+            return True
+        if not scope.is_member:
+            return False
+        if obj.tlp == TLP.GREEN:
+            return True
+        if obj.tlp == TLP.AMBER:
+            return scope.allows("view", obj.owner_unit) or obj.shared_with.filter(
+                pk__in=scope.member_unit_ids
+            ).exists()
+        if obj.tlp == TLP.AMBER_STRICT:
+            return obj.owner_unit_id in scope.member_unit_ids
+        return obj.created_by_id == scope.user.pk or obj.recipients.filter(pk=scope.user.pk).exists()
+
+
+class OwnerPolicy(Policy):
+    """Rows that belong to one user (API tokens): only that user, whatever the action."""
+
+    def __init__(self, field: str = "user"):
+        self.field = field
+
+    def q(self, scope, action):
+        if not getattr(scope.user, "is_authenticated", False):
+            return MATCH_NONE
+        return Q(**{self.field: scope.user})
+
+    def allows(self, scope, action, obj):
+        return getattr(obj, f"{self.field}_id") == getattr(scope.user, "pk", None)
+
+
+class AuditPolicy(Policy):
+    """Audit entries: holders of the `audit` action, for the units in their scope.
+    Entries tied to no unit (failed logins of unknown names) need a network-wide auditor."""
+
+    def q(self, scope, action):
+        if action != "view":
+            return MATCH_NONE  # append-only: nobody changes an entry
+        if scope.network_wide("audit"):
+            return MATCH_ALL
+        return scope.unit_q("audit", prefix="unit__")
+
+    def allows(self, scope, action, obj):
+        if action != "view":
+            return False
+        if obj.unit_id is None:
+            return scope.network_wide("audit")
+        return scope.allows("audit", obj.unit)
+
+
+class GlobalPolicy(Policy):
+    """Reference data every member reads (roles, unit kinds); `admin` changes it."""
+
+    def q(self, scope, action):
+        if action == "view":
+            return MATCH_ALL if scope.is_member else MATCH_NONE
+        return MATCH_ALL if scope.network_wide("admin") else MATCH_NONE
+
+    def allows(self, scope, action, obj):
+        return scope.is_member if action == "view" else scope.network_wide("admin")
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def policy_for(model) -> Policy:
+    policy = getattr(model, "access_policy", None)
+    if policy is None:
+        raise TypeError(f"{model.__name__} declares no access_policy; it cannot be read through core")
+    return policy
+
+
+def visible_to(user, qs: QuerySet | type, action: str = "view") -> QuerySet:
+    """The rows of `qs` (a queryset or a model) on which `user` may perform `action`."""
+    if not isinstance(qs, QuerySet):
+        qs = qs._default_manager.all()
+    scope = scope_of(user)
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    q = policy_for(qs.model).q(scope, action)
+    if q is MATCH_ALL:
+        return qs
+    if policy_for(qs.model).joins_many:
+        # M2M joins would duplicate rows; a pk subquery keeps the queryset clean to chain.
+        return qs.filter(pk__in=qs.model._default_manager.filter(q).values("pk"))
+    return qs.filter(q)
+
+
+def can(user, action: str, obj) -> bool:
+    """Whether `user` may perform `action` on `obj` (a model instance)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return policy_for(type(obj)).allows(scope_of(user), action, obj)
+
+
+def can_in_unit(user, action: str, unit) -> bool:
+    """Whether `user` may perform `action` on objects of `unit` (e.g. create one there)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return scope_of(user).allows(action, unit)
+
+
+def require(user, action: str, obj) -> None:
+    if not can(user, action, obj):
+        raise AccessDenied()
+
+
+def require_in_unit(user, action: str, unit) -> None:
+    if not can_in_unit(user, action, unit):
+        raise AccessDenied()
+
+
+def require_network(user, action: str) -> None:
+    if not (getattr(user, "is_authenticated", False) and scope_of(user).network_wide(action)):
+        raise AccessDenied()

@@ -1,0 +1,176 @@
+"""Core models: users, the hash-chained audit log, API tokens, and the TLP base for shared objects."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .access import AuditPolicy, OwnerPolicy
+
+
+class User(AbstractUser):
+    """A login account. The person it belongs to (name, memberships) lives in `org.Person`."""
+
+    full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
+    language = models.CharField(
+        _("ngôn ngữ"), max_length=8, choices=settings.LANGUAGES, default="vi"
+    )
+    # Bumped by "log out everywhere": it is part of the session hash, so every
+    # session created before the bump stops validating on its next request.
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tài khoản")
+        verbose_name_plural = _("tài khoản")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_session_auth_hash(self):
+        base = super().get_session_auth_hash()
+        return hashlib.sha256(f"{base}:{self.session_epoch}".encode()).hexdigest()
+
+    @property
+    def display_name(self):
+        return self.full_name or self.username
+
+
+class TLP(models.TextChoices):
+    """Traffic Light Protocol 2.0 (FIRST)."""
+
+    CLEAR = "clear", "TLP:CLEAR"
+    GREEN = "green", "TLP:GREEN"
+    AMBER = "amber", "TLP:AMBER"
+    AMBER_STRICT = "amber+strict", "TLP:AMBER+STRICT"
+    RED = "red", "TLP:RED"
+
+
+class SharedObject(models.Model):
+    """Base for every object shared under TLP: an owning unit, a label, and its audience.
+
+    AMBER reaches `shared_with` units; RED reaches only `recipients` (and the owning
+    unit's members who hold it by role are *not* included unless named).
+    """
+
+    owner_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị sở hữu")
+    )
+    tlp = models.CharField(_("TLP"), max_length=16, choices=TLP.choices, default=TLP.AMBER)
+    shared_with = models.ManyToManyField(
+        "org.Unit", blank=True, related_name="+", verbose_name=_("chia sẻ với đơn vị")
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhận (TLP:RED)"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One append-only entry of the audit log, chained to the previous one by SHA-256.
+
+    Database triggers (see migration 0002) refuse UPDATE and DELETE on both SQLite and
+    PostgreSQL; `vigil audit verify` recomputes the chain to find an altered or missing entry.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    address = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=8, blank=True)  # web / api / cli / job
+    action = models.CharField(max_length=32, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    access_policy = AuditPolicy()
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        verbose_name = _("nhật ký kiểm toán")
+        verbose_name_plural = _("nhật ký kiểm toán")
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the chain's tail; locked FOR UPDATE so writers append in order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the secret is shown once."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("chỉ đọc")
+        WRITE = "write", _("đọc và ghi")
+
+    PREFIX = "vgl_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("tên"), max_length=100)
+    key_id = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scope = models.CharField(_("phạm vi"), max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn"))
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    access_policy = OwnerPolicy("user")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("khoá API")
+        verbose_name_plural = _("khoá API")
+
+    def __str__(self):
+        return f"{self.name} ({self.PREFIX}{self.key_id}…)"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def new_secret(cls) -> tuple[str, str]:
+        """Return (key_id, full token). The token is `vgl_<key_id>_<secret>`."""
+        key_id = secrets.token_hex(6)
+        return key_id, f"{cls.PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

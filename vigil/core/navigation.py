@@ -1,0 +1,45 @@
+"""The navigation registry. Each app lists its entries in its `navigation.py` (`ENTRIES`),
+named in NAV_MODULES explicitly, so a module that does not exist shows nothing."""
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.urls import reverse
+
+from .access import scope_of
+
+NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation"]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    icon: str = ""
+    needs: str = "member"  # member | audit | admin
+    order: int = 100
+
+
+def _allowed(entry: NavEntry, scope) -> bool:
+    if entry.needs == "member":
+        return scope.is_member
+    if entry.needs == "audit":
+        return scope.superuser or any("audit" in g.actions for g in scope.grants)
+    if entry.needs == "admin":
+        return scope.network_wide("admin")
+    return False
+
+
+def menu_for(user, current_path: str = "") -> list[dict]:
+    scope = scope_of(user)
+    entries = []
+    for module in NAV_MODULES:
+        entries.extend(getattr(import_module(module), "ENTRIES", []))
+    items = []
+    for e in sorted(entries, key=lambda e: e.order):
+        if not _allowed(e, scope):
+            continue
+        url = reverse(e.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": e.label, "url": url, "icon": e.icon, "active": active})
+    return items

@@ -1,0 +1,1 @@
+"""Account pages: profile, TOTP enrolment, API tokens, logging out everywhere."""

@@ -1,0 +1,1 @@
+"""Audit log pages for auditors."""

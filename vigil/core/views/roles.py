@@ -1,0 +1,1 @@
+"""Administration of roles: which roles require a second factor."""

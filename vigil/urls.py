@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from vigil.api import api
+from vigil.core.views import ops
+
+urlpatterns = [
+    path("health", ops.health, name="health"),
+    path("metrics", ops.metrics_view, name="metrics"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("vigil.core.urls")),
+    path("org/", include("vigil.org.urls")),
+]
