@@ -109,6 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     ) or None
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # Lets parallel test runs on one server use separate test databases.
+    if env.str("VIGIL_TEST_DB_NAME", default=""):
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("VIGIL_TEST_DB_NAME")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
