@@ -10,7 +10,10 @@ def dashboard_summary(*, user) -> dict:
     memberships = list(my_memberships(user=user))
     units = visible_to(user, Unit.objects.filter(is_active=True))
     scope = scope_of(user)
+    from .completeness import summary_for
+
     return {
+        "completeness": summary_for(user),
         "memberships": memberships,
         "units_in_scope": units.filter(scope.unit_q("view")).count(),
         "network_wide": scope.network_wide(),

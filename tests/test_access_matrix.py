@@ -1,0 +1,310 @@
+"""Every URL and API route, for users of two sibling provinces and of the national office.
+
+Routes are enumerated from the URL resolver and the OpenAPI document, so a route added
+later is covered automatically. Path parameters are filled by name from OBJECTS below;
+a route with a parameter name that has no entry fails the test, which is how a new kind
+of object gets its row here.
+
+What is proved, for every route:
+- anonymous: pages redirect to the login page, the API answers 401 (except PUBLIC);
+- a user of province B never reads province A's objects (403/404 on A's ids, and no
+  response of any GET route contains A's marker strings) and never changes them (no
+  2xx, and no row of any Vigil table changes);
+- the national office reads A's AMBER objects but never its TLP:AMBER+STRICT or RED ones;
+- no route answers 500 to any of these requests.
+"""
+
+import hashlib
+import json
+import re
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from vigil.api import api
+from vigil.core.actors import Actor
+from vigil.core.models import TLP, ApiToken, AuditEntry
+from vigil.core.services.auth import token_create
+from vigil.org.models import (
+    ConstituencyEntry,
+    DecisionItem,
+    Membership,
+    MembershipDecision,
+    Person,
+    Role,
+)
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+# Routes anyone may open without logging in.
+PUBLIC = {
+    "login/", "login/otp/", "health", "metrics", "i18n/setlang/", "api/v1/docs",
+    "api/v1/openapi.json", "logout/",
+}
+API_PREFIX = "api/v1/"
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+MARKERS_A = ("MARKER-A-UNIT", "MARKER-A-PERSON", "MARKER-A-DECISION", "marker-a.example")
+MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT")
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def page_routes():
+    """Non-API routes as Django patterns ('org/units/<int:unit_id>/')."""
+    return sorted(r for r in set(_walk(get_resolver().url_patterns)) if not r.startswith(API_PREFIX))
+
+
+def api_routes():
+    """API routes as (path pattern with <name>, [methods]) from the OpenAPI document."""
+    schema = api.get_openapi_schema()
+    out = []
+    for path, ops in schema["paths"].items():
+        route = re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
+        out.append((route, sorted(m for m in ops if m in ("get", *WRITE_METHODS))))
+    return sorted(out)
+
+
+@pytest.fixture
+def world(net):
+    """Province A's objects, with marker strings a leak would show."""
+    u = net.units
+    dept = u["prov_a_dept"]
+    dept.name = "Sở MARKER-A-UNIT"
+    dept.save()
+    person = Person.objects.create(full_name="MARKER-A-PERSON Nguyễn", home_unit=dept)
+    role = Role.objects.get(code="member")
+    membership = Membership.objects.create(person=person, unit=dept, role=role, since=date(2025, 2, 1))
+
+    def decision(number, title, tlp):
+        d = MembershipDecision.objects.create(
+            owner_unit=dept, number=number, date=date(2025, 1, 5), effective_date=date(2025, 1, 10),
+            issuer="UBND tỉnh A", title=title, tlp=tlp, created_by=net.users["a_head"],
+        )
+        item = DecisionItem.objects.create(decision=d, action="appoint", person=person, role=role)
+        return d, item
+
+    amber, amber_item = decision("01/QĐ-A", "MARKER-A-DECISION", TLP.AMBER)
+    red, red_item = decision("02/QĐ-A", "MARKER-A-RED", TLP.RED)
+    strict, strict_item = decision("03/QĐ-A", "MARKER-A-STRICT", TLP.AMBER_STRICT)
+    entry = ConstituencyEntry.objects.create(
+        unit=dept, kind="domain", value="marker-a.example", match_key="example.marker-a."
+    )
+    _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
+    audit_entry = AuditEntry.objects.filter(unit=dept).order_by("-seq").first() or AuditEntry.objects.order_by("-seq").first()
+    return {
+        "net": net,
+        "amber": {"unit_id": dept.pk, "person_id": person.pk, "membership_id": membership.pk,
+                  "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
+                  "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id},
+        "red": {"decision_id": red.pk, "item_id": red_item.pk},
+        "strict": {"decision_id": strict.pk, "item_id": strict_item.pk},
+        "global": {"role_id": Role.objects.get(code="analyst").pk},
+    }
+
+
+def fill(route: str, world, which: str = "amber"):
+    """Substitute path parameters; returns (url, kinds) or raises with the missing name."""
+    kinds = set()
+
+    def sub(match):
+        name = match.group(2)
+        if name == "entry_id":  # two families share the name: audit entries and constituency
+            name = "audit_entry_id" if route.startswith(("audit", f"{API_PREFIX}audit")) else "constituency_entry_id"
+        for bag in (which, "amber", "global"):
+            if name in world.get(bag, {}):
+                kinds.add("global" if bag == "global" else "private")
+                return str(world[bag][name])
+        raise LookupError(
+            f"route {route!r} has path parameter {name!r} with no object in "
+            "tests/test_access_matrix.py: add one to the `world` fixture"
+        )
+
+    url = "/" + PARAM.sub(sub, route)
+    return url.replace("^", "").replace("$", ""), kinds
+
+
+def fingerprint() -> str:
+    """A hash of every row of every Vigil table (audit log aside: reads may append to it)."""
+    h = hashlib.sha256()
+    for model in apps.get_models():
+        if not model.__module__.startswith("vigil.") or model is AuditEntry or model._meta.proxy:
+            continue
+        if model is ApiToken:
+            rows = model.objects.order_by("pk").values("pk", "revoked_at", "expires_at", "scope", "name")
+        else:
+            rows = model.objects.order_by("pk").values()
+        h.update(json.dumps(list(rows), default=str, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def token_client(user):
+    _t, secret = token_create(actor=Actor(user=user), user=user, name="matrix", scope="write")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def session_client(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _request(client, method, url):
+    kwargs = {"content_type": "application/json", "data": "{}"} if method in ("put", "patch") else {}
+    if method == "post" and url.startswith(f"/{API_PREFIX}"):
+        kwargs = {"content_type": "application/json", "data": "{}"}
+    return getattr(client, method)(url, **kwargs)
+
+
+def test_routes_are_enumerated():
+    assert "org/" in " ".join(page_routes()) or page_routes()
+    assert any(r.startswith("me") for r, _ in api_routes())
+
+
+def test_anonymous_is_sent_to_login_or_refused(world):
+    anon = Client()
+    failures = []
+    for route in page_routes():
+        if route in PUBLIC or route.startswith("static"):
+            continue
+        url, _ = fill(route, world)
+        resp = anon.get(url)
+        if not (resp.status_code in (302, 401, 403, 404, 405) and (resp.status_code != 302 or "/login/" in resp["Location"])):
+            failures.append((url, resp.status_code))
+    for route, methods in api_routes():
+        if f"{API_PREFIX}{route}" in PUBLIC:
+            continue
+        url, _ = fill(f"{API_PREFIX}{route}", world)
+        for method in methods:
+            resp = _request(anon, method, url)
+            if resp.status_code != 401:
+                failures.append((method, url, resp.status_code))
+    assert not failures, failures
+
+
+def _sweep_reads(client, routes_pages, routes_api, world, which):
+    """GET every route; returns {url: (status, body)}."""
+    out = {}
+    for route in routes_pages:
+        if route in PUBLIC:
+            continue
+        url, kinds = fill(route, world, which)
+        resp = client.get(url)
+        out[url] = (resp.status_code, resp.content.decode(errors="replace"), kinds)
+    for route, methods in routes_api:
+        if "get" not in methods:
+            continue
+        url, kinds = fill(f"{API_PREFIX}{route}", world, which)
+        resp = client.get(url)
+        out[url] = (resp.status_code, resp.content.decode(errors="replace"), kinds)
+    return out
+
+
+def test_sibling_province_reads_nothing_of_province_a(world):
+    b = world["net"].users["b_analyst"]
+    failures = []
+    for client in (session_client(b), token_client(b)):
+        for url, (status, body, kinds) in _sweep_reads(client, page_routes(), api_routes(), world, "amber").items():
+            if status >= 500:
+                failures.append((url, status, "server error"))
+            if "private" in kinds and status not in (403, 404):
+                failures.append((url, status, "A's object answered"))
+            leaked = [m for m in MARKERS_A + MARKERS_SECRET if m in body]
+            if leaked:
+                failures.append((url, status, f"leaks {leaked}"))
+    assert not failures, failures
+
+
+def test_sibling_province_changes_nothing_of_province_a(world):
+    b = world["net"].users["b_analyst"]
+    failures = []
+    before = fingerprint()
+    clients = {"page": session_client(b), "api": token_client(b)}
+    for route in page_routes():
+        url, kinds = fill(route, world)
+        if route in PUBLIC or "private" not in kinds:
+            continue
+        resp = clients["page"].post(url, {})
+        if 200 <= resp.status_code < 300 or resp.status_code >= 500:
+            failures.append(("post", url, resp.status_code))
+    for route, methods in api_routes():
+        url, kinds = fill(f"{API_PREFIX}{route}", world)
+        if "private" not in kinds:
+            continue
+        for method in methods:
+            if method == "get":
+                continue
+            resp = _request(clients["api"], method, url)
+            if not 400 <= resp.status_code < 500:
+                failures.append((method, url, resp.status_code))
+    assert not failures, failures
+    assert fingerprint() == before, "a refused write changed data"
+
+
+def test_national_office_reads_amber_but_never_strict_or_red(world):
+    office = world["net"].users["office_staff"]
+    client = token_client(office)
+    session = session_client(office)
+    failures = []
+    for which in ("red", "strict"):
+        for c in (client, session):
+            for url, (status, body, kinds) in _sweep_reads(c, page_routes(), api_routes(), world, which).items():
+                if status >= 500:
+                    failures.append((url, status, "server error"))
+                leaked = [m for m in MARKERS_SECRET if m in body]
+                if leaked:
+                    failures.append((url, status, f"leaks {leaked}"))
+    # and the office does see A's ordinary (AMBER) decision through the API
+    routes = dict(api_routes())
+    if "decisions/<decision_id>" in routes:
+        resp = client.get(f"/{API_PREFIX}decisions/{world['amber']['decision_id']}")
+        assert resp.status_code == 200 and "MARKER-A-DECISION" in resp.content.decode()
+    assert not failures, failures
+
+
+def test_national_office_cannot_change_red_or_strict_decisions(world):
+    office = world["net"].users["office_staff"]
+    client = token_client(office)
+    before = fingerprint()
+    failures = []
+    for which in ("red", "strict"):
+        for route, methods in api_routes():
+            if "decision_id" not in route:
+                continue
+            url, _ = fill(f"{API_PREFIX}{route}", world, which)
+            for method in methods:
+                if method == "get":
+                    continue
+                resp = _request(client, method, url)
+                if not 400 <= resp.status_code < 500:
+                    failures.append((method, url, resp.status_code))
+    assert not failures, failures
+    assert fingerprint() == before
+
+
+def test_non_admins_cannot_change_global_reference_data(world):
+    failures = []
+    for username in ("b_analyst", "office_staff", "a_head"):
+        client = token_client(world["net"].users[username])
+        before = fingerprint()
+        for route, methods in api_routes():
+            url, kinds = fill(f"{API_PREFIX}{route}", world)
+            if kinds != {"global"}:
+                continue
+            for method in methods:
+                if method != "get":
+                    resp = _request(client, method, url)
+                    if not 400 <= resp.status_code < 500:
+                        failures.append((username, method, url, resp.status_code))
+        if fingerprint() != before:
+            failures.append((username, "data changed"))
+    assert not failures, failures
