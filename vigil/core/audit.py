@@ -119,7 +119,11 @@ def record(
             seq=head.last_seq + 1,
             at=timezone.now(),
             actor=user,
-            actor_name=(getattr(user, "username", "") if user else "") or actor_name,
+            actor_name=(
+                (getattr(user, "username", "") if user else "")
+                or actor_name
+                or (str(actor.extra.get("name", "")) if actor is not None else "")
+            )[:150],
             unit_id=_actor_unit_id(user, unit_id),
             address=actor.address if actor else None,
             channel=actor.channel if actor else "job",
@@ -139,7 +143,60 @@ def record(
         head.last_seq = entry.seq
         head.last_hash = entry.hash
         head.save(update_fields=["last_seq", "last_hash"])
+    from . import metrics
+
+    transaction.on_commit(lambda: metrics.AUDIT_ENTRIES.labels(action).inc())
     return entry
+
+
+def record_view(actor: Actor | None, obj: models.Model, *, always: bool = False) -> AuditEntry | None:
+    """Record that `actor` opened `obj`, when `obj` is labelled TLP:RED (or `always`).
+
+    Call it from a selector or service that returns one object for display or download,
+    after the access check passed, e.g.::
+
+        decision = visible_to(user, MembershipDecision).get(pk=pk)
+        audit.record_view(actor, decision)   # writes an entry only for TLP:RED
+
+    Returns the entry, or None when nothing needed recording. Opening an object that the
+    actor could not see is not a view: raise NotFound before calling this.
+    """
+    from .models import TLP
+
+    if not always and getattr(obj, "tlp", None) != TLP.RED:
+        return None
+    return record(actor=actor, action="view", obj=obj)
+
+
+def record_export(
+    actor: Actor | None,
+    *,
+    object_type: str,
+    count: int,
+    fmt: str,
+    unit_id: int | None = None,
+    filters: dict | None = None,
+    object_repr: str = "",
+) -> AuditEntry:
+    """Record an export (a download of many objects: CSV, XLSX, STIX bundle, report).
+
+    `object_type` is the exported model's label (`org.unit`), `count` how many rows left
+    the platform, `fmt` the format (`csv`, `xlsx`, `stix`...), `filters` the query that
+    selected them (so an auditor can repeat it), `unit_id` the unit the export concerns
+    (defaults to the actor's home unit). Call it in the export's service or selector,
+    once per file produced::
+
+        audit.record_export(actor, object_type="org.unit", count=len(rows), fmt="csv",
+                            filters={"q": q})
+    """
+    return record(
+        actor=actor,
+        action="export",
+        object_type=object_type,
+        object_repr=object_repr or f"{count} × {object_type} ({fmt})",
+        unit_id=unit_id,
+        after={"format": fmt, "count": count, "filters": filters or {}},
+    )
 
 
 @dataclass

@@ -1,5 +1,9 @@
-"""Account services: second-factor policy, API tokens, logging out everywhere."""
+"""Account services: second-factor policy and TOTP enrolment, API tokens, logging out
+everywhere. Each write runs in a transaction and leaves an audit entry."""
 
+from __future__ import annotations
+
+import datetime as dt
 from datetime import timedelta
 
 from django.db import transaction
@@ -9,10 +13,25 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..access import require, reset_scope
 from ..actors import Actor
-from ..errors import DomainError
+from ..errors import AccessDenied, DomainError
 from ..models import ApiToken
 
 MAX_TOKEN_DAYS = 366
+DEFAULT_TOKEN_DAYS = 90
+
+
+def _acting_for(actor: Actor, user) -> None:
+    """The actor may act on `user`'s account: themselves, a superuser, or the platform
+    (CLI/jobs, `actor.user is None`)."""
+    if actor.user is None:
+        return
+    if not getattr(actor.user, "is_authenticated", False):
+        raise AccessDenied()
+    if actor.user.pk != user.pk and not actor.user.is_superuser:
+        raise AccessDenied()
+
+
+# --------------------------------------------------------------------------- second factor
 
 
 def second_factor_required(user) -> bool:
@@ -32,34 +51,118 @@ def second_factor_required(user) -> bool:
     return cached
 
 
-def token_create(*, actor: Actor, user, name: str, scope: str = "read", days: int = 90) -> tuple[ApiToken, str]:
-    """Create a personal API token for `user`; returns (token, secret shown once)."""
-    if actor.user is not None and actor.user.pk != user.pk and not actor.user.is_superuser:
-        from ..errors import AccessDenied
+def _forget_2fa_cache(user) -> None:
+    if hasattr(user, "_vigil_2fa_required"):
+        del user._vigil_2fa_required
 
-        raise AccessDenied()
+
+def otp_enrol_start(*, actor: Actor, user):
+    """The user's pending (unconfirmed) TOTP device, created if there is none.
+
+    Refused when the user already has a confirmed device: replacing it goes through
+    `otp_reset` from a session that was verified with the current device, so a stolen
+    password alone can never enrol a new authenticator.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _acting_for(actor, user)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise DomainError(_("Tài khoản đã có ứng dụng xác thực."), code="otp-enrolled")
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Vigil", confirmed=False)
+            audit.record(actor=actor, action="otp_start", obj=user, object_repr=user.username)
+    return device
+
+
+def otp_enrol_confirm(*, actor: Actor, user, device, token: str):
+    """Confirm a pending device with a code it generated; returns the confirmed device."""
+    _acting_for(actor, user)
+    if device.user_id != user.pk or device.confirmed:
+        raise DomainError(_("Không tìm thấy thiết bị đang đăng ký."), field="token")
+    # Outside the transaction: a wrong code must still count towards django-otp's throttle.
+    if not device.verify_token(str(token).strip()):
+        raise DomainError(_("Mã xác thực không đúng hoặc đã hết hạn."), field="token")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record(actor=actor, action="otp_enrol", obj=user, object_repr=user.username)
+    _forget_2fa_cache(user)
+    return device
+
+
+def otp_reset(*, actor: Actor, user) -> int:
+    """Remove every TOTP device of `user` (to enrol a new phone). The adapter must only
+    offer this to a session verified by the current device, or to an administrator."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _acting_for(actor, user)
+    with transaction.atomic():
+        count, _detail = TOTPDevice.objects.filter(user=user).delete()
+        audit.record(actor=actor, action="otp_reset", obj=user, object_repr=user.username,
+                     after={"devices_removed": count})
+    _forget_2fa_cache(user)
+    return count
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+def token_create(
+    *,
+    actor: Actor,
+    user,
+    name: str,
+    scope: str = "read",
+    days: int = DEFAULT_TOKEN_DAYS,
+    not_after: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a personal API token for `user`; returns (token, secret shown once).
+
+    `not_after` caps the expiry (a token created through another token never outlives it).
+    """
+    _acting_for(actor, user)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Hãy đặt tên cho khoá."), field="name")
+    if len(name) > 100:
+        raise DomainError(_("Tên khoá tối đa 100 ký tự."), field="name")
     if scope not in ApiToken.Scope.values:
         raise DomainError(_("Phạm vi phải là read hoặc write."), field="scope")
-    if not 1 <= int(days) <= MAX_TOKEN_DAYS:
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise DomainError(_("Thời hạn phải là số ngày."), field="days") from None
+    if not 1 <= days <= MAX_TOKEN_DAYS:
         raise DomainError(_("Thời hạn phải từ 1 đến %(n)s ngày.") % {"n": MAX_TOKEN_DAYS}, field="days")
+    expires_at = timezone.now() + timedelta(days=days)
+    if not_after is not None and expires_at > not_after:
+        raise DomainError(
+            _("Khoá mới không được hết hạn sau khoá đang dùng để tạo nó (%(d)s).")
+            % {"d": timezone.localtime(not_after).strftime("%d/%m/%Y %H:%M")},
+            field="days",
+        )
     key_id, secret = ApiToken.new_secret()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name[:100], key_id=key_id, key_hash=ApiToken.hash_secret(secret),
-            scope=scope, expires_at=timezone.now() + timedelta(days=int(days)),
+            user=user, name=name, key_id=key_id, key_hash=ApiToken.hash_secret(secret),
+            scope=scope, expires_at=expires_at,
         )
         audit.record(actor=actor, action="create", obj=token, after=audit.snapshot(token))
     return token, secret
 
 
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
-    require(actor.user, "change", token)
-    if token.revoked_at is not None:
-        return token
+    """Revoke a token (its owner, a superuser, or the platform). Revoking twice is a no-op."""
+    if actor.user is not None and not (
+        getattr(actor.user, "is_superuser", False) and actor.user.is_active
+    ):
+        require(actor.user, "change", token)
     with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            return token
         before = audit.snapshot(token)
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -67,14 +170,20 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def logout_everywhere(*, actor: Actor, user) -> None:
-    """End every session of `user` (the session hash includes the epoch)."""
-    if actor.user is None or (actor.user.pk != user.pk and not actor.user.is_superuser):
-        from ..errors import AccessDenied
+# --------------------------------------------------------------------------- sessions
 
+
+def logout_everywhere(*, actor: Actor, user) -> None:
+    """End every session of `user` (the session hash includes the epoch). API tokens are
+    not affected: they are revoked one by one."""
+    if actor.user is None or (actor.user.pk != user.pk and not actor.user.is_superuser):
         raise AccessDenied()
+    from django.db.models import F
+
+    from ..models import User
+
     with transaction.atomic():
-        type(user).objects.filter(pk=user.pk).update(session_epoch=user.session_epoch + 1)
-        user.session_epoch += 1
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.session_epoch = User.objects.values_list("session_epoch", flat=True).get(pk=user.pk)
         audit.record(actor=actor, action="logout_all", obj=user, object_repr=user.username)
     reset_scope(user)

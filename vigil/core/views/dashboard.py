@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from vigil.org import selectors as org_selectors
+from vigil.org.selectors import dashboard as org_selectors
 
 
 @login_required

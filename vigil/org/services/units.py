@@ -1,4 +1,6 @@
-"""Writes on units: create, update, move (keeping materialised paths right), deactivate."""
+"""Writes on units: create, update (deactivate with is_active=False), move (keeping the
+materialised paths of the whole subtree right). Every write checks the actor, validates and
+is audited in the same transaction."""
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -76,10 +78,16 @@ def unit_move(*, actor: Actor, unit: Unit, new_parent: Unit) -> Unit:
     if actor.user is not None:
         require(actor.user, "change", unit)
         require_in_unit(actor.user, "add", new_parent)
-    if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
-        raise DomainError(_("Không thể đặt đơn vị dưới chính nó hoặc cấp dưới của nó."), field="parent")
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)
+        # Re-read the new parent: its path may have changed since the caller loaded it.
+        new_parent = Unit.objects.get(pk=new_parent.pk)
+        if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
+            raise DomainError(
+                _("Không thể đặt đơn vị dưới chính nó hoặc cấp dưới của nó."), field="parent"
+            )
+        if unit.parent_id == new_parent.pk:
+            return unit  # already there: nothing to write or to audit
         before = audit.snapshot(unit)
         old_path = unit.path
         new_path = new_parent.path + old_path.split(".")[-2] + "."

@@ -1,0 +1,97 @@
+"""The README's first command, in a subprocess: `vigil demo` prepares a fresh data folder
+(migrate, reference data, demo data, logins printed) and `vigil serve` answers on
+127.0.0.1. Skipped on PostgreSQL runs: it exercises the embedded default (SQLite)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("VIGIL_DATABASE_URL", "").startswith("postgres"),
+    reason="embedded-mode check (SQLite); the PostgreSQL run covers the same code in-process",
+)
+
+
+def vigil(args, env, timeout=240):
+    return subprocess.run(
+        [sys.executable, "-m", "vigil", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    data = tmp_path_factory.mktemp("vigil-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "DJANGO_"))}
+    env.update(VIGIL_DATA_DIR=str(data), VIGIL_LOG_LEVEL="WARNING")
+    result = vigil(["demo", "--no-serve"], env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return env, result.stdout
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_prints_url_and_logins(demo_env):
+    _env, out = demo_env
+    assert "http://127.0.0.1:8000/" in out
+    assert "Demo logins" in out
+    assert len([line for line in out.splitlines() if line.startswith("  ")]) >= 5
+
+
+def test_demo_is_idempotent(demo_env):
+    env, _ = demo_env
+    again = vigil(["demo", "--no-serve"], env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    verify = vigil(["audit", "verify"], env)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_serve_answers_health_on_loopback(demo_env):
+    env, _ = demo_env
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigil", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        body = None
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
+                    body = json.loads(resp.read())
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert body == {"status": "ok", "database": "ok"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as resp:
+            html = resp.read().decode()
+        assert 'lang="vi"' in html and "Đăng nhập" in html
+        assert "/static/vendor/bootstrap/css/bootstrap.min.css" in html
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_help_lists_the_commands():
+    out = subprocess.run([sys.executable, "-m", "vigil", "--help"], capture_output=True, text=True)
+    for command in ("demo", "serve", "worker", "migrate", "load-reference", "createuser",
+                    "token create", "audit verify", "who-owns"):
+        assert command in out.stdout
+
+
+def test_production_mode_refuses_default_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    env.update(VIGIL_MODE="production", VIGIL_DATA_DIR=str(tmp_path))
+    result = vigil(["check"], env, timeout=60)
+    assert result.returncode != 0
+    assert "VIGIL_SECRET_KEY" in result.stderr

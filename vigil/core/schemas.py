@@ -1,0 +1,115 @@
+"""django-ninja schemas of core: the user, API tokens, roles and the audit log."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class MembershipOut(Schema):
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    role: str
+    actions: list[str]
+    reaches_descendants: bool
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    language: str
+    network_wide: bool
+    second_factor_required: bool
+    memberships: list[MembershipOut]
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    key_id: str = Field(description="Public part of the token: vgl_<key_id>_…")
+    scope: Literal["read", "write"]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_active(obj) -> bool:
+        return obj.is_active
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(description="The full token. Shown once: only its hash is stored.")
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    scope: Literal["read", "write"] = "read"
+    days: int = Field(90, ge=1, le=366, description="Lifetime in days (1–366)")
+
+
+class RoleOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    actions: list[str]
+    reaches_descendants: bool
+    requires_2fa: bool
+
+
+class RolePatch(Schema):
+    requires_2fa: bool
+
+
+class AuditFilterIn(Schema):
+    actor: str = Field("", max_length=150, description="Part of the actor's user name")
+    unit: int | None = Field(None, description="Unit id; its subtree is included")
+    action: str = Field("", max_length=32)
+    object_type: str = Field("", max_length=64, description="e.g. org.unit, core.apitoken")
+    object_id: str = Field("", max_length=64)
+    date_from: dt.date | None = Field(None, description="Inclusive, local date")
+    date_to: dt.date | None = Field(None, description="Inclusive, local date")
+    q: str = Field("", max_length=200, description="Text in the object's description")
+
+
+class AuditEntryOut(Schema):
+    id: int
+    seq: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_name: str
+    unit_id: int | None
+    unit_code: str | None
+    address: str | None
+    channel: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+
+    @staticmethod
+    def resolve_unit_code(obj) -> str | None:
+        unit = obj.unit if obj.unit_id else None
+        return unit.code if unit is not None else None
+
+
+class ChangeOut(Schema):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class AuditEntryDetailOut(AuditEntryOut):
+    before: dict | None
+    after: dict | None
+    changes: list[ChangeOut]
+    hash: str
+    prev_hash: str

@@ -1,0 +1,33 @@
+"""Role administration: which roles require a second factor."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .. import audit
+from ..access import require_network
+from ..actors import Actor
+
+
+def role_set_2fa(*, actor: Actor, role, required: bool):
+    """Mark `role` as requiring (or not) a TOTP second factor for everyone who holds it.
+
+    Needs the network-wide `admin` action (or a superuser); the platform itself
+    (`actor.user is None`) may too. Takes effect at each holder's next request: pages
+    redirect to verification or enrolment, and session access to the API is refused
+    until the session is verified.
+    """
+    from vigil.org.models import Role
+
+    if actor.user is not None:
+        require_network(actor.user, "admin")
+    required = bool(required)
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        if role.requires_2fa == required:
+            return role
+        before = audit.snapshot(role)
+        role.requires_2fa = required
+        role.save(update_fields=["requires_2fa"])
+        audit.record(actor=actor, action="update", obj=role, before=before, after=audit.snapshot(role))
+    return role

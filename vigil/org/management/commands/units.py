@@ -1,0 +1,181 @@
+"""`vigil units list|show|tree|overlaps ... --as USER`: the unit tree and its constituency,
+read through the same selectors (and so the same access layer) as the pages and the API.
+
+    vigil units list [--kind K] [--subtree CODE] [--q TEXT] --as USER [--json]
+    vigil units show CODE --as USER [--json]
+    vigil units tree [--q TEXT] [--kind K] --as USER
+    vigil units overlaps [--kind K] [--relation conflict|delegation] --as USER [--json]
+
+`--as` may be replaced by the environment variable VIGIL_USER.
+"""
+
+import json
+import os
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from vigil.core import selectors as core_selectors
+from vigil.core.errors import DomainError
+from vigil.core.management.commands._cli import as_command_error
+from vigil.org.selectors import constituency as constituency_selectors
+from vigil.org.selectors import units as unit_selectors
+
+
+def add_identity_arguments(parser) -> None:
+    parser.add_argument("--as", dest="as_user", default=None, help="username to act as (or VIGIL_USER)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def acting_user(options):
+    """The account named by --as (or VIGIL_USER); a CommandError when missing or unusable."""
+    name = (options.get("as_user") or os.environ.get("VIGIL_USER", "")).strip()
+    if not name:
+        raise CommandError(
+            _("Hãy cho biết bạn thao tác với tư cách tài khoản nào: --as TÊN_ĐĂNG_NHẬP (hoặc biến môi trường VIGIL_USER)."),
+            returncode=2,
+        )
+    user = core_selectors.user_by_username(name)
+    if not user.is_active:
+        raise CommandError(_("Tài khoản %(u)s đã bị vô hiệu hoá.") % {"u": user.username}, returncode=1)
+    return user
+
+
+def unit_dict(unit) -> dict:
+    return {
+        "id": unit.pk, "code": unit.code, "name": unit.name, "name_en": unit.name_en,
+        "short_name": unit.short_name, "kind": unit.kind.code,
+        "parent": unit.parent.code if unit.parent_id else None,
+        "admin_code": unit.admin_code, "depth": unit.depth, "is_active": unit.is_active,
+    }
+
+
+def entry_dict(entry) -> dict:
+    return {"id": entry.pk, "kind": entry.kind, "value": entry.value, "note": entry.note}
+
+
+class Command(BaseCommand):
+    help = "List, show and draw the unit tree, and report overlapping constituency claims."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        listing = sub.add_parser("list", help="units you may see")
+        listing.add_argument("--kind", default=None)
+        listing.add_argument("--subtree", default=None, help="code of a unit: it and its descendants")
+        listing.add_argument("--q", default=None, help="search code and names (diacritics ignored)")
+        add_identity_arguments(listing)
+        show = sub.add_parser("show", help="one unit: ancestors, children, constituency")
+        show.add_argument("code")
+        add_identity_arguments(show)
+        tree = sub.add_parser("tree", help="the tree of units you may see")
+        tree.add_argument("--q", default=None)
+        tree.add_argument("--kind", default=None)
+        add_identity_arguments(tree)
+        overlaps = sub.add_parser("overlaps", help="overlapping constituency claims")
+        overlaps.add_argument("--kind", default=None, choices=["ipv4", "ipv6", "asn", "domain"])
+        overlaps.add_argument("--relation", default=None, choices=["conflict", "delegation"])
+        add_identity_arguments(overlaps)
+
+    def handle(self, *args, action, **options):
+        try:
+            user = acting_user(options)
+            getattr(self, f"_{action}")(user, options)
+        except (DomainError, ValidationError) as exc:
+            raise as_command_error(exc) from exc
+
+    def _emit_json(self, data) -> None:
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+
+    def _unit_by_code(self, user, code):
+        try:
+            return unit_selectors.unit_get(user=user, code=code)
+        except DomainError as exc:
+            raise CommandError(
+                _("Không tìm thấy đơn vị %(code)s (hoặc bạn không có quyền xem).") % {"code": code},
+                returncode=1,
+            ) from exc
+
+    def _list(self, user, options):
+        subtree = self._unit_by_code(user, options["subtree"]).pk if options["subtree"] else None
+        units = list(
+            unit_selectors.unit_list(user=user, kind=options["kind"], subtree_of=subtree, q=options["q"])
+        )
+        if options["json"]:
+            return self._emit_json([unit_dict(u) for u in units])
+        for u in units:
+            self.stdout.write(f"{u.code:<34} {u.kind.code:<24} {u.name}")
+        self.stdout.write(_("%(n)s đơn vị.") % {"n": len(units)})
+
+    def _show(self, user, options):
+        unit = self._unit_by_code(user, options["code"])
+        ancestors = unit_selectors.unit_ancestors(user=user, unit=unit)
+        children = list(unit_selectors.unit_children(user=user, unit=unit))
+        entries = list(constituency_selectors.constituency_for_unit(user=user, unit=unit))
+        if options["json"]:
+            return self._emit_json({
+                **unit_dict(unit),
+                "email": unit.email, "phone": unit.phone, "address": unit.address,
+                "ancestors": [a.code for a in ancestors],
+                "children": [c.code for c in children],
+                "constituency": [entry_dict(e) for e in entries],
+            })
+        w = self.stdout.write
+        w(f"{unit.name} ({unit.code})")
+        if unit.name_en:
+            w(f"  {unit.name_en}")
+        w(_("Loại: %(kind)s") % {"kind": unit.kind.name})
+        if ancestors:
+            w(_("Cấp trên: %(path)s") % {"path": " › ".join(a.name for a in ancestors)})
+        for label, value in ((_("Mã hành chính"), unit.admin_code), (_("Thư điện tử"), unit.email),
+                             (_("Điện thoại"), unit.phone), (_("Địa chỉ"), unit.address)):
+            if value:
+                w(f"{label}: {value}")
+        if not unit.is_active:
+            w(_("Đơn vị đã ngừng hoạt động."))
+        w(_("Đơn vị trực thuộc (%(n)s):") % {"n": len(children)})
+        for c in children:
+            w(f"  {c.code:<34} {c.name}")
+        w(_("Phạm vi quản lý (%(n)s):") % {"n": len(entries)})
+        for e in entries:
+            w(f"  {e.get_kind_display():<8} {e.value}" + (f"  ({e.note})" if e.note else ""))
+
+    def _tree(self, user, options):
+        tree = unit_selectors.unit_tree(user=user, q=options["q"], kind=options["kind"])
+        if options["json"]:
+            def node(n):
+                return {**unit_dict(n.unit), "matched": n.matched, "children": [node(c) for c in n.children]}
+            return self._emit_json([node(r) for r in tree.roots])
+
+        def draw(n, prefix="", last=True, root=False):
+            mark = "" if root else ("└─ " if last else "├─ ")
+            hint = "" if n.matched else " …"
+            self.stdout.write(f"{prefix}{mark}{n.unit.name} [{n.unit.code}]{hint}")
+            child_prefix = prefix if root else prefix + ("   " if last else "│  ")
+            for i, c in enumerate(n.children):
+                draw(c, child_prefix, i == len(n.children) - 1)
+
+        for r in tree.roots:
+            draw(r, root=True)
+        self.stdout.write(_("%(shown)s/%(total)s đơn vị.") % {"shown": tree.shown, "total": tree.total})
+
+    def _overlaps(self, user, options):
+        found = constituency_selectors.overlaps(user=user, kind=options["kind"], relation=options["relation"])
+        hidden = _("(đơn vị ngoài phạm vi của bạn)")
+
+        def side(entry, visible):
+            unit = entry.unit.code if visible else None
+            return {"entry_id": entry.pk if visible else None, "value": entry.value, "unit": unit}
+
+        if options["json"]:
+            return self._emit_json([
+                {"kind": o.kind, "relation": o.relation,
+                 "wider": side(o.wider, o.wider_visible), "narrower": side(o.narrower, o.narrower_visible)}
+                for o in found
+            ])
+        labels = {"conflict": _("xung đột"), "delegation": _("phân cấp")}
+        for o in found:
+            a = o.wider.unit.code if o.wider_visible else hidden
+            b = o.narrower.unit.code if o.narrower_visible else hidden
+            self.stdout.write(f"{labels[o.relation]:<10} {o.wider.value} [{a}] ⊇ {o.narrower.value} [{b}]")
+        self.stdout.write(_("%(n)s cặp chồng lấn.") % {"n": len(found)})

@@ -1,0 +1,37 @@
+"""Writes on completeness ("tình trạng kiện toàn"): the office sets the target date by
+which every body must be complete. Each setting is a new row, so the history stays."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vigil.core import audit
+from vigil.core.access import require_network
+from vigil.core.actors import Actor
+from vigil.core.errors import DomainError
+
+from ..models import CompletenessTarget
+
+
+def completeness_target_set(*, actor: Actor, target_date: dt.date, note: str = "") -> CompletenessTarget:
+    """Set the network-wide completeness target date (network-wide `approve` or `admin`)."""
+    if actor.user is not None:
+        require_network(actor.user, "approve")
+    if not isinstance(target_date, dt.date):
+        raise DomainError(_("Hãy nhập hạn kiện toàn (YYYY-MM-DD)."), field="target_date")
+    with transaction.atomic():
+        previous = CompletenessTarget.objects.order_by("-set_at", "-id").first()
+        target = CompletenessTarget(
+            target_date=target_date, note=(note or "").strip(),
+            set_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        )
+        target.full_clean(exclude=["set_by"])  # null for the platform itself (blank=False in the model)
+        target.save()
+        audit.record(
+            actor=actor, action="set_target", obj=target,
+            before=audit.snapshot(previous) if previous else None, after=audit.snapshot(target),
+        )
+    return target

@@ -1,0 +1,266 @@
+"""Pages of the unit tree: browse, a unit's page, create / edit / move, constituency,
+who owns X?, overlapping claims. Each view parses, calls one selector or service, renders.
+
+Objects outside the user's view are 404, visible but not allowed is 403 (core's error
+page); a service's DomainError on a form shows next to the field it names.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from vigil.core.access import can, can_in_unit
+from vigil.core.actors import actor_from_request
+from vigil.core.errors import AccessDenied, DomainError, validation_errors
+from vigil.core.views.common import apply_errors, domain_errors
+
+from ..forms_units import ConstituencyForm, UnitCreateForm, UnitEditForm, UnitMoveForm, WhoOwnsForm
+from ..selectors import constituency as constituency_selectors
+from ..selectors import units as unit_selectors
+from ..services.constituency import constituency_add_many, constituency_remove
+from ..services.units import unit_create, unit_move, unit_update
+from ..unit_sections import sections_for
+
+MAX_QUERY = 100
+
+
+def _form_errors(form, exc: Exception) -> None:
+    """A service's error, shown next to the field it names (or above the form)."""
+    if isinstance(exc, DomainError):
+        apply_errors(form, exc)
+        return
+    for field, msgs in validation_errors(exc).items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --------------------------------------------------------------------------- tree
+
+
+@login_required
+def unit_tree(request):
+    """The tree of units the user may see; search by name (diacritics ignored), filter by kind."""
+    q = request.GET.get("q", "").strip()[:MAX_QUERY]
+    kind = request.GET.get("kind", "").strip()[:40] or None
+    user = request.user
+    tree = unit_selectors.unit_tree(user=user, q=q, kind=kind)
+    context = {
+        "tree": tree,
+        "q": q,
+        "kind": kind or "",
+        "kinds": unit_selectors.unit_kinds(user=user),
+        "can_add": unit_selectors.units_where(user=user, action="add").exists(),
+        # Small trees (one province's) open fully; the national one opens its first level.
+        "open_depth": 99 if tree.filtered or tree.total <= 40 else 1,
+    }
+    template = "org/unit_tree_results.html" if _is_htmx(request) else "org/unit_tree.html"
+    return render(request, template, context)
+
+
+# --------------------------------------------------------------------------- one unit
+
+
+def constituency_section(*, user, unit) -> dict:
+    """Data of the constituency section of a unit's page (see unit_sections.SECTIONS)."""
+    can_change = can(user, "change", unit)
+    return {
+        "entries": list(constituency_selectors.constituency_for_unit(user=user, unit=unit)),
+        "can_change": can_change,
+        "form": ConstituencyForm() if can_change else None,
+    }
+
+
+@login_required
+@domain_errors
+def unit_detail(request, unit_id: int):
+    user = request.user
+    unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
+    context = {
+        "unit": unit,
+        "ancestors": unit_selectors.unit_ancestors(user=user, unit=unit),
+        "children": list(unit_selectors.unit_children(user=user, unit=unit)),
+        "stats": unit_selectors.unit_stats(user=user, unit=unit),
+        "can_change": can(user, "change", unit),
+        "can_add_child": unit.is_active and can_in_unit(user, "add", unit),
+        "sections": sections_for(user=user, unit=unit),
+    }
+    return render(request, "org/unit_detail.html", context)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def unit_create_view(request):
+    user = request.user
+    parents = unit_selectors.units_where(user=user, action="add")
+    if not parents.exists():
+        raise AccessDenied()
+    querysets = {"parent": parents, "kind": unit_selectors.unit_kinds(user=user)}
+    if request.method == "POST":
+        form = UnitCreateForm(request.POST, querysets=querysets)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {k: data[k] for k in UnitCreateForm.FIELDS if k not in ("name", "kind")}
+            try:
+                unit = unit_create(
+                    actor=actor_from_request(request), code=data["code"], name=data["name"],
+                    kind=data["kind"], parent=data["parent"], **fields,
+                )
+            except (DomainError, ValidationError) as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Đã tạo đơn vị %(name)s.") % {"name": unit.name})
+                return redirect("org:unit_detail", unit_id=unit.pk)
+    else:
+        initial = {}
+        parent_id = request.GET.get("parent", "")
+        if parent_id.isdigit():
+            initial["parent"] = parents.filter(pk=int(parent_id)).first()
+        form = UnitCreateForm(initial=initial, querysets=querysets)
+    return render(request, "org/unit_form.html", {"form": form, "unit": None})
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def unit_edit_view(request, unit_id: int):
+    user = request.user
+    unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
+    if not can(user, "change", unit):
+        raise AccessDenied()
+    querysets = {"kind": unit_selectors.unit_kinds(user=user)}
+    if request.method == "POST":
+        form = UnitEditForm(request.POST, querysets=querysets)
+        if form.is_valid():
+            changes = {k: form.cleaned_data[k] for k in (*UnitEditForm.FIELDS, "is_active")}
+            try:
+                unit = unit_update(actor=actor_from_request(request), unit=unit, **changes)
+            except (DomainError, ValidationError) as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Đã lưu thay đổi."))
+                return redirect("org:unit_detail", unit_id=unit.pk)
+    else:
+        initial = {k: getattr(unit, k) for k in UnitEditForm.FIELDS}
+        initial["is_active"] = unit.is_active
+        form = UnitEditForm(initial=initial, querysets=querysets)
+    return render(request, "org/unit_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def unit_move_view(request, unit_id: int):
+    user = request.user
+    unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
+    if not can(user, "change", unit):
+        raise AccessDenied()
+    parents = (
+        unit_selectors.units_where(user=user, action="add")
+        .exclude(unit_selectors.subtree_q(unit.path))
+        .exclude(pk=unit.parent_id)
+    )
+    if request.method == "POST":
+        form = UnitMoveForm(request.POST, querysets={"new_parent": parents})
+        if form.is_valid():
+            try:
+                unit = unit_move(actor=actor_from_request(request), unit=unit, new_parent=form.cleaned_data["new_parent"])
+            except (DomainError, ValidationError) as exc:
+                if isinstance(exc, DomainError) and exc.field == "parent":
+                    exc.field = "new_parent"
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Đã chuyển đơn vị."))
+                return redirect("org:unit_detail", unit_id=unit.pk)
+    else:
+        form = UnitMoveForm(querysets={"new_parent": parents})
+    context = {"form": form, "unit": unit, "ancestors": unit_selectors.unit_ancestors(user=user, unit=unit)}
+    return render(request, "org/unit_move.html", context)
+
+
+# --------------------------------------------------------------------------- constituency
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def constituency_add_view(request, unit_id: int):
+    user = request.user
+    unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
+    if not can(user, "change", unit):
+        raise AccessDenied()
+    if request.method == "POST":
+        form = ConstituencyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = constituency_add_many(
+                    actor=actor_from_request(request), unit=unit, values=data["values"].splitlines(),
+                    kind=data["kind"] or None, note=data["note"],
+                )
+            except (DomainError, ValidationError) as exc:
+                if isinstance(exc, DomainError) and exc.field == "value":
+                    exc.field = "values"
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Đã thêm %(n)s giá trị vào phạm vi quản lý.") % {"n": len(made)})
+                return redirect(reverse("org:unit_detail", kwargs={"unit_id": unit.pk}) + "#constituency")
+    else:
+        form = ConstituencyForm()
+    return render(request, "org/constituency_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+@domain_errors
+@require_POST
+def constituency_remove_view(request, unit_id: int, entry_id: int):
+    user = request.user
+    unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
+    entry = constituency_selectors.constituency_entry_get(user=user, unit=unit, entry_id=entry_id)
+    constituency_remove(actor=actor_from_request(request), entry=entry)
+    messages.success(request, _("Đã gỡ %(value)s khỏi phạm vi quản lý.") % {"value": entry.value})
+    return redirect(reverse("org:unit_detail", kwargs={"unit_id": unit.pk}) + "#constituency")
+
+
+@login_required
+def who_owns_view(request):
+    """Who owns an IP address, a domain or an ASN? (GET, so an answer can be linked)."""
+    answer = None
+    form = WhoOwnsForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        try:
+            answer = constituency_selectors.who_owns(user=request.user, value=form.cleaned_data["value"])
+        except DomainError as exc:
+            exc.field = "value"
+            apply_errors(form, exc)
+    context = {"form": form, "answer": answer}
+    template = "org/who_owns_result.html" if _is_htmx(request) else "org/who_owns.html"
+    return render(request, template, context)
+
+
+@login_required
+def constituency_overlaps_view(request):
+    """Overlapping claims: all for network-wide roles, those touching one's scope otherwise."""
+    kind = request.GET.get("kind", "")
+    relation = request.GET.get("relation", "")
+    kind = kind if kind in constituency_selectors.Kind.values else ""
+    relation = relation if relation in constituency_selectors.RELATIONS else ""
+    found = constituency_selectors.overlaps(user=request.user, kind=kind or None, relation=relation or None)
+    context = {
+        "overlaps": found,
+        "kind": kind,
+        "relation": relation,
+        "kinds": constituency_selectors.Kind.choices,
+        "conflicts": sum(1 for o in found if o.is_conflict),
+    }
+    return render(request, "org/constituency_overlaps.html", context)
