@@ -25,7 +25,7 @@ SOURCES = ROOT / "vigil" / "locale_src"
 
 
 def run_makemessages():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vigil.settings")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vigil.settings", PYTHONPATH=str(ROOT))
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "vi", "-l", "en",
          "--no-obsolete", "--no-location", "--ignore=.venv/*", "--ignore=node_modules/*",
@@ -83,7 +83,7 @@ def main():
     run_makemessages()
     fill("vi", None)
     missing = fill("en", english_map())
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vigil.settings")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="vigil.settings", PYTHONPATH=str(ROOT))
     subprocess.run(
         [sys.executable, "-m", "django", "compilemessages", "--ignore=.venv/*"],
         cwd=ROOT / "vigil", env=env, check=True, stdout=subprocess.DEVNULL,

@@ -34,12 +34,12 @@ def open_tree_and_unit(page, tree_label, unit_code, unit_name):
 def test_analyst_browses_units_in_vietnamese_then_english(page, net):
     login(page, "a_analyst")
     assert "Tổng quan" in page.inner_text("[data-testid=dashboard-title]")
-    open_tree_and_unit(page, "Đơn vị", "tinh-a-sotc", "Sở Tài chính tỉnh A")
+    open_tree_and_unit(page, "Cây đơn vị", "tinh-a-sotc", "Sở Tài chính tỉnh A")
     assert "Tỉnh B" not in page.content()  # a sibling province is not in this user's tree
 
     switch_language(page, "en")
     assert page.inner_text("[data-testid=unit-name]").strip().startswith("Province A finance department")
-    open_tree_and_unit(page, "Units", "tinh-a", "Province A")
+    open_tree_and_unit(page, "Unit tree", "tinh-a", "Province A")
     page.goto(f"{page.base_url}/")
     assert "Dashboard" in page.inner_text("[data-testid=dashboard-title]")
 

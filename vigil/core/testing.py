@@ -65,3 +65,19 @@ def make_network() -> Network:
     make_user(n, "nobody", u["prov_a"], "viewer", full_name="Không Vai Trò", since=date(2099, 1, 1))
     n.users["admin"] = User.objects.create_superuser(username="admin", password=PASSWORD, full_name="Quản trị")
     return n
+
+
+def set_audit_triggers(enabled: bool) -> None:
+    """Create or drop the audit log's append-only triggers (migration core/0003).
+
+    Only for tests: a transactional test's teardown flushes every table, which the
+    triggers rightly refuse."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("vigil.core.migrations.0003_audit_append_only")
+    with connection.schema_editor(atomic=True) as editor:
+        migration.backwards(None, editor)
+        if enabled:
+            migration.forwards(None, editor)
