@@ -266,7 +266,7 @@ def test_national_office_reads_amber_but_never_strict_or_red(world):
     failures = []
     for which in ("red", "strict"):
         for c in (client, session):
-            for url, (status, body, kinds) in _sweep_reads(c, page_routes(), api_routes(), world, which).items():
+            for url, (status, body, _kinds) in _sweep_reads(c, page_routes(), api_routes(), world, which).items():
                 if status >= 500:
                     failures.append((url, status, "server error"))
                 leaked = [m for m in MARKERS_SECRET if m in body]

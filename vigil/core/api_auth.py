@@ -35,9 +35,11 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         if api_token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
-            from ninja.errors import HttpError
+            from django.utils.translation import gettext as _
 
-            raise HttpError(403, "read-only token")
+            from .errors import AccessDenied
+
+            raise AccessDenied(_("Khoá API chỉ đọc không được phép ghi."))
         request.auth_user = user
         request.user = user
         request.api_token = api_token

@@ -61,32 +61,3 @@ class RequireSecondFactorMiddleware:
                 if request.path not in allowed:
                     return redirect(f"{reverse('core:otp_verify')}?next={request.get_full_path()}")
         return self.get_response(request)
-
-
-class SessionEpochMiddleware:
-    """Ends a session opened before the user's last "log out everywhere".
-
-    The epoch is part of `User.get_session_auth_hash`, so Django's own session check
-    already refuses such sessions; this keeps the epoch in the session too, so the rule
-    holds even if a later change to the user model or hashing drops it from the hash.
-    """
-
-    SESSION_KEY = "_vigil_epoch"
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
-            epoch = getattr(user, "session_epoch", 0)
-            seen = request.session.get(self.SESSION_KEY)
-            if seen is None:
-                request.session[self.SESSION_KEY] = epoch
-            elif seen != epoch:
-                from django.contrib.auth import logout
-                from django.contrib.auth.models import AnonymousUser
-
-                logout(request)
-                request.user = AnonymousUser()
-        return self.get_response(request)

@@ -129,6 +129,9 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self):
+        return f"audit chain head #{self.last_seq}"
+
 
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the secret is shown once."""

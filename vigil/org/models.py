@@ -25,14 +25,14 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.display_name
+
     @property
     def display_name(self):
         if get_language() == "en" and self.name_en:
             return self.name_en
         return self.name
-
-    def __str__(self):
-        return self.display_name
 
 
 class UnitKind(BilingualName):
