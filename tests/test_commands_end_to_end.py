@@ -95,3 +95,30 @@ def test_production_mode_refuses_default_secret(tmp_path):
     result = vigil(["check"], env, timeout=60)
     assert result.returncode != 0
     assert "VIGIL_SECRET_KEY" in result.stderr
+
+
+ENQUEUE = """
+import django
+django.setup()
+from vigil.core.tasks import verify_audit_chain
+verify_audit_chain()  # enqueued on the SQLite queue, not run here
+"""
+
+
+def test_worker_runs_queued_jobs_from_the_sqlite_queue(demo_env, tmp_path):
+    env, _ = demo_env
+    env = dict(env, DJANGO_SETTINGS_MODULE="vigil.settings", VIGIL_HUEY_IMMEDIATE="0", VIGIL_LOG_LEVEL="INFO")
+    log = tmp_path / "worker.log"
+    with open(log, "w") as fh:
+        worker = subprocess.Popen([sys.executable, "-m", "vigil", "worker"], env=env,
+                                  stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        out = subprocess.run([sys.executable, "-c", ENQUEUE], env=env, capture_output=True, text=True, timeout=90)
+        assert out.returncode == 0, out.stderr[-2000:]
+        deadline = time.time() + 40
+        while time.time() < deadline and "audit chain verified" not in log.read_text():
+            time.sleep(0.5)
+        assert '"message": "audit chain verified"' in log.read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
