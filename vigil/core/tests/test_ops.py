@@ -67,12 +67,17 @@ def test_request_log_line_is_json(net, login):
     handlers = [h for h in logging.getLogger().handlers
                 if isinstance(h, logging.StreamHandler) and isinstance(h.formatter, JsonFormatter)]
     assert handlers, "the console handler must use the JSON formatter"
+    # A fresh handler with the configured formatter: the configured one may hold a stream
+    # that pytest's capture has since closed.
     stream = io.StringIO()
-    previous = handlers[0].setStream(stream)
+    probe = logging.StreamHandler(stream)
+    probe.setFormatter(handlers[0].formatter)
+    root = logging.getLogger()
+    root.addHandler(probe)
     try:
         login(net.a_analyst).get("/account/?x=1")
     finally:
-        handlers[0].setStream(previous)
+        root.removeHandler(probe)
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     request = [r for r in lines if r.get("logger") == "vigil.request"]
     assert request and request[-1]["path"] == "/account/" and request[-1]["status"] == 200

@@ -10,36 +10,19 @@ read through the same selectors (and so the same access layer) as the pages and 
 """
 
 import json
-import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core import selectors as core_selectors
 from vigil.core.errors import DomainError
-from vigil.core.management.commands._cli import as_command_error
+from vigil.core.management.commands._cli import (
+    acting_user,
+    add_identity_arguments,
+    as_command_error,
+)
 from vigil.org.selectors import constituency as constituency_selectors
 from vigil.org.selectors import units as unit_selectors
-
-
-def add_identity_arguments(parser) -> None:
-    parser.add_argument("--as", dest="as_user", default=None, help="username to act as (or VIGIL_USER)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-def acting_user(options):
-    """The account named by --as (or VIGIL_USER); a CommandError when missing or unusable."""
-    name = (options.get("as_user") or os.environ.get("VIGIL_USER", "")).strip()
-    if not name:
-        raise CommandError(
-            _("Hãy cho biết bạn thao tác với tư cách tài khoản nào: --as TÊN_ĐĂNG_NHẬP (hoặc biến môi trường VIGIL_USER)."),
-            returncode=2,
-        )
-    user = core_selectors.user_by_username(name)
-    if not user.is_active:
-        raise CommandError(_("Tài khoản %(u)s đã bị vô hiệu hoá.") % {"u": user.username}, returncode=1)
-    return user
 
 
 def unit_dict(unit) -> dict:
