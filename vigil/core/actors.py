@@ -33,6 +33,11 @@ def actor_from_request(request, channel: str = "web") -> Actor:
     return Actor(user=user, address=client_address(request), channel=channel)
 
 
+def api_actor(request) -> Actor:
+    """The actor of an API request (the user its token or session authenticated)."""
+    return actor_from_request(request, channel="api")
+
+
 def system_actor(channel: str = "cli") -> Actor:
     """For reference-data loaders and jobs that run with the platform's own authority."""
     return Actor(user=None, channel=channel)

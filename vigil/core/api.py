@@ -9,7 +9,7 @@ from vigil.org.selectors.memberships import my_memberships
 
 from . import selectors
 from .access import scope_of
-from .actors import actor_from_request
+from .actors import api_actor
 from .schemas import (
     AuditEntryDetailOut,
     AuditEntryOut,
@@ -27,9 +27,6 @@ from .services.roles import role_set_2fa
 
 router = Router(tags=["core"])
 
-
-def _actor(request):
-    return actor_from_request(request, channel="api")
 
 
 # --------------------------------------------------------------------------- me
@@ -61,7 +58,7 @@ def me(request):
     summary="End every browser session of the authenticated user (API tokens stay valid)",
 )
 def me_logout_everywhere(request):
-    auth_services.logout_everywhere(actor=_actor(request), user=request.auth)
+    auth_services.logout_everywhere(actor=api_actor(request), user=request.auth)
     return {"detail": _("Đã đăng xuất khỏi mọi phiên.")}
 
 
@@ -80,7 +77,7 @@ def token_list(request):
 def token_create(request, payload: TokenIn):
     current = getattr(request, "api_token", None)
     token, secret = auth_services.token_create(
-        actor=_actor(request), user=request.auth, name=payload.name, scope=payload.scope,
+        actor=api_actor(request), user=request.auth, name=payload.name, scope=payload.scope,
         days=payload.days, not_after=current.expires_at if current is not None else None,
     )
     token.secret = secret
@@ -95,7 +92,7 @@ def token_get(request, token_id: int):
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of your API tokens")
 def token_revoke(request, token_id: int):
     token = selectors.token_get(user=request.auth, token_id=token_id)
-    return auth_services.token_revoke(actor=_actor(request), token=token)
+    return auth_services.token_revoke(actor=api_actor(request), token=token)
 
 
 # --------------------------------------------------------------------------- roles
@@ -120,7 +117,7 @@ def role_update(request, role_id: int, payload: RolePatch):
 
     require_network(request.auth, "admin")
     role = selectors.role_get(user=request.auth, role_id=role_id, action="admin")
-    return role_set_2fa(actor=_actor(request), role=role, required=payload.requires_2fa)
+    return role_set_2fa(actor=api_actor(request), role=role, required=payload.requires_2fa)
 
 
 # --------------------------------------------------------------------------- audit log

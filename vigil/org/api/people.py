@@ -15,7 +15,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from vigil.core.actors import actor_from_request
+from vigil.core.actors import api_actor
 from vigil.core.models import TLP
 
 from ..selectors import completeness as completeness_sel
@@ -30,12 +30,6 @@ from ..services import people as people_svc
 router = Router(tags=["org: people"])
 
 
-def _actor(request):
-    return actor_from_request(request, channel="api")
-
-
-def _user(request):
-    return request.auth
 
 
 # --------------------------------------------------------------------------- schemas
@@ -348,7 +342,7 @@ class RedViewsAudited(PageNumberPagination):
     def paginate_queryset(self, queryset, pagination, request, **params):
         page = super().paginate_queryset(queryset, pagination, request, **params)
         items = list(page["items"])
-        decision_sel.record_red_views(_actor(request), items)
+        decision_sel.record_red_views(api_actor(request), items)
         page["items"] = items
         return page
 
@@ -359,17 +353,17 @@ class RedViewsAudited(PageNumberPagination):
 @router.get("/people", response=list[PersonOut], summary="List people")
 @paginate(PageNumberPagination)
 def list_people(request, filters: Query[PersonFilter]):
-    user = _user(request)
+    user = request.auth
     unit = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
     return people_sel.person_list(user=user, q=filters.q, unit=unit, role=filters.role, active=filters.active)
 
 
 @router.post("/people", response={201: PersonDetailOut}, summary="Create a person")
 def create_person(request, payload: PersonIn):
-    user = _user(request)
+    user = request.auth
     unit = people_sel.unit_ref(user=user, ref=payload.home_unit_id, field="home_unit_id", active_only=True)
     person = people_svc.person_create(
-        actor=_actor(request), full_name=payload.full_name, home_unit=unit, position=payload.position,
+        actor=api_actor(request), full_name=payload.full_name, home_unit=unit, position=payload.position,
         email=payload.email, phone=payload.phone, is_active=payload.is_active,
     )
     return Status(201, _person_detail(user, person.pk))
@@ -383,12 +377,12 @@ def _person_detail(user, person_id):
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="One person, with their memberships")
 def get_person(request, person_id: int):
-    return _person_detail(_user(request), person_id)
+    return _person_detail(request.auth, person_id)
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
-    user = _user(request)
+    user = request.auth
     person = people_sel.person_get(user=user, person_id=person_id)
     changes = payload.dict(exclude_unset=True)
     if "home_unit_id" in changes:
@@ -397,7 +391,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
         )
     if "username" in changes:
         changes["user"] = people_sel.account_for_link(user=user, username=changes.pop("username"))
-    people_svc.person_update(actor=_actor(request), person=person, **changes)
+    people_svc.person_update(actor=api_actor(request), person=person, **changes)
     return _person_detail(user, person_id)
 
 
@@ -407,7 +401,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
 @router.get("/memberships", response=list[MembershipOut], summary="List memberships")
 @paginate(PageNumberPagination)
 def list_memberships(request, filters: Query[MembershipFilter]):
-    user = _user(request)
+    user = request.auth
     unit = people_sel.unit_ref(user=user, ref=filters.unit_id) if filters.unit_id else None
     subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
     return membership_sel.membership_list(
@@ -418,12 +412,12 @@ def list_memberships(request, filters: Query[MembershipFilter]):
 
 @router.post("/memberships", response={201: MembershipOut}, summary="Give a person a role in a unit")
 def add_membership(request, payload: MembershipIn):
-    user = _user(request)
+    user = request.auth
     person = people_sel.person_get(user=user, person_id=payload.person_id)
     unit = people_sel.unit_ref(user=user, ref=payload.unit_id)
     role = membership_sel.role_by_code(user=user, code=payload.role)
     m = membership_svc.membership_add(
-        actor=_actor(request), person=person, unit=unit, role=role, since=payload.since,
+        actor=api_actor(request), person=person, unit=unit, role=role, since=payload.since,
         until=payload.until, note=payload.note,
     )
     return Status(201, membership_sel.membership_get(user=user, membership_id=m.pk))
@@ -431,14 +425,14 @@ def add_membership(request, payload: MembershipIn):
 
 @router.get("/memberships/{membership_id}", response=MembershipOut, summary="One membership")
 def get_membership(request, membership_id: int):
-    return membership_sel.membership_get(user=_user(request), membership_id=membership_id)
+    return membership_sel.membership_get(user=request.auth, membership_id=membership_id)
 
 
 @router.post("/memberships/{membership_id}/end", response=MembershipOut, summary="End a membership (kept as history)")
 def end_membership(request, membership_id: int, payload: MembershipEndIn):
-    user = _user(request)
+    user = request.auth
     m = membership_sel.membership_get(user=user, membership_id=membership_id)
-    membership_svc.membership_end(actor=_actor(request), membership=m, until=payload.until, note=payload.note)
+    membership_svc.membership_end(actor=api_actor(request), membership=m, until=payload.until, note=payload.note)
     return membership_sel.membership_get(user=user, membership_id=membership_id)
 
 
@@ -446,15 +440,15 @@ def end_membership(request, membership_id: int, payload: MembershipEndIn):
 
 
 def _decision_detail(request, decision_id):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
-    decision_sel.record_red_views(_actor(request), [decision])
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
+    decision_sel.record_red_views(api_actor(request), [decision])
     return decision
 
 
 @router.get("/decisions", response=list[DecisionOut], summary="List membership decisions")
 @paginate(RedViewsAudited)
 def list_decisions(request, filters: Query[DecisionFilter]):
-    user = _user(request)
+    user = request.auth
     unit = people_sel.unit_ref(user=user, ref=filters.unit_id) if filters.unit_id else None
     subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
     return decision_sel.decision_list(
@@ -464,10 +458,10 @@ def list_decisions(request, filters: Query[DecisionFilter]):
 
 @router.post("/decisions", response={201: DecisionDetailOut}, summary="Create a draft membership decision")
 def create_decision(request, payload: DecisionIn):
-    user = _user(request)
+    user = request.auth
     unit = people_sel.unit_ref(user=user, ref=payload.unit_id, active_only=True)
     d = decision_svc.decision_create(
-        actor=_actor(request), unit=unit, number=payload.number, date=payload.date,
+        actor=api_actor(request), unit=unit, number=payload.number, date=payload.date,
         effective_date=payload.effective_date, issuer=payload.issuer, title=payload.title,
         tlp=payload.tlp or TLP.AMBER, shared_with=payload.shared_with, recipients=payload.recipients,
     )
@@ -481,19 +475,19 @@ def get_decision(request, decision_id: int):
 
 @router.patch("/decisions/{decision_id}", response=DecisionDetailOut, summary="Change a draft decision")
 def update_decision(request, decision_id: int, payload: DecisionPatch):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
-    decision_svc.decision_update(actor=_actor(request), decision=decision, **payload.dict(exclude_unset=True))
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
+    decision_svc.decision_update(actor=api_actor(request), decision=decision, **payload.dict(exclude_unset=True))
     return _decision_detail(request, decision_id)
 
 
 @router.post("/decisions/{decision_id}/items", response={201: DecisionItemOut}, summary="Add an item to a draft decision")
 def add_decision_item(request, decision_id: int, payload: DecisionItemIn):
-    user = _user(request)
+    user = request.auth
     decision = decision_sel.decision_get(user=user, decision_id=decision_id)
     person = people_sel.person_get(user=user, person_id=payload.person_id)
     role = membership_sel.role_by_code(user=user, code=payload.role)
     item = decision_svc.decision_add_item(
-        actor=_actor(request), decision=decision, action=payload.action, person=person, role=role,
+        actor=api_actor(request), decision=decision, action=payload.action, person=person, role=role,
         note=payload.note,
     )
     return Status(201, item)
@@ -501,16 +495,16 @@ def add_decision_item(request, decision_id: int, payload: DecisionItemIn):
 
 @router.delete("/decisions/{decision_id}/items/{item_id}", response={204: None}, summary="Remove an item from a draft decision")
 def remove_decision_item(request, decision_id: int, item_id: int):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
     item = decision_sel.decision_item_get(decision=decision, item_id=item_id)
-    decision_svc.decision_remove_item(actor=_actor(request), decision=decision, item=item)
+    decision_svc.decision_remove_item(actor=api_actor(request), decision=decision, item=item)
     return Status(204, None)
 
 
 @router.post("/decisions/{decision_id}/file", response=DecisionDetailOut, summary="Upload the signed PDF of a draft decision")
 def upload_decision_file(request, decision_id: int, signed_file: File[UploadedFile]):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
-    decision_svc.decision_attach_file(actor=_actor(request), decision=decision, upload=signed_file)
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
+    decision_svc.decision_attach_file(actor=api_actor(request), decision=decision, upload=signed_file)
     return _decision_detail(request, decision_id)
 
 
@@ -527,8 +521,8 @@ def upload_decision_file(request, decision_id: int, signed_file: File[UploadedFi
     },
 )
 def download_decision_file(request, decision_id: int):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
-    handle = decision_svc.decision_file_export(actor=_actor(request), decision=decision)
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
+    handle = decision_svc.decision_file_export(actor=api_actor(request), decision=decision)
     return FileResponse(
         handle, as_attachment=True, filename=f"{decision.number.replace('/', '-')}.pdf",
         content_type="application/pdf",
@@ -537,8 +531,8 @@ def download_decision_file(request, decision_id: int):
 
 @router.post("/decisions/{decision_id}/apply", response=DecisionDetailOut, summary="Apply a draft decision (all items at once)")
 def apply_decision(request, decision_id: int):
-    decision = decision_sel.decision_get(user=_user(request), decision_id=decision_id)
-    decision_svc.decision_apply(actor=_actor(request), decision=decision)
+    decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
+    decision_svc.decision_apply(actor=api_actor(request), decision=decision)
     return _decision_detail(request, decision_id)
 
 
@@ -548,7 +542,7 @@ def apply_decision(request, decision_id: int):
 @router.get("/completeness", response=list[CompletenessOut], summary="Completeness of unit bodies in your scope")
 @paginate(PageNumberPagination)
 def list_completeness(request, filters: Query[CompletenessFilter]):
-    user = _user(request)
+    user = request.auth
     subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
     return completeness_sel.completeness_list(
         user=user, on=filters.on, subtree_of=subtree, incomplete_only=filters.incomplete_only
@@ -567,12 +561,12 @@ def _target_out(target):
 
 @router.get("/completeness/target", response=TargetOut, summary="The completeness target date")
 def get_target(request):
-    return _target_out(completeness_sel.current_target(user=_user(request)))
+    return _target_out(completeness_sel.current_target(user=request.auth))
 
 
 @router.put("/completeness/target", response=TargetOut, summary="Set the completeness target date (office)")
 def set_target(request, payload: TargetIn):
     completeness_svc.completeness_target_set(
-        actor=_actor(request), target_date=payload.target_date, note=payload.note
+        actor=api_actor(request), target_date=payload.target_date, note=payload.note
     )
-    return _target_out(completeness_sel.current_target(user=_user(request)))
+    return _target_out(completeness_sel.current_target(user=request.auth))

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
 
-from vigil.core.actors import actor_from_request
+from vigil.core.actors import api_actor
 
 from ..selectors import constituency as constituency_sel
 from ..selectors import units as unit_sel
@@ -25,12 +25,6 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 ValueKind = Literal["ipv4", "ipv6", "asn", "domain"]
 
 
-def _actor(request):
-    return actor_from_request(request, channel="api")
-
-
-def _user(request):
-    return request.auth
 
 
 # --------------------------------------------------------------------------- schemas
@@ -198,7 +192,7 @@ def _side(entry, visible: bool) -> dict:
 
 @router.get("/unit-kinds", response=list[KindOut], summary="List the kinds of unit")
 def list_unit_kinds(request):
-    return list(unit_sel.unit_kinds(user=_user(request)))
+    return list(unit_sel.unit_kinds(user=request.auth))
 
 
 @router.get("/units", response=list[UnitOut], summary="List the units you may see")
@@ -214,13 +208,13 @@ def list_units(
     """Filters: `kind` (code), `parent_id` (direct children), `subtree_of` (a unit and all its
     descendants), `q` (code and names, diacritics ignored), `is_active`. Ordered as the tree."""
     return unit_sel.unit_list(
-        user=_user(request), kind=kind, parent_id=parent_id, subtree_of=subtree_of, q=q, is_active=is_active
+        user=request.auth, kind=kind, parent_id=parent_id, subtree_of=subtree_of, q=q, is_active=is_active
     )
 
 
 @router.get("/units/{unit_id}", response=UnitDetailOut, summary="Get one unit, with its ancestors and counts")
 def get_unit(request, unit_id: int):
-    user = _user(request)
+    user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     unit.ancestors = unit_sel.unit_ancestors(user=user, unit=unit)
     unit.stats = unit_sel.unit_stats(user=user, unit=unit)
@@ -230,29 +224,29 @@ def get_unit(request, unit_id: int):
 @router.get("/units/{unit_id}/children", response=list[UnitOut], summary="List a unit's direct children")
 @paginate(PageNumberPagination)
 def list_unit_children(request, unit_id: int):
-    user = _user(request)
+    user = request.auth
     return unit_sel.unit_children(user=user, unit=unit_sel.unit_get(user=user, unit_id=unit_id))
 
 
 @router.get("/units/{unit_id}/ancestors", response=list[UnitRef], summary="List a unit's ancestors, root first")
 def list_unit_ancestors(request, unit_id: int):
-    user = _user(request)
+    user = request.auth
     return unit_sel.unit_ancestors(user=user, unit=unit_sel.unit_get(user=user, unit_id=unit_id))
 
 
 @router.post("/units", response={201: UnitOut}, summary="Create a unit (add permission on its parent)")
 def create_unit(request, payload: UnitIn):
-    user = _user(request)
+    user = request.auth
     data = payload.model_dump()
     parent_id = data.pop("parent_id")
     parent = unit_sel.unit_get(user=user, unit_id=parent_id) if parent_id is not None else None
-    unit = unit_svc.unit_create(actor=_actor(request), parent=parent, **data)
+    unit = unit_svc.unit_create(actor=api_actor(request), parent=parent, **data)
     return Status(201, unit)
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="Change a unit's names, kind, contacts or status")
 def update_unit(request, unit_id: int, payload: UnitPatch):
-    user = _user(request)
+    user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     changes = {}
     for key, value in payload.model_dump(exclude_unset=True).items():
@@ -261,15 +255,15 @@ def update_unit(request, unit_id: int, payload: UnitPatch):
                 continue
             value = ""
         changes[key] = value
-    return unit_svc.unit_update(actor=_actor(request), unit=unit, **changes)
+    return unit_svc.unit_update(actor=api_actor(request), unit=unit, **changes)
 
 
 @router.post("/units/{unit_id}/move", response=UnitOut, summary="Move a unit and its subtree under another parent")
 def move_unit(request, unit_id: int, payload: MoveIn):
-    user = _user(request)
+    user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     new_parent = unit_sel.unit_get(user=user, unit_id=payload.parent_id)
-    return unit_svc.unit_move(actor=_actor(request), unit=unit, new_parent=new_parent)
+    return unit_svc.unit_move(actor=api_actor(request), unit=unit, new_parent=new_parent)
 
 
 # --------------------------------------------------------------------------- constituency
@@ -278,7 +272,7 @@ def move_unit(request, unit_id: int, payload: MoveIn):
 @router.get("/units/{unit_id}/constituency", response=list[EntryOut], summary="List a unit's constituency")
 @paginate(PageNumberPagination)
 def list_constituency(request, unit_id: int, kind: ValueKind | None = None):
-    user = _user(request)
+    user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     return constituency_sel.constituency_for_unit(user=user, unit=unit, kind=kind)
 
@@ -288,9 +282,9 @@ def list_constituency(request, unit_id: int, kind: ValueKind | None = None):
     summary="Declare an IP range, ASN or domain the unit answers for",
 )
 def add_constituency(request, unit_id: int, payload: EntryIn):
-    unit = unit_sel.unit_get(user=_user(request), unit_id=unit_id)
+    unit = unit_sel.unit_get(user=request.auth, unit_id=unit_id)
     entry = constituency_svc.constituency_add(
-        actor=_actor(request), unit=unit, value=payload.value, kind=payload.kind, note=payload.note
+        actor=api_actor(request), unit=unit, value=payload.value, kind=payload.kind, note=payload.note
     )
     return Status(201, entry)
 
@@ -300,10 +294,10 @@ def add_constituency(request, unit_id: int, payload: EntryIn):
     summary="Withdraw an entry from a unit's constituency",
 )
 def remove_constituency(request, unit_id: int, entry_id: int):
-    user = _user(request)
+    user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     entry = constituency_sel.constituency_entry_get(user=user, unit=unit, entry_id=entry_id)
-    constituency_svc.constituency_remove(actor=_actor(request), entry=entry)
+    constituency_svc.constituency_remove(actor=api_actor(request), entry=entry)
     return Status(204, None)
 
 
@@ -312,7 +306,7 @@ def who_owns(request, value: str = Query(..., max_length=2000)):
     """Longest IP prefix, longest domain suffix, exact ASN. A URL or e-mail address is read
     as its host. Only owners the caller may see are named; `outside_scope` says when a claim
     at least as specific belongs to a unit outside the caller's scope."""
-    answer = constituency_sel.who_owns(user=_user(request), value=value)
+    answer = constituency_sel.who_owns(user=request.auth, value=value)
     return {
         "query": answer.query,
         "kind": answer.kind,
@@ -334,7 +328,7 @@ def list_overlaps(
     """Pairs of claims of two different units that intersect. Network-wide roles see all;
     others see the pairs involving their scope, the other unit withheld when outside it.
     Conflicts first."""
-    found = constituency_sel.overlaps(user=_user(request), kind=kind, relation=relation)
+    found = constituency_sel.overlaps(user=request.auth, kind=kind, relation=relation)
     return [
         {
             "kind": o.kind,
