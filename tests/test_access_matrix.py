@@ -47,7 +47,10 @@ PUBLIC = {
 API_PREFIX = "api/v1/"
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 WRITE_METHODS = ("post", "put", "patch", "delete")
-MARKERS_A = ("MARKER-A-UNIT", "MARKER-A-PERSON", "MARKER-A-DECISION", "marker-a.example")
+MARKERS_A = (
+    "MARKER-A-UNIT", "MARKER-A-PERSON", "MARKER-A-DECISION", "marker-a.example",
+    "MARKER-A-MEETING", "MARKER-A-TASK", "MARKER-A-PROGRAMME", "MARKER-A-INSPECTION",
+)
 MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT")
 
 
@@ -101,15 +104,66 @@ def world(net):
         unit=dept, kind="domain", value="marker-a.example", match_key="example.marker-a."
     )
     _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
+    program = _program_world(net, person)
     audit_entry = AuditEntry.objects.filter(unit=dept).order_by("-seq").first() or AuditEntry.objects.order_by("-seq").first()
     return {
         "net": net,
         "amber": {"unit_id": dept.pk, "person_id": person.pk, "membership_id": membership.pk,
                   "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
-                  "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id},
+                  "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id,
+                  **program},
         "red": {"decision_id": red.pk, "item_id": red_item.pk},
         "strict": {"decision_id": strict.pk, "item_id": strict_item.pk},
         "global": {"role_id": Role.objects.get(code="analyst").pk},
+    }
+
+
+def _program_world(net, person):
+    """Province A's committee work: its subcommittee's meeting, its programme, a task it
+    leads (assigned by the province to its department), a report with evidence, an
+    extension request, an inspection of its department."""
+    from django.core.files.base import ContentFile
+
+    from vigil.program.models import (
+        Conclusion, EvidenceFile, ExtensionRequest, Finding, Inspection, InspectionTarget,
+        Meeting, MeetingAttendee, MeetingDocument, MeetingSite, ProgressReport, Task,
+        TaskEvent, WorkProgramme,
+    )
+
+    u = net.units
+    meeting = Meeting.objects.create(
+        body_unit=u["prov_a_sub"], title="MARKER-A-MEETING", held_on=date(2026, 3, 2), is_online=True,
+    )
+    attendee = MeetingAttendee.objects.create(meeting=meeting, person=person)
+    site = MeetingSite.objects.create(meeting=meeting, unit=u["prov_a_dept"], attended=True)
+    document = MeetingDocument(meeting=meeting, title="MARKER-A-MEETING notice", sha256="0" * 64, size=4)
+    document.file.save("marker.pdf", ContentFile(b"%PDF"), save=True)
+    conclusion = Conclusion.objects.create(meeting=meeting, number=1, text="MARKER-A-MEETING conclusion")
+    programme = WorkProgramme.objects.create(unit=u["prov_a"], year=2026, title="MARKER-A-PROGRAMME")
+    task = Task.objects.create(
+        title="MARKER-A-TASK", assigning_unit=u["prov_a"], lead_unit=u["prov_a_dept"],
+        conclusion=conclusion, source="conclusion", start_date=date(2026, 3, 2),
+        due_date=date(2026, 6, 30), original_due_date=date(2026, 6, 30),
+    )
+    event = TaskEvent.objects.create(task=task, kind="created", note="MARKER-A-TASK")
+    report = ProgressReport.objects.create(task=task, percent=30, text="MARKER-A-TASK report")
+    evidence = EvidenceFile(report=report, name="marker.pdf", sha256="0" * 64, size=4)
+    evidence.file.save("marker.pdf", ContentFile(b"%PDF"), save=True)
+    extension = ExtensionRequest.objects.create(
+        task=task, old_due_date=task.due_date, new_due_date=date(2026, 9, 30), reason="MARKER-A-TASK",
+    )
+    inspection = Inspection.objects.create(
+        inspecting_unit=u["prov_a"], title="MARKER-A-INSPECTION", year=2026,
+        planned_start=date(2026, 5, 1), planned_end=date(2026, 5, 10),
+    )
+    target = InspectionTarget.objects.create(inspection=inspection, unit=u["prov_a_dept"])
+    finding = Finding.objects.create(inspection=inspection, unit=u["prov_a_dept"], number=1, text="MARKER-A-INSPECTION")
+    return {
+        "meeting_id": meeting.pk, "attendee_id": attendee.pk, "site_id": site.pk,
+        "document_id": document.pk, "conclusion_id": conclusion.pk, "programme_id": programme.pk,
+        "task_id": task.pk, "event_id": event.pk, "report_id": report.pk, "evidence_id": evidence.pk,
+        "extension_id": extension.pk, "inspection_id": inspection.pk, "target_id": target.pk,
+        "finding_id": finding.pk,
     }
 
 

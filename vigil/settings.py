@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "vigil.core",
     "vigil.org",
+    "vigil.program",
 ]
 
 MIDDLEWARE = [

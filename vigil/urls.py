@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("vigil.core.urls")),
     path("org/", include("vigil.org.urls")),
+    path("program/", include("vigil.program.urls")),
 ]

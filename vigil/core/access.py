@@ -258,6 +258,42 @@ class TLPPolicy(Policy):
         return obj.created_by_id == scope.user.pk or obj.recipients.filter(pk=scope.user.pk).exists()
 
 
+class UnitsPolicy(Policy):
+    """Rows reached through several unit relations (a task's lead, assigning and supporting
+    units; a meeting's body and connected sites). `view` is granted when any of the `view`
+    paths is in scope; other actions when any of the `write` paths is. Paths are ORM
+    lookups ending at a Unit ('lead_unit', 'meeting__body_unit', 'sites__unit')."""
+
+    joins_many = True
+
+    def __init__(self, *, view: tuple[str, ...], write: tuple[str, ...]):
+        self.view = view
+        self.write = write
+
+    def q(self, scope, action):
+        paths = self.view if action == "view" else self.write
+        parts = [scope.unit_q(action, prefix=f"{p}__") for p in paths]
+        if any(part is MATCH_ALL for part in parts):
+            return MATCH_ALL
+        return reduce(or_, parts, MATCH_NONE)
+
+    def unit_of(self, obj):
+        value = obj
+        for step in (self.write or self.view)[0].split("__"):
+            value = getattr(value, step, None)
+            if value is None:
+                return None
+        return value
+
+    def allows(self, scope, action, obj):
+        q = self.q(scope, action)
+        if q is MATCH_ALL:
+            return True
+        if q is MATCH_NONE or obj.pk is None:
+            return False
+        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+
+
 class OwnerPolicy(Policy):
     """Rows that belong to one user (API tokens): only that user, whatever the action."""
 

@@ -1,0 +1,5 @@
+"""Program API: inspections."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

@@ -1,0 +1,5 @@
+"""Program API: meetings."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

@@ -1,0 +1,5 @@
+"""Program API: office."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

@@ -1,0 +1,5 @@
+"""Program API: programmes."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

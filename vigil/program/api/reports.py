@@ -1,0 +1,5 @@
+"""Program API: reports."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

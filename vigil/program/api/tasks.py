@@ -1,0 +1,5 @@
+"""Program API: tasks."""
+
+from ninja import Router
+
+router = Router(tags=["program"])

@@ -1,0 +1,3 @@
+"""Program pages: reports."""
+
+urlpatterns = []
