@@ -493,10 +493,17 @@ class Task(models.Model):
 
     @property
     def status(self):
-        """The computed status for today (querysets annotate it in SQL instead)."""
+        """The computed status: as annotated by the queryset (`with_status`), else for today."""
+        annotated = self.__dict__.get("_status")
+        if annotated is not None:
+            return annotated
         from .status import compute_status
 
         return compute_status(self)
+
+    @status.setter
+    def status(self, value):
+        self.__dict__["_status"] = value
 
 
 class TaskEvent(models.Model):

@@ -1,0 +1,180 @@
+"""Reads of tasks, always through the access layer: a unit sees the tasks it leads,
+assigned or supports, and those of its descendants; the committee office and standing
+agency see them all. Every queryset is annotated with the computed `status`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from vigil.core.access import visible_to
+from vigil.core.errors import DomainError, NotFound
+from vigil.org.models import Unit
+
+from ..models import EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
+from ..status import STATUS_LABELS, status_q, today
+
+RELATIONS = ("any", "lead", "assigned", "supporting")
+
+
+def _unit_q(relation: str, unit: Unit, subtree: bool) -> Q:
+    def one(field: str) -> Q:
+        if subtree:
+            return Q(**{f"{field}__path__startswith": unit.path})
+        return Q(**{field: unit})
+
+    if relation == "lead":
+        return one("lead_unit")
+    if relation == "assigned":
+        return one("assigning_unit")
+    if relation == "supporting":
+        return one("supporting_units")
+    return one("lead_unit") | one("assigning_unit") | one("supporting_units")
+
+
+def task_list(
+    user,
+    *,
+    unit: Unit | None = None,
+    relation: str = "any",
+    subtree: bool = True,
+    status: str | Iterable[str] | None = None,
+    source: str | None = None,
+    q: str | None = None,
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    parent: Task | None = None,
+    top_level: bool = False,
+    on: dt.date | None = None,
+) -> QuerySet[Task]:
+    """Tasks `user` may see, filtered, with `status` annotated for `on` (default today).
+
+    `unit` + `relation`: tasks the unit (and, with `subtree`, its descendants) leads,
+    assigned, supports, or any of these. `status`: one or several computed statuses.
+    """
+    on = on or today()
+    qs = visible_to(user, Task)
+    if unit is not None:
+        if relation not in RELATIONS:
+            raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")
+        cond = _unit_q(relation, unit, subtree)
+        if relation in ("any", "supporting"):
+            # A supporting-unit join can repeat rows; a pk subquery keeps them unique.
+            qs = qs.filter(pk__in=Task.objects.filter(cond).values("pk"))
+        else:
+            qs = qs.filter(cond)
+    if status:
+        statuses = [status] if isinstance(status, str) else list(status)
+        bad = [s for s in statuses if s not in STATUS_LABELS]
+        if bad:
+            raise DomainError(
+                _("Trạng thái phải là một trong: %(v)s.") % {"v": ", ".join(STATUS_LABELS)}, field="status"
+            )
+        cond = Q()
+        for s in statuses:
+            cond |= status_q(s, on)
+        qs = qs.filter(cond)
+    if source:
+        if source not in Task.Source.values:
+            raise DomainError(
+                _("Nguồn giao phải là một trong: %(v)s.") % {"v": ", ".join(Task.Source.values)}, field="source"
+            )
+        qs = qs.filter(source=source)
+    if q:
+        qs = qs.filter(title__icontains=q.strip())
+    if due_from:
+        qs = qs.filter(due_date__gte=due_from)
+    if due_to:
+        qs = qs.filter(due_date__lte=due_to)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if top_level:
+        qs = qs.filter(parent__isnull=True)
+    return qs.with_status(on).select_related("lead_unit", "assigning_unit", "assignee").order_by("due_date", "pk")
+
+
+def task_get(user, pk) -> Task:
+    """One task `user` may see, with its status; NotFound otherwise (never 'forbidden',
+    which would confirm it exists)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Không tìm thấy nhiệm vụ."), field="task_id") from None
+    task = (
+        visible_to(user, Task).with_status()
+        .select_related("lead_unit", "assigning_unit", "assignee", "parent", "conclusion__meeting",
+                        "programme", "finding__inspection")
+        .filter(pk=pk).first()
+    )
+    if task is None:
+        raise NotFound(_("Không tìm thấy nhiệm vụ."), field="task_id")
+    return task
+
+
+def task_children(user, task: Task, on: dt.date | None = None) -> QuerySet[Task]:
+    """The children of a parent task the user may see, by lead unit, with status."""
+    return (
+        visible_to(user, Task).filter(parent=task).with_status(on)
+        .select_related("lead_unit").order_by("lead_unit__path")
+    )
+
+
+def task_events(user, task: Task) -> QuerySet[TaskEvent]:
+    return visible_to(user, TaskEvent).filter(task=task).order_by("at", "pk")
+
+
+def task_reports(user, task: Task) -> QuerySet[ProgressReport]:
+    return (
+        visible_to(user, ProgressReport).filter(task=task)
+        .select_related("reported_by").prefetch_related("evidence").order_by("-reported_at", "-pk")
+    )
+
+
+def task_extensions(user, task: Task) -> QuerySet[ExtensionRequest]:
+    return (
+        visible_to(user, ExtensionRequest).filter(task=task)
+        .select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+    )
+
+
+def extension_get(user, pk) -> ExtensionRequest:
+    ext = visible_to(user, ExtensionRequest).select_related("task").filter(pk=_int(pk)).first()
+    if ext is None:
+        raise NotFound(_("Không tìm thấy đề nghị gia hạn."), field="extension_id")
+    return ext
+
+
+def report_get(user, pk) -> ProgressReport:
+    report = visible_to(user, ProgressReport).select_related("task").filter(pk=_int(pk)).first()
+    if report is None:
+        raise NotFound(_("Không tìm thấy báo cáo tiến độ."), field="report_id")
+    return report
+
+
+def evidence_get(user, pk) -> EvidenceFile:
+    evidence = visible_to(user, EvidenceFile).select_related("report__task").filter(pk=_int(pk)).first()
+    if evidence is None:
+        raise NotFound(_("Không tìm thấy tệp minh chứng."), field="evidence_id")
+    return evidence
+
+
+def event_get(user, pk) -> TaskEvent:
+    event = visible_to(user, TaskEvent).filter(pk=_int(pk)).first()
+    if event is None:
+        raise NotFound(_("Không tìm thấy sự kiện."), field="event_id")
+    return event
+
+
+def assignable_units(user, action: str = "add") -> QuerySet[Unit]:
+    """Units where `user` may assign tasks (or, with another action, act on them)."""
+    return visible_to(user, Unit.objects.filter(is_active=True), action).select_related("kind").order_by("path")
+
+
+def _int(pk) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        return -1
