@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from vigil.api import api
 from vigil.core.actors import Actor
-from vigil.core.models import TLP, ApiToken, AuditEntry
+from vigil.core.models import TLP, ApiToken, AuditEntry, Notification
 from vigil.core.services.auth import token_create
 from vigil.org.models import (
     ConstituencyEntry,
@@ -105,13 +105,17 @@ def world(net):
     )
     _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
     program = _program_world(net, person)
+    notification = Notification.objects.create(
+        recipient=net.users["a_analyst"], unit=u["prov_a"], kind="program.task.due_soon",
+        title="MARKER-A-TASK due soon", body="MARKER-A-TASK", url="/program/",
+    )
     audit_entry = AuditEntry.objects.filter(unit=dept).order_by("-seq").first() or AuditEntry.objects.order_by("-seq").first()
     return {
         "net": net,
         "amber": {"unit_id": dept.pk, "person_id": person.pk, "membership_id": membership.pk,
                   "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
                   "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id,
-                  **program},
+                  "notification_id": notification.pk, **program},
         "red": {"decision_id": red.pk, "item_id": red_item.pk},
         "strict": {"decision_id": strict.pk, "item_id": strict_item.pk},
         "global": {"role_id": Role.objects.get(code="analyst").pk},
@@ -252,6 +256,12 @@ def test_anonymous_is_sent_to_login_or_refused(world):
     assert not failures, failures
 
 
+def _body(resp) -> str:
+    """The response text, for ordinary and streaming (file download) responses alike."""
+    raw = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    return raw.decode(errors="replace")
+
+
 def _sweep_reads(client, routes_pages, routes_api, world, which):
     if getattr(client, "is_token", False):
         routes_pages = []  # a Bearer token is not a browser session: pages treat it as anonymous
@@ -262,13 +272,13 @@ def _sweep_reads(client, routes_pages, routes_api, world, which):
             continue
         url, kinds = fill(route, world, which)
         resp = client.get(url)
-        out[url] = (resp.status_code, resp.content.decode(errors="replace"), kinds)
+        out[url] = (resp.status_code, _body(resp), kinds)
     for route, methods in routes_api:
         if "get" not in methods:
             continue
         url, kinds = fill(f"{API_PREFIX}{route}", world, which)
         resp = client.get(url)
-        out[url] = (resp.status_code, resp.content.decode(errors="replace"), kinds)
+        out[url] = (resp.status_code, _body(resp), kinds)
     return out
 
 

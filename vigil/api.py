@@ -23,10 +23,12 @@ problems.install(api)
 
 def _register():
     from vigil.core.api import router as core_router
+    from vigil.core.api_notifications import router as notifications_router
     from vigil.org.api import router as org_router
     from vigil.program.api import router as program_router
 
     api.add_router("/", core_router)
+    api.add_router("/", notifications_router)
     api.add_router("/", org_router)
     api.add_router("/", program_router)
 

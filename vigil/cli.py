@@ -28,6 +28,21 @@ Usage: vigil COMMAND [options]
   units list|show|tree ... --as USER        the unit tree, through the access layer
   people list --as USER                     people and memberships, through the access layer
   decisions list|apply ... --as USER        membership decisions
+  notifications list|read ... --as USER     your notifications (mark read: IDs or --all)
+  meetings list|show|create|conclusion|conclude ... --as USER
+                                            meetings, conclusion notices and their conclusions
+  programmes list|show|approve ... --as USER
+                                            annual work programmes (approval by the unit's head)
+  program-reminders run [--today D] [--digest]
+                                            send task reminders, escalations (and weekly digests) now
+  tasks list|show|create|report|confirm|accept|return|extend|decide|cancel|cascade ... --as USER
+                                            tasks, progress reports, extensions
+  inspections list|show|findings|close-finding ... --as USER
+                                            inspections, open findings to follow up
+  program-report --meeting ID | --unit CODE [--since D] --format docx|xlsx --output FILE --as USER
+                                            the pre-meeting report (DOCX administrative layout, XLSX)
+  program-office matrix|late|ontime|bodies|mine|calendar ... --as USER [--json]
+                                            task matrix, late work and on-time rates by unit, a unit's lists
 
 Any other Django management command is also available (vigil help COMMAND).
 Settings come from VIGIL_* environment variables (see README).

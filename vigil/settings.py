@@ -210,6 +210,17 @@ else:
 EMAIL_CONFIG = env.email_url("VIGIL_EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("VIGIL_EMAIL_FROM", default="vigil@localhost")
+# The address people open Vigil at; links in e-mails are made absolute with it.
+BASE_URL = env.str("VIGIL_BASE_URL", default="").rstrip("/")
+
+# The committee's work: reminders before due dates, escalation, the weekly digest.
+PROGRAM_REMINDER_DAYS = tuple(env.list("VIGIL_PROGRAM_REMINDER_DAYS", cast=int, default=[7, 3, 1]))
+PROGRAM_PERIOD_REMINDER_DAYS = env.int("VIGIL_PROGRAM_PERIOD_REMINDER_DAYS", default=5)
+PROGRAM_OVERDUE_LOOKBACK_DAYS = env.int("VIGIL_PROGRAM_OVERDUE_LOOKBACK_DAYS", default=30)
+PROGRAM_REMINDER_HOUR = env.int("VIGIL_PROGRAM_REMINDER_HOUR", default=7)
+PROGRAM_DIGEST_WEEKDAY = env.int("VIGIL_PROGRAM_DIGEST_WEEKDAY", default=0)
+# Membership decisions must carry an embedded PDF signature (/ByteRange) when on.
+VIGIL_DECISION_REQUIRE_PDF_SIGNATURE = env.bool("VIGIL_DECISION_REQUIRE_PDF_SIGNATURE", default=False)
 
 LOG_LEVEL = env.str("VIGIL_LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -177,3 +177,93 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Notification(models.Model):
+    """One notice to one user (a reminder, an escalation, a digest), shown in the app and/or
+    sent by e-mail as the user's preferences say. Title and body are written in the
+    recipient's language when it is created. `unit` is the unit it is about (for the
+    audit log); `key`, when set, makes it once-only per (recipient, kind, key).
+    A row whose user wants e-mail only has `in_app` off: it records the delivery."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("người nhận"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("đơn vị"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("loại thông báo"), max_length=64)
+    key = models.CharField(max_length=100, blank=True)
+    title = models.CharField(_("tiêu đề"), max_length=300)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
+    in_app = models.BooleanField(default=True)
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    email_to = models.EmailField(_("gửi thư tới"), blank=True)
+    email_sent_at = models.DateTimeField(_("đã gửi thư lúc"), null=True, blank=True)
+    email_error = models.CharField(_("lỗi gửi thư"), max_length=500, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    access_policy = OwnerPolicy("recipient")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        indexes = [
+            models.Index(fields=["recipient", "in_app", "read_at"], name="core_notif_unread_idx"),
+            models.Index(fields=["recipient", "created_at"], name="core_notif_recipient_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "key"], condition=~models.Q(key=""),
+                name="core_notification_once",
+                violation_error_message=_("Người nhận đã có thông báo này."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """Whether a user wants one kind of notification through one channel. Without a row
+    the kind's default applies (in the app and by e-mail)."""
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("Trong ứng dụng")
+        EMAIL = "email", _("Thư điện tử")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("loại thông báo"), max_length=64)
+    channel = models.CharField(_("kênh"), max_length=16, choices=Channel.choices)
+    enabled = models.BooleanField(_("nhận"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    access_policy = OwnerPolicy("user")
+
+    class Meta:
+        ordering = ["kind", "channel"]
+        verbose_name = _("tuỳ chọn thông báo")
+        verbose_name_plural = _("tuỳ chọn thông báo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="core_notification_pref_unique",
+                violation_error_message=_("Tuỳ chọn này đã có."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.channel}={self.enabled}"

@@ -6,6 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from . import audit
+from .notify.tasks import send_notification_email  # noqa: F401 - registers the job with the worker
 
 log = logging.getLogger("vigil.audit")
 

@@ -68,6 +68,14 @@ SECTIONS: list[UnitSection] = [
         order=40,
         context="vigil.org.views.people.unit_decisions_section",
     ),
+    # Program part (vigil/program/views/office.py): the unit's tasks.
+    UnitSection(
+        key="tasks",
+        title=_("Nhiệm vụ của đơn vị"),
+        template="program/unit_tasks_section.html",
+        order=60,
+        context="vigil.program.views.office.unit_tasks_section",
+    ),
 ]
 
 

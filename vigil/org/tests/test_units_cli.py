@@ -82,7 +82,7 @@ def test_vigil_user_environment_variable(net, monkeypatch):
 
 def test_load_reference_prints_counts(db):
     out = run("load_reference")
-    assert "Loại đơn vị: 11 tạo mới, 0 cập nhật, 0 không đổi" in out
+    assert "Loại đơn vị: 12 tạo mới, 0 cập nhật, 0 không đổi" in out
     assert f"Đơn vị: {len(unit_rows())} tạo mới, 0 cập nhật, 0 không đổi" in out
     again = run("load_reference")
     assert "Đơn vị: 0 tạo mới, 0 cập nhật" in again

@@ -41,6 +41,7 @@ from ..models import (
     WorkProgramme,
 )
 from ..status import DONE_STATES, today
+from . import workflow_notices as notices
 
 EDITABLE = (
     "title", "description", "source_reference", "priority", "recurrence", "product",
@@ -283,12 +284,14 @@ def task_create(
     if len(leads) == 1:
         task = _new_task(actor, lead_unit=leads[0], supporting=supporting, assignee=assignee, **fields)
         _event(task, actor, TaskEvent.Kind.CREATED)
+        notices.task_assigned(task, actor)
         return task
     parent = _new_task(actor, lead_unit=assigning_unit, supporting=supporting, assignee=None, **fields)
     _event(parent, actor, TaskEvent.Kind.CREATED, units=len(leads))
     for unit in leads:
         child = _new_task(actor, lead_unit=unit, supporting=supporting, assignee=None, parent=parent, **fields)
         _event(child, actor, TaskEvent.Kind.CREATED)
+        notices.task_assigned(child, actor)
     return parent
 
 
@@ -334,6 +337,7 @@ def task_cascade(*, actor: Actor, task: Task, lead_units: Iterable, due_date=Non
             target_value=task.target_value, priority=task.priority,
         )
         _event(child, actor, TaskEvent.Kind.CREATED)
+        notices.task_assigned(child, actor)
         children.append(child)
     _event(task, actor, TaskEvent.Kind.CASCADED, units=[u.pk for u in leads])
     _roll_up(children[0], actor)
@@ -527,6 +531,7 @@ def task_confirm_completion(*, actor: Actor, task: Task, note: str = "") -> Task
     audit.record(actor=actor, action="program.task.confirm", obj=task, before=before, after=audit.snapshot(task))
     _event(task, actor, TaskEvent.Kind.CONFIRMED, (note or "").strip())
     _roll_up(task, actor)
+    notices.task_confirmed(task, actor)
     return task
 
 
@@ -545,6 +550,7 @@ def task_accept(*, actor: Actor, task: Task, note: str = "") -> Task:
     audit.record(actor=actor, action="program.task.accept", obj=task, before=before, after=audit.snapshot(task))
     _event(task, actor, TaskEvent.Kind.ACCEPTED, (note or "").strip())
     _roll_up(task, actor)
+    notices.task_decided(task, actor, accepted=True, note=(note or "").strip())
     return task
 
 
@@ -565,6 +571,7 @@ def task_return(*, actor: Actor, task: Task, reason: str) -> Task:
                  after={**audit.snapshot(task), "reason": reason})
     _event(task, actor, TaskEvent.Kind.RETURNED, reason)
     _roll_up(task, actor)
+    notices.task_decided(task, actor, accepted=False, note=reason)
     return task
 
 
@@ -599,6 +606,7 @@ def extension_request(*, actor: Actor, task: Task, new_due_date, reason: str) ->
                  after=audit.snapshot(ext))
     _event(task, actor, TaskEvent.Kind.EXTENSION_REQUESTED, reason,
            old=task.due_date.isoformat(), new=new_due.isoformat(), extension=ext.pk)
+    notices.extension_requested(ext, actor)
     return ext
 
 
@@ -636,6 +644,8 @@ def extension_decide(*, actor: Actor, extension: ExtensionRequest, approve: bool
                old=ext.old_due_date.isoformat(), new=ext.new_due_date.isoformat(), extension=ext.pk)
     else:
         _event(task, actor, TaskEvent.Kind.EXTENSION_REFUSED, note, extension=ext.pk)
+    ext.task = task
+    notices.extension_decided(ext, actor)
     return ext
 
 

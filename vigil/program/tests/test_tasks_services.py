@@ -258,3 +258,19 @@ def test_status_in_sql_matches_status_in_python(net):
     for status in dict(S.STATUS_CHOICES):
         got = set(task_list(net.users["office_staff"], status=status).values_list("pk", flat=True))
         assert got == {pk for pk, s in rows.items() if s == status}
+
+
+def test_workflow_tells_the_lead_unit_and_the_assigner(net):
+    from vigil.core.models import Notification
+
+    task = svc.task_create(actor=act(net, "office_staff"), title="Thông báo", assigning_unit=net.units["national"],
+                           lead_units=[net.units["prov_a"]], due_date=DUE)
+    assigned = Notification.objects.filter(kind="program.task.assigned", recipient=net.users["a_head"])
+    assert assigned.count() == 1 and "Thông báo" in assigned.get().title
+    svc.task_confirm_completion(actor=act(net, "a_head"), task=task)
+    # the national committee has no leader account here: whoever assigned it is told
+    confirmed = Notification.objects.filter(kind="program.task.confirmed")
+    assert list(confirmed.values_list("recipient__username", flat=True)) == ["office_staff"]
+    svc.task_return(actor=Actor(user=net.users["admin"]), task=task, reason="Thiếu minh chứng")
+    returned = Notification.objects.get(kind="program.task.decided", recipient=net.users["a_head"])
+    assert "Thiếu minh chứng" in returned.body

@@ -1,0 +1,158 @@
+"""Reads of notifications and preferences (a user only ever reads their own), and the
+recipients of a unit: who answers for it when something is due or late."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..access import visible_to
+from ..errors import NotFound
+from ..models import Notification, NotificationPreference, User
+from . import registry
+
+# --------------------------------------------------------------------------- notifications
+
+
+def notification_list(*, user, unread: bool | None = None, kind: str | None = None) -> QuerySet[Notification]:
+    """The user's in-app notifications, newest first; `unread=True` only the unread ones."""
+    qs = visible_to(user, Notification).filter(in_app=True).select_related("unit")
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-pk")
+
+
+def notification_get(*, user, notification_id) -> Notification:
+    """One of the user's notifications; NotFound for anyone else's (or a bad id)."""
+    found = None
+    if str(notification_id).isdigit():
+        found = visible_to(user, Notification).filter(in_app=True, pk=int(notification_id)).first()
+    if found is None:
+        raise NotFound(_("Không tìm thấy thông báo."), field="notification_id")
+    return found
+
+
+def unread_count(*, user) -> int:
+    """How many in-app notifications the user has not read (the navbar bell)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return visible_to(user, Notification).filter(in_app=True, read_at__isnull=True).count()
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+@dataclass
+class PreferenceRow:
+    """One kind with the user's choice for each channel (defaults where none is stored)."""
+
+    kind: registry.NotificationKind
+    channels: dict[str, bool]
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
+    @property
+    def label(self) -> str:
+        return str(self.kind.label)
+
+    @property
+    def group(self) -> str:
+        return str(self.kind.group)
+
+
+def preferences(*, user) -> list[PreferenceRow]:
+    """Every registered kind with what the user receives through each channel."""
+    stored = {
+        (p.kind, p.channel): p.enabled
+        for p in visible_to(user, NotificationPreference)
+    }
+    return [
+        PreferenceRow(
+            kind=kind,
+            channels={ch: stored.get((kind.code, ch), kind.default(ch)) for ch in registry.CHANNELS},
+        )
+        for kind in registry.all_kinds()
+    ]
+
+
+def wanted_channels(user_ids: Iterable[int], kind: registry.NotificationKind) -> dict[int, set[str]]:
+    """For `notify()` (platform authority): the channels each user wants for `kind`."""
+    ids = list(user_ids)
+    stored: dict[tuple[int, str], bool] = {
+        (uid, ch): enabled
+        for uid, ch, enabled in NotificationPreference.objects.filter(
+            user_id__in=ids, kind=kind.code
+        ).values_list("user_id", "channel", "enabled")
+    }
+    return {
+        uid: {ch for ch in registry.CHANNELS if stored.get((uid, ch), kind.default(ch))}
+        for uid in ids
+    }
+
+
+def email_address(user) -> str:
+    """Where a user's e-mail goes: the account's address, else their person record's."""
+    if user.email:
+        return user.email
+    try:
+        person = user.person
+    except User.person.RelatedObjectDoesNotExist:  # a bare account, no person record
+        return ""
+    return person.email or ""
+
+
+# --------------------------------------------------------------------------- recipients
+
+# A unit answers through its head, deputy heads and focal points (secretaries); a unit
+# with none of those on an account answers through its own staff who may act on its work.
+DEPUTY_ROLE_CODES = ("deputy_head",)
+
+
+def recipients_for_units(unit_ids: Iterable[int], *, on=None) -> dict[int, list[User]]:
+    """For each unit id: the active accounts of the people who answer for that unit —
+    its head, deputy heads and focal points (direct memberships, active on `on`), or,
+    when it has none, its direct members whose role grants `change`. Platform
+    authority: used by jobs to decide who is told, never to show data."""
+    from vigil.org.models import Membership
+
+    ids = {int(u) for u in unit_ids if u is not None}
+    if not ids:
+        return {}
+    rows = (
+        Membership.objects.active(on or timezone.localdate())
+        .filter(unit_id__in=ids, person__is_active=True, person__user__isnull=False,
+                person__user__is_active=True)
+        .select_related("role", "person__user")
+        .order_by("unit_id", "role__sort_order", "person__full_name")
+    )
+    leaders: dict[int, list[User]] = {}
+    actors: dict[int, list[User]] = {}
+    for m in rows:
+        user = m.person.user
+        role = m.role
+        if role.is_head or role.is_focal_point or role.code in DEPUTY_ROLE_CODES:
+            bucket = leaders.setdefault(m.unit_id, [])
+        elif "change" in (role.actions or []):
+            bucket = actors.setdefault(m.unit_id, [])
+        else:
+            continue
+        if all(u.pk != user.pk for u in bucket):
+            bucket.append(user)
+    return {uid: leaders.get(uid) or actors.get(uid, []) for uid in ids}
+
+
+def unit_recipients(unit, *, on=None) -> list[User]:
+    """The accounts that answer for one unit (see `recipients_for_units`)."""
+    if unit is None:
+        return []
+    return recipients_for_units([unit.pk], on=on).get(unit.pk, [])

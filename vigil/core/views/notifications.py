@@ -1,0 +1,115 @@
+"""Notification pages: the user's notifications (mark one or all read, open one) and
+what they receive through each channel."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..actors import actor_from_request
+from ..errors import DomainError
+from ..notify import registry
+from ..notify import selectors as notify_selectors
+from ..notify import services as notify_services
+from .common import domain_errors, render_error
+
+PER_PAGE = 30
+
+
+@login_required
+@require_GET
+@domain_errors
+def notification_list(request):
+    """The user's notifications, newest first; `?unread=1` only the unread ones."""
+    user = request.user
+    unread_only = request.GET.get("unread") == "1"
+    qs = notify_selectors.notification_list(user=user, unread=True if unread_only else None)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "unread_only": unread_only,
+        "unread": notify_selectors.unread_count(user=user),
+    }
+    return render(request, "core/notification_list.html", context)
+
+
+def _safe(request, url: str) -> str | None:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return None
+
+
+@login_required
+@require_POST
+@domain_errors
+def notification_read(request, notification_id: int):
+    """Mark one notification read; with `open`, go on to what it is about."""
+    n = notify_selectors.notification_get(user=request.user, notification_id=notification_id)
+    notify_services.notification_mark_read(actor=actor_from_request(request), notification=n)
+    if request.POST.get("open") and _safe(request, n.url):
+        return redirect(n.url)
+    return redirect(_safe(request, request.POST.get("next", "")) or "core:notification_list")
+
+
+@login_required
+@require_POST
+@domain_errors
+def notification_read_all(request):
+    """Mark every unread notification of the user read."""
+    count = notify_services.notification_mark_all_read(actor=actor_from_request(request))
+    messages.success(request, _("Đã đánh dấu %(n)s thông báo là đã đọc.") % {"n": count})
+    return redirect(_safe(request, request.POST.get("next", "")) or "core:notification_list")
+
+
+def _field(code: str, channel: str) -> str:
+    return f"{code}__{channel}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def notification_preferences(request):
+    """One row per kind of notification, one checkbox per channel. Saving sends every
+    box: an unticked box turns that channel off."""
+    user = request.user
+    status = 200
+    if request.method == "POST" and request.POST.get("preferences") != "1":
+        # Not this page's form (an empty POST would otherwise turn every channel off).
+        messages.error(request, _("Biểu mẫu không hợp lệ, chưa lưu gì. Hãy chọn lại và bấm Lưu."))
+        status = 400
+    elif request.method == "POST":
+        values = {
+            (kind.code, channel): request.POST.get(_field(kind.code, channel)) in ("on", "1", "true")
+            for kind in registry.all_kinds()
+            for channel in registry.CHANNELS
+        }
+        try:
+            notify_services.preferences_set(actor=actor_from_request(request), user=user, values=values)
+        except DomainError as exc:
+            if exc.status != 400:
+                return render_error(request, exc)
+            messages.error(request, str(exc.message))
+            status = 400
+        else:
+            messages.success(request, _("Đã lưu tuỳ chọn thông báo."))
+            return redirect("core:notification_preferences")
+    rows = notify_selectors.preferences(user=user)
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append({
+            "row": row,
+            "cells": [
+                {"channel": ch, "name": _field(row.code, ch), "checked": row.channels[ch],
+                 "label": registry.CHANNEL_LABELS[ch]}
+                for ch in registry.CHANNELS
+            ],
+        })
+    context = {
+        "groups": groups,
+        "channels": [(ch, registry.CHANNEL_LABELS[ch]) for ch in registry.CHANNELS],
+        "email": notify_selectors.email_address(user),
+    }
+    return render(request, "core/notification_preferences.html", context, status=status)

@@ -1,0 +1,286 @@
+"""`vigil program-office matrix|late|ontime|bodies|mine|calendar ... --as USER [--json]`:
+the office's views of the committee's work, through the same selectors (and so the same
+access layer) as the pages and the API.
+
+    vigil program-office matrix [--under CODE] [--kind KIND] [--source S] [--meeting ID]
+                                [--year Y] [--assigning CODE] [--page N] [--per-page N] --as USER [--json]
+    vigil program-office late [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
+    vigil program-office ontime [--year Y] [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
+    vigil program-office bodies [--on YYYY-MM-DD] [--subtree CODE] --as USER [--json]
+    vigil program-office mine [--unit CODE] [--relation lead|assigned|overdue|supporting|any]
+                              [--subtree] [--status S] [--source S] [--page N] --as USER [--json]
+    vigil program-office calendar [--unit CODE] [--year Y] [--month M] [--status S] --as USER [--json]
+
+`--as` may be replaced by the environment variable VIGIL_USER. Units are named by code or id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from vigil.core.errors import DomainError
+from vigil.core.management.commands._cli import (
+    acting_user,
+    add_identity_arguments,
+    as_command_error,
+)
+from vigil.program.selectors import calendar as cal_sel
+from vigil.program.selectors import office as sel
+from vigil.program.status import STATUS_LABELS, today
+
+# One sign per computed status, for the text matrix.
+SIGNS = {
+    "not_started": "○", "in_progress": "◐", "done_on_time": "✓", "done_late": "✓!", "overdue": "‼", "cancelled": "×",
+}
+
+
+def run_guarded(handler):
+    try:
+        return handler()
+    except (DomainError, ValidationError) as exc:
+        raise as_command_error(exc) from exc
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            _("%(o)s: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"o": option, "v": value}, returncode=2
+        ) from None
+
+
+def unit_json(u) -> dict | None:
+    return None if u is None else {"id": u.pk, "code": u.code, "name": u.display_name}
+
+
+def task_json(t) -> dict:
+    return {
+        "id": t.pk, "title": t.title, "lead_unit": t.lead_unit.code, "assigning_unit": t.assigning_unit.code,
+        "start_date": t.start_date.isoformat(), "due_date": t.due_date.isoformat(), "progress": t.progress,
+        "status": t.status,
+    }
+
+
+def rate_json(c) -> dict:
+    return {"due": c.due, "on_time": c.on_time, "late": c.late, "overdue": c.overdue, "rate": c.rate}
+
+
+def rate_text(c) -> str:
+    return "—" if not c.due else f"{c.rate:.1f}% ({c.on_time}/{c.due})"
+
+
+class Command(BaseCommand):
+    help = "The office's views: task matrix, late work, on-time rates, incomplete bodies, a unit's lists."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        def rows(p):
+            p.add_argument("--under", default=None, help="code of the unit whose children are the rows")
+            p.add_argument("--kind", default=None, help="only rows of this unit kind (e.g. province)")
+
+        matrix = sub.add_parser("matrix", help="units x tasks assigned to many units, by status")
+        rows(matrix)
+        matrix.add_argument("--source", default=None)
+        matrix.add_argument("--meeting", type=int, default=None, help="tasks from this meeting's conclusions")
+        matrix.add_argument("--conclusion", type=int, default=None)
+        matrix.add_argument("--year", type=int, default=None, help="year of the tasks' due date")
+        matrix.add_argument("--assigning", default=None, help="code of the assigning unit")
+        matrix.add_argument("--page", type=int, default=1)
+        matrix.add_argument("--per-page", type=int, default=20)
+        add_identity_arguments(matrix)
+        late = sub.add_parser("late", help="overdue tasks per lead unit")
+        rows(late)
+        late.add_argument("--rollup", action="store_true", help="count each row's whole subtree")
+        late.add_argument("--source", default=None)
+        add_identity_arguments(late)
+        ontime = sub.add_parser("ontime", help="completion on time per unit and quarter")
+        rows(ontime)
+        ontime.add_argument("--year", type=int, default=None, help="this year by default")
+        ontime.add_argument("--rollup", action="store_true")
+        ontime.add_argument("--source", default=None)
+        add_identity_arguments(ontime)
+        bodies = sub.add_parser("bodies", help="units whose body is not complete, with their tasks")
+        bodies.add_argument("--on", default=None, help="as of this date (YYYY-MM-DD)")
+        bodies.add_argument("--subtree", default=None, help="code of a unit: it and its descendants")
+        add_identity_arguments(bodies)
+        mine = sub.add_parser("mine", help="a unit's lists (your unit by default)")
+        mine.add_argument("--unit", default=None)
+        mine.add_argument("--relation", default="lead", choices=sel.RELATIONS)
+        mine.add_argument("--subtree", action="store_true")
+        mine.add_argument("--status", default="open", help="open (default), all, or a computed status")
+        mine.add_argument("--source", default=None)
+        mine.add_argument("--page", type=int, default=1)
+        mine.add_argument("--per-page", type=int, default=50)
+        add_identity_arguments(mine)
+        calendar = sub.add_parser("calendar", help="a month of due dates")
+        calendar.add_argument("--unit", default=None)
+        calendar.add_argument("--year", type=int, default=None)
+        calendar.add_argument("--month", type=int, default=None)
+        calendar.add_argument("--status", default=None)
+        calendar.add_argument("--relation", default="any", choices=sel.RELATIONS)
+        add_identity_arguments(calendar)
+
+    def handle(self, *args, action, **options):
+        user = run_guarded(lambda: acting_user(options))
+        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
+
+    def _unit(self, user, value, field):
+        return sel.unit_get(user, value, field=field) if value else None
+
+    def _json(self, data) -> None:
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    # ----------------------------------------------------------------------- matrix
+
+    def do_matrix(self, user, o):
+        m = sel.office_matrix(
+            user, under=self._unit(user, o["under"], "under"), unit_kind=o["kind"], source=o["source"],
+            meeting=o["meeting"], conclusion=o["conclusion"], year=o["year"],
+            assigning_unit=self._unit(user, o["assigning"], "assigning"), page=o["page"], per_page=o["per_page"],
+        )
+        if o["json"]:
+            self._json({
+                "under": unit_json(m.under), "year": m.year, "page": m.page.number, "num_pages": m.page.num_pages,
+                "total_columns": m.page.total,
+                "columns": [{"id": c.id, "title": c.task.title, "due_date": c.task.due_date.isoformat(),
+                             "status": c.task.status, "progress": c.task.progress, "counts": c.counts} for c in m.columns],
+                "rows": [{"unit": r.unit.code, "cells": [
+                    None if cell is None else {"task_id": cell.task_id, "status": cell.status, "progress": cell.progress}
+                    for cell in r.cells]} for r in m.rows],
+            })
+            return
+        head = _("Ma trận nhiệm vụ")
+        if m.under:
+            head += " — " + _("các đơn vị trực thuộc %(u)s") % {"u": m.under.display_name}
+        if m.year:
+            head += " — " + _("năm %(y)s") % {"y": m.year}
+        self.stdout.write(head)
+        self.stdout.write(_("Trang %(n)s/%(total)s, %(c)s nhiệm vụ giao cho nhiều đơn vị.") % {
+            "n": m.page.number, "total": m.page.num_pages, "c": m.page.total})
+        for i, c in enumerate(m.columns, start=1):
+            self.stdout.write(
+                f"  [{i}] #{c.id} {c.task.title} — {_('hạn')} {c.task.due_date:%d/%m/%Y} — {c.label} {c.task.progress}%"
+            )
+        if not m.columns:
+            return
+        width = max(len(r.unit.code) for r in m.rows) + 2
+        self.stdout.write(" " * width + "".join(f"{'[' + str(i) + ']':>9}" for i in range(1, len(m.columns) + 1)))
+        for r in m.rows:
+            cells = "".join(
+                f"{'·':>9}" if cell is None else f"{SIGNS[cell.status] + ' ' + str(cell.progress) + '%':>9}"
+                for cell in r.cells
+            )
+            self.stdout.write(f"{r.unit.code:<{width}}{cells}")
+        self.stdout.write("  ".join(f"{sign} {STATUS_LABELS[code]}" for code, sign in SIGNS.items()))
+
+    # ----------------------------------------------------------------------- late work, rates, bodies
+
+    def do_late(self, user, o):
+        late = sel.late_by_unit(
+            user, under=self._unit(user, o["under"], "under"), unit_kind=o["kind"], rollup=o["rollup"],
+            source=o["source"],
+        )
+        if o["json"]:
+            self._json({"under": unit_json(late.under), "rollup": late.rollup, "today": late.today.isoformat(),
+                        "total": late.total,
+                        "rows": [{"unit": r.unit.code, "overdue": r.overdue,
+                                  "oldest_due": r.oldest_due.isoformat() if r.oldest_due else None,
+                                  "oldest_days": r.oldest_days} for r in late.rows]})
+            return
+        width = max([len(r.unit.code) for r in late.rows] or [10]) + 2
+        for r in late.rows:
+            oldest = _("quá hạn lâu nhất %(n)s ngày (hạn %(d)s)") % {
+                "n": r.oldest_days, "d": f"{r.oldest_due:%d/%m/%Y}"} if r.oldest_due else ""
+            self.stdout.write(f"{r.unit.code:<{width}}{r.overdue:>6}  {oldest}")
+        self.stdout.write(_("%(n)s nhiệm vụ quá hạn.") % {"n": late.total})
+
+    def do_ontime(self, user, o):
+        rates = sel.on_time_rates(
+            user, year=o["year"] or today().year, under=self._unit(user, o["under"], "under"),
+            unit_kind=o["kind"], rollup=o["rollup"], source=o["source"],
+        )
+        if o["json"]:
+            self._json({"year": rates.year, "under": unit_json(rates.under), "rollup": rates.rollup,
+                        "rows": [{"unit": r.unit.code, "quarters": [rate_json(q) for q in r.quarters],
+                                  "year": rate_json(r.year)} for r in rates.rows],
+                        "quarters": [rate_json(q) for q in rates.totals], "total": rate_json(rates.total)})
+            return
+        width = max([len(r.unit.code) for r in rates.rows] or [10]) + 2
+        self.stdout.write(_("Tỷ lệ hoàn thành đúng hạn năm %(y)s") % {"y": rates.year})
+        self.stdout.write(" " * width + "".join(f"{'Q' + str(i):>20}" for i in range(1, 5)) + f"{_('Cả năm'):>20}")
+        for r in rates.rows:
+            self.stdout.write(f"{r.unit.code:<{width}}" + "".join(f"{rate_text(q):>20}" for q in [*r.quarters, r.year]))
+        self.stdout.write(f"{_('Tổng'):<{width}}" + "".join(f"{rate_text(q):>20}" for q in [*rates.totals, rates.total]))
+
+    def do_bodies(self, user, o):
+        rows = sel.incomplete_bodies_with_tasks(
+            user, on=parse_date(o["on"], "--on"), subtree_of=self._unit(user, o["subtree"], "subtree"),
+        )
+        if o["json"]:
+            self._json([{"unit": r.unit.code, "missing": r.completeness.missing_codes, "owner": r.owner.code,
+                         "open": r.open, "overdue": r.overdue} for r in rows])
+            return
+        for r in rows:
+            self.stdout.write(
+                f"{r.unit.code:<24} {r.owner.code:<20} "
+                + _("%(open)s chưa hoàn thành, %(late)s quá hạn") % {"open": r.open, "late": r.overdue}
+                + f" — {'; '.join(r.completeness.missing)}"
+            )
+        self.stdout.write(_("%(n)s ban, tổ chưa kiện toàn.") % {"n": len(rows)})
+
+    # ----------------------------------------------------------------------- a unit's lists, calendar
+
+    def do_mine(self, user, o):
+        unit = self._unit(user, o["unit"], "unit") or sel.home_unit(user)
+        if unit is None:
+            raise CommandError(_("Tài khoản của bạn chưa là thành viên của đơn vị nào."), returncode=1)
+        listing = sel.unit_task_lists(
+            user, unit, relation=o["relation"], subtree=o["subtree"], status=o["status"], source=o["source"],
+            page=o["page"], per_page=o["per_page"],
+        )
+        summary = sel.unit_task_summary(user, unit, subtree=o["subtree"], source=o["source"])
+        if o["json"]:
+            self._json({"unit": unit_json(unit), "relation": listing.relation, "summary": summary.as_dict(),
+                        "page": listing.page.number, "num_pages": listing.page.num_pages, "total": listing.page.total,
+                        "items": [task_json(t) for t in listing.tasks]})
+            return
+        self.stdout.write(f"{unit.display_name} ({unit.code}) — {sel.relation_labels()[listing.relation]}")
+        self.stdout.write(_("Phải thực hiện %(a)s, quá hạn %(b)s, đã giao chưa xong %(c)s, phối hợp %(d)s.") % {
+            "a": summary.lead_open, "b": summary.overdue, "c": summary.assigned_open, "d": summary.supporting_open})
+        for t in listing.tasks:
+            self.stdout.write(
+                f"{t.due_date:%d/%m/%Y}  #{t.pk:<7} {t.status_label:<20} {t.progress:>3}%  "
+                f"{t.lead_unit.code:<18} {t.title}"
+            )
+        self.stdout.write(_("Trang %(n)s/%(total)s, %(c)s nhiệm vụ.") % {
+            "n": listing.page.number, "total": listing.page.num_pages, "c": listing.page.total})
+
+    def do_calendar(self, user, o):
+        month = cal_sel.task_calendar(
+            user, year=o["year"], month=o["month"], unit=self._unit(user, o["unit"], "unit"),
+            relation=o["relation"], status=o["status"],
+        )
+        if o["json"]:
+            self._json({"year": month.year, "month": month.month, "unit": unit_json(month.unit),
+                        "days": [{"date": d.date.isoformat(), "counts": d.counts,
+                                  "tasks": [task_json(t) for t in d.tasks]} for d in month.days if d.total]})
+            return
+        self.stdout.write(_("Lịch nhiệm vụ tháng %(m)s/%(y)s") % {"m": month.month, "y": month.year})
+        for d in month.days:
+            if not d.total:
+                continue
+            counts = ", ".join(f"{b['label']}: {b['count']}" for b in d.badges)
+            self.stdout.write(f"{d.date:%d/%m/%Y}  {counts}")
+            for t in d.tasks:
+                self.stdout.write(f"    #{t.pk} {t.title} ({t.lead_unit.code})")
+            if d.more:
+                self.stdout.write("    " + _("và %(n)s nhiệm vụ khác") % {"n": d.more})
