@@ -366,6 +366,34 @@ def visible_to(user, qs: QuerySet | type, action: str = "view") -> QuerySet:
     return qs.filter(q)
 
 
+def covers(user, unit, *, subtree: bool, action: str = "view") -> bool:
+    """Whether `user` holds `action` on `unit` and, with `subtree`, on all its descendants
+    (seeing a unit only as the ancestor of one's own unit does not count)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    scope = scope_of(user)
+    if scope.network_wide(action):
+        return True
+    for g in scope._grants_for(action):
+        if g.unit_id == unit.pk and (g.subtree or not subtree):
+            return True
+        if g.subtree and unit.path.startswith(g.path):
+            return True
+    return False
+
+
+def visible_within(user, qs: QuerySet, anchors, action: str = "view") -> QuerySet:
+    """`visible_to(user, qs, action)` for a queryset its caller has already confined to
+    rows reached through `anchors`: (unit, subtree) pairs such that every row of `qs` has
+    one of its policy's unit paths inside one of them. When the user's scope holds every
+    anchor entirely, the policy cannot remove a row, and its filter (for multi-unit
+    policies a subquery over the whole table) is skipped. Otherwise it applies as usual."""
+    anchors = list(anchors)
+    if anchors and all(covers(user, unit, subtree=subtree, action=action) for unit, subtree in anchors):
+        return qs
+    return visible_to(user, qs, action)
+
+
 def can(user, action: str, obj) -> bool:
     """Whether `user` may perform `action` on `obj` (a model instance)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -42,3 +42,26 @@ def test_anonymous_sees_nothing(net):
     from django.contrib.auth.models import AnonymousUser
 
     assert visible_to(AnonymousUser(), Unit).count() == 0
+
+
+def test_visible_within_skips_nothing_it_should_not(net):
+    """visible_within equals visible_to whatever the anchors: it only saves work when the
+    scope covers them, and falls back to the full filter otherwise."""
+    from vigil.core.access import covers, visible_within
+    from vigil.org.models import Unit
+
+    units = net.units
+    a_analyst, b_analyst, office = net.users["a_analyst"], net.users["b_analyst"], net.users["office_staff"]
+    assert covers(a_analyst, units["prov_a_dept"], subtree=True)
+    assert not covers(a_analyst, units["national"], subtree=False)  # an ancestor, seen only as such
+    assert not covers(b_analyst, units["prov_a"], subtree=True)
+    assert covers(office, units["prov_b"], subtree=True)
+    assert not covers(net.users["a_dept"], units["prov_a"], subtree=True)
+    for user in (a_analyst, b_analyst, office, net.users["a_dept"], net.users["nobody"]):
+        for unit in units.values():
+            for subtree in (True, False):
+                confined = Unit.objects.filter(path__startswith=unit.path) if subtree else Unit.objects.filter(pk=unit.pk)
+                got = set(visible_within(user, confined, [(unit, subtree)]).values_list("pk", flat=True))
+                want = set(visible_to(user, confined).values_list("pk", flat=True))
+                # the unit policy adds ancestors, never inside a covered anchor
+                assert got == want, (user.username, unit.code, subtree)

@@ -32,7 +32,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractQuarter
 from django.utils.translation import gettext as _
 
-from vigil.core.access import scope_of, visible_to
+from vigil.core.access import scope_of, visible_to, visible_within
 from vigil.core.errors import DomainError
 from vigil.org.models import Unit, UnitKind
 from vigil.org.selectors.completeness import UnitCompleteness, completeness_list
@@ -103,31 +103,11 @@ def _authenticated(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
 
 
-def covers(user, unit: Unit, *, subtree: bool) -> bool:
-    """Whether `user`'s view scope holds `unit` and, with `subtree`, all its descendants
-    (seeing a unit only as the ancestor of one's own does not count)."""
-    if not _authenticated(user):
-        return False
-    scope = scope_of(user)
-    if scope.network_wide("view"):
-        return True
-    for g in scope.grants:
-        if g.unit_id == unit.pk and (g.subtree or not subtree):
-            return True
-        if g.subtree and unit.path.startswith(g.path):
-            return True
-    return False
-
-
 def _tasks(user, qs: QuerySet, *, anchored_in: Iterable[tuple[Unit, bool]] = ()) -> QuerySet:
-    """`visible_to(user, qs)`. `anchored_in` lists (unit, subtree) pairs such that every
-    row of `qs` has its lead, assigning or supporting unit in one of them: when the
-    user's scope covers them all, Task's policy keeps every row, and the whole-table
-    subquery of `visible_to` is skipped."""
-    anchors = list(anchored_in)
-    if anchors and all(covers(user, unit, subtree=subtree) for unit, subtree in anchors):
-        return qs
-    return visible_to(user, qs)
+    """`visible_to(user, qs)`, skipping the policy's whole-table subquery when `anchored_in`
+    — (unit, subtree) pairs that confine every row of `qs` — lies wholly in the user's
+    scope (core.access.visible_within)."""
+    return visible_within(user, qs, anchored_in)
 
 
 def unit_ids(unit: Unit, subtree: bool) -> list[int] | QuerySet:

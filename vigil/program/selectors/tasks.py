@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from vigil.core.access import visible_to
+from vigil.core.access import visible_to, visible_within
 from vigil.core.errors import DomainError, NotFound
 from vigil.org.models import Unit
 
@@ -56,16 +56,19 @@ def task_list(
     assigned, supports, or any of these. `status`: one or several computed statuses.
     """
     on = on or today()
-    qs = visible_to(user, Task)
-    if unit is not None:
+    if unit is None:
+        qs = visible_to(user, Task)
+    else:
         if relation not in RELATIONS:
             raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")
         cond = _unit_q(relation, unit, subtree)
         if relation in ("any", "supporting"):
             # A supporting-unit join can repeat rows; a pk subquery keeps them unique.
-            qs = qs.filter(pk__in=Task.objects.filter(cond).values("pk"))
+            qs = Task.objects.filter(pk__in=Task.objects.filter(cond).values("pk"))
         else:
-            qs = qs.filter(cond)
+            qs = Task.objects.filter(cond)
+        # Every row now reaches `unit` (or its subtree) through a policy path.
+        qs = visible_within(user, qs, [(unit, subtree)])
     if status:
         statuses = [status] if isinstance(status, str) else list(status)
         bad = [s for s in statuses if s not in STATUS_LABELS]

@@ -274,3 +274,20 @@ def test_workflow_tells_the_lead_unit_and_the_assigner(net):
     svc.task_return(actor=Actor(user=net.users["admin"]), task=task, reason="Thiếu minh chứng")
     returned = Notification.objects.get(kind="program.task.decided", recipient=net.users["a_head"])
     assert "Thiếu minh chứng" in returned.body
+
+
+@pytest.mark.parametrize("relation", ["any", "lead", "assigned", "supporting"])
+def test_unit_filtered_list_is_exactly_what_the_access_layer_allows(net, relation):
+    from vigil.core.access import visible_to
+    from vigil.program.selectors.tasks import _unit_q
+
+    provinces_task(net, supporting_units=[net.units["ministry"]])
+    svc.task_create(actor=act(net, "a_head"), title="Sở", assigning_unit=net.units["prov_a"],
+                    lead_units=[net.units["prov_a_dept"]], supporting_units=[net.units["prov_a_sub"]], due_date=DUE)
+    for username in ("a_analyst", "a_dept", "b_analyst", "office_staff", "nobody"):
+        user = net.users[username]
+        for unit in net.units.values():
+            for subtree in (True, False):
+                got = set(task_list(user, unit=unit, relation=relation, subtree=subtree).values_list("pk", flat=True))
+                want = set(visible_to(user, Task).filter(_unit_q(relation, unit, subtree)).values_list("pk", flat=True))
+                assert got == want, (username, unit.code, subtree)
