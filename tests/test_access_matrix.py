@@ -129,9 +129,20 @@ def _program_world(net, person):
     from django.core.files.base import ContentFile
 
     from vigil.program.models import (
-        Conclusion, EvidenceFile, ExtensionRequest, Finding, Inspection, InspectionTarget,
-        Meeting, MeetingAttendee, MeetingDocument, MeetingSite, ProgressReport, Task,
-        TaskEvent, WorkProgramme,
+        Conclusion,
+        EvidenceFile,
+        ExtensionRequest,
+        Finding,
+        Inspection,
+        InspectionTarget,
+        Meeting,
+        MeetingAttendee,
+        MeetingDocument,
+        MeetingSite,
+        ProgressReport,
+        Task,
+        TaskEvent,
+        WorkProgramme,
     )
 
     u = net.units
