@@ -18,6 +18,7 @@ class NavEntry:
     icon: str = ""
     needs: str = "member"  # member | audit | admin
     order: int = 100
+    group: str = ""  # entries with the same group label share one drop-down menu
 
 
 def _allowed(entry: NavEntry, scope) -> bool:
@@ -36,10 +37,21 @@ def menu_for(user, current_path: str = "") -> list[dict]:
     for module in NAV_MODULES:
         entries.extend(getattr(import_module(module), "ENTRIES", []))
     items = []
+    groups: dict[str, dict] = {}
     for e in sorted(entries, key=lambda e: e.order):
         if not _allowed(e, scope):
             continue
         url = reverse(e.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": e.label, "url": url, "icon": e.icon, "active": active})
+        item = {"label": e.label, "url": url, "icon": e.icon, "active": active}
+        if not e.group:
+            items.append(item)
+            continue
+        key = str(e.group)
+        if key not in groups:
+            # the group sits where its first entry would
+            groups[key] = {"label": e.group, "children": [], "active": False}
+            items.append(groups[key])
+        groups[key]["children"].append(item)
+        groups[key]["active"] = groups[key]["active"] or active
     return items

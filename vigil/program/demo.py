@@ -19,7 +19,6 @@ and year; what exists is left alone.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 
@@ -27,11 +26,12 @@ from vigil.core.actors import Actor
 from vigil.org.demo import signed_pdf
 from vigil.org.models import Person, Unit
 
-from .models import Meeting, WorkProgramme
+from .models import Inspection, Meeting, WorkProgramme
+from .services import inspections as inspection_svc
 from .services import meetings as meeting_svc
 from .services import programmes as programme_svc
 from .services import tasks as task_svc
-from .status import today
+from .status import as_of, today
 
 NOTICE_NUMBER = "125/TB-BCĐQG"
 ABSENT = "Võ Thị Kim Oanh"
@@ -63,17 +63,6 @@ MINUTES = (
     "Các thành viên Ban Chỉ đạo thống nhất đánh giá kết quả 6 tháng đầu năm và các nhiệm vụ trọng tâm "
     "6 tháng cuối năm. Trưởng Ban Chỉ đạo kết luận (Thông báo số " + NOTICE_NUMBER + ")."
 )
-
-
-@contextmanager
-def _as_of(day: dt.date):
-    """Replay a past step: the task service's 'today' is `day` while the block runs."""
-    original = task_svc.today
-    task_svc.today = lambda: day
-    try:
-        yield
-    finally:
-        task_svc.today = original
 
 
 def _unit(code: str) -> Unit:
@@ -151,7 +140,7 @@ class _Loader:
         """Every province reviews its systems within a month: most finished on time, two
         late, one (Đà Nẵng) is overdue."""
         due = self.today - dt.timedelta(days=5)
-        with _as_of(notice_date):
+        with as_of(notice_date):
             parent = meeting_svc.conclusion_task_create(
                 actor=self.actor, conclusion=conclusion, all_of_kind="province", due_date=due,
                 title="Rà soát, phân loại hệ thống thông tin theo cấp độ", product="report",
@@ -170,14 +159,14 @@ class _Loader:
                 text="Đã hoàn thành rà soát, phân loại; gửi báo cáo về Văn phòng Ban Chỉ đạo.",
             )
             finished = self.today - dt.timedelta(days=2) if code in LATE else due - dt.timedelta(days=3)
-            with _as_of(finished):
+            with as_of(finished):
                 task_svc.task_confirm_completion(actor=self.actor, task=child, note="Lãnh đạo UBND tỉnh xác nhận")
                 if code == "ha-noi":
                     task_svc.task_accept(actor=self.actor, task=child, note="Báo cáo đạt yêu cầu")
 
     def _drill_task(self, conclusion, notice_date: dt.date) -> None:
         """Every province prepares a provincial drill this year: a few have started."""
-        with _as_of(notice_date):
+        with as_of(notice_date):
             parent = meeting_svc.conclusion_task_create(
                 actor=self.actor, conclusion=conclusion, all_of_kind="province",
                 due_date=self.today + dt.timedelta(days=40), title="Tổ chức diễn tập ứng cứu sự cố an ninh mạng cấp tỉnh",
@@ -192,7 +181,7 @@ class _Loader:
                 )
 
     def _national_drill(self, conclusion, notice_date: dt.date) -> None:
-        with _as_of(notice_date):
+        with as_of(notice_date):
             task = meeting_svc.conclusion_task_create(
                 actor=self.actor, conclusion=conclusion, lead_units=[_unit("cqtt")],
                 supporting_units=[_unit("bo-quoc-phong"), _unit("bo-khoa-hoc-va-cong-nghe")],
@@ -217,6 +206,11 @@ class _Loader:
                    "3. Phương hướng, nhiệm vụ năm tới.",
         )
 
+    # ------------------------------------------------------------------ an inspection
+
+    def inspection(self) -> None:
+        _inspection(self)
+
     # ------------------------------------------------------------------ Hà Nội's programme
 
     def programme(self) -> None:
@@ -230,7 +224,7 @@ class _Loader:
             description="Các nhiệm vụ trọng tâm của Tiểu ban An ninh mạng thành phố và các sở, ngành.",
         )
         sub = _unit("ha-noi-tb")
-        with _as_of(start):
+        with as_of(start):
             done = programme_svc.programme_task_create(
                 actor=self.actor, programme=programme, title="Ban hành quy chế hoạt động của Tiểu ban An ninh mạng",
                 lead_units=[sub], due_date=self.today - dt.timedelta(days=60), product="document",
@@ -250,9 +244,43 @@ class _Loader:
             )
         programme_svc.programme_approve(actor=self.actor, programme=programme)
         task_svc.report_create(actor=self.actor, task=done, percent=100, text="Quy chế đã được ký ban hành.")
-        with _as_of(self.today - dt.timedelta(days=64)):
+        with as_of(self.today - dt.timedelta(days=64)):
             task_svc.task_confirm_completion(actor=self.actor, task=done)
         task_svc.report_create(actor=self.actor, task=drill, percent=70, text="Đã hoàn thành kịch bản; đang tập dượt.")
+
+
+def _inspection(loader) -> None:
+    """The office's inspection of two cities this year: findings, one already a task."""
+    office = _unit("vp-bcd")
+    title = "Kiểm tra công tác bảo đảm an ninh mạng tại Hà Nội và TP. Hồ Chí Minh"
+    if Inspection.objects.filter(inspecting_unit=office, title=title).exists():
+        return
+    actor, today_ = loader.actor, loader.today
+    hanoi, hcm = _unit("ha-noi"), _unit("ho-chi-minh")
+    start = today_ - dt.timedelta(days=20)
+    with as_of(start - dt.timedelta(days=30)):
+        inspection = inspection_svc.inspection_create(
+            actor=actor, inspecting_unit=office, title=title, year=start.year, planned_start=start,
+            planned_end=start + dt.timedelta(days=4), targets=[hanoi, hcm],
+            scope="Việc triển khai kết luận của Ban Chỉ đạo; bảo đảm an toàn hệ thống thông tin theo cấp độ; "
+                  "năng lực ứng cứu sự cố.",
+        )
+    with as_of(start):
+        inspection = inspection_svc.inspection_transition(actor=actor, inspection=inspection, status="in_progress")
+        weak = inspection_svc.finding_create(
+            actor=actor, inspection=inspection, unit=hanoi, severity=3,
+            text="4/11 hệ thống thông tin cấp độ 3 chưa được phê duyệt hồ sơ đề xuất cấp độ.",
+            recommendation="Hoàn thành phê duyệt hồ sơ cấp độ cho 4 hệ thống còn lại.",
+        )
+        inspection_svc.finding_create(
+            actor=actor, inspection=inspection, unit=hcm, severity=2,
+            text="Chưa tổ chức diễn tập phương án ứng cứu sự cố trong năm.",
+            recommendation="Tổ chức diễn tập trước ngày 31/12.",
+        )
+        inspection_svc.finding_to_task(
+            actor=actor, finding=weak, due_date=today_ + dt.timedelta(days=40), priority=3,
+            product="document", product_description="Quyết định phê duyệt cấp độ của 4 hệ thống",
+        )
 
 
 def load(*, actor: Actor) -> list:
@@ -261,4 +289,5 @@ def load(*, actor: Actor) -> list:
     loader.meeting()
     loader.next_meeting()
     loader.programme()
+    loader.inspection()
     return []

@@ -12,6 +12,8 @@ in SQL (for lists, filters and the office matrix) and in Python (for one task).
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Case, CharField, Q, Value, When
 from django.db.models.expressions import F
@@ -47,8 +49,23 @@ DONE_STATES = ("submitted", "accepted")
 OPEN_STATUSES = (NOT_STARTED, IN_PROGRESS, OVERDUE)
 
 
+_as_of: ContextVar[dt.date | None] = ContextVar("program_as_of", default=None)
+
+
 def today() -> dt.date:
-    return timezone.localdate()
+    """The local date, or the date a replay of past steps is running `as_of`."""
+    return _as_of.get() or timezone.localdate()
+
+
+@contextmanager
+def as_of(day: dt.date):
+    """Run the block as if it were `day`: for loading history (the demo, migrations of
+    past records) through the same services, whose date checks then hold for that day."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def status_expression(on: dt.date | None = None, prefix: str = "") -> Case:

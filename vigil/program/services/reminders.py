@@ -259,7 +259,7 @@ def run_reminders(*, today: dt.date | None = None, actor: Actor | None = None) -
 def _base():
     return (
         Task.objects.filter(_leaf())
-        .select_related("lead_unit__parent", "assigning_unit", "assignee__user")
+        .select_related("lead_unit__parent", "assigning_unit", "assignee__user", "created_by")
     )
 
 
@@ -326,6 +326,10 @@ def _overdue(run: ReminderRun, actor: Actor, recipients: _Recipients) -> None:
             if (task.pk, LOG_ESCALATED, key) not in done:
                 parent_id = task.lead_unit.parent_id
                 users = recipients.of(task.assigning_unit_id, parent_id)
+                # Whoever assigned it (the committee office acts for the committee) chases it too.
+                author = task.created_by
+                if author is not None and author.is_active and all(u.pk != author.pk for u in users):
+                    users.append(author)
                 title = message(
                     gettext_lazy("Nhiệm vụ quá hạn của %(u)s: %(t)s (hạn %(d)s, đã quá %(n)s ngày)"),
                     u=task.lead_unit, t=task.title, d=task.due_date, n=late,

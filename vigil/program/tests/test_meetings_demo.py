@@ -91,3 +91,14 @@ def test_demo_pages_render_for_demo_logins(loaded):
     client.force_login(User.objects.get(username="vanphong"))
     html = client.get(reverse("program:meeting_detail", args=[m.pk]), {"tab": "conclusions"}).content.decode()
     assert "Quá hạn: 1" in html and "Hoàn thành đúng hạn: 31" in html
+
+
+def test_office_inspection_has_findings_and_a_follow_up_task(loaded):
+    from vigil.program.models import Finding, Inspection, Task
+
+    inspection = Inspection.objects.get(inspecting_unit__code="vp-bcd")
+    assert inspection.status == "in_progress" and inspection.target_rows.count() == 2
+    findings = Finding.objects.filter(inspection=inspection).order_by("number")
+    assert [f.unit.code for f in findings] == ["ha-noi", "ho-chi-minh"]
+    task = Task.objects.get(finding=findings[0])
+    assert task.source == "inspection" and task.lead_unit.code == "ha-noi"
