@@ -413,10 +413,7 @@ def create_report(request, task_id: int, payload: Form[ReportIn], files: File[li
 )
 def download_evidence(request, evidence_id: int):
     evidence = sel.evidence_get(request.auth, evidence_id)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise NotFound(_("Tệp minh chứng không còn trên máy chủ."), field="evidence_id") from None
+    handle = svc.evidence_open(actor=api_actor(request), evidence=evidence)
     return FileResponse(
         handle, as_attachment=True, filename=evidence.name,
         content_type=evidence.content_type or "application/octet-stream",

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from vigil.core import audit
 from vigil.core.access import can_in_unit, visible_to
 from vigil.core.actors import Actor
-from vigil.core.errors import AccessDenied, Conflict, DomainError
+from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
 from vigil.core.uploads import check_upload
 from vigil.org.models import Person, Unit
 
@@ -661,3 +661,21 @@ def extension_withdraw(*, actor: Actor, extension: ExtensionRequest) -> Extensio
                  before=before, after=audit.snapshot(ext))
     return ext
 
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def evidence_open(*, actor: Actor, evidence: EvidenceFile):
+    """Open an evidence file for download (the caller found it through the access layer);
+    each download is written to the audit log, like every other file leaving Vigil."""
+    try:
+        handle = evidence.file.storage.open(evidence.file.name, "rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("Tệp minh chứng không còn trên máy chủ."), field="evidence_id") from exc
+    audit.record(
+        actor=actor, action="program.evidence.export", obj=evidence,
+        unit_id=evidence.report.task.lead_unit_id,
+        after={"file": evidence.file.name, "sha256": evidence.sha256},
+    )
+    return handle

@@ -108,6 +108,10 @@ def test_province_reports_with_evidence_and_the_parent_progress_is_derived(world
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 evidence"
     assert "attachment" in download["Content-Disposition"]
+    from vigil.core.models import AuditEntry
+
+    logged = AuditEntry.objects.get(action="program.evidence.export", object_id=str(evidence.pk))
+    assert logged.actor == world.users["a_analyst"] and logged.after["sha256"] == evidence.sha256
     office_page = login(world.users["office_staff"]).get(url("task_detail", task_id=parent.pk)).content.decode()
     assert 'data-testid="task-progress">25%' in office_page and 'data-status="in_progress"' in office_page
 

@@ -438,10 +438,7 @@ def task_edit(request, task_id):
 def evidence_download(request, evidence_id):
     """An evidence file, to those who may see its task (never a public media URL)."""
     evidence = sel.evidence_get(request.user, evidence_id)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise NotFound(_("Tệp minh chứng không còn trên máy chủ.")) from None
+    handle = svc.evidence_open(actor=actor_from_request(request), evidence=evidence)
     return FileResponse(
         handle, as_attachment=True, filename=evidence.name,
         content_type=evidence.content_type or "application/octet-stream",
