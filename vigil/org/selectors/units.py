@@ -236,3 +236,17 @@ def unit_stats(*, user, unit: Unit) -> dict:
         "members": visible_to(user, Membership.objects.active().filter(unit=unit)).count(),
         "constituency": visible_to(user, ConstituencyEntry.objects.filter(unit=unit)).count(),
     }
+
+
+MAX_LITERAL_UNITS = 2000
+
+
+def unit_ids_in(unit: Unit, subtree: bool):
+    """The ids of `unit` (and, with `subtree`, its descendants), for `…_id__in` filters on
+    other tables: a literal list (the planner then combines those tables' indexes on the
+    unit column), or a subquery for a subtree of more than MAX_LITERAL_UNITS units."""
+    if not subtree:
+        return [unit.pk]
+    qs = Unit.objects.filter(subtree_q(unit.path))
+    ids = list(qs.values_list("pk", flat=True)[: MAX_LITERAL_UNITS + 1])
+    return ids if len(ids) <= MAX_LITERAL_UNITS else qs.values("pk")

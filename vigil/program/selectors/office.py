@@ -37,7 +37,7 @@ from vigil.core.errors import DomainError
 from vigil.org.models import Unit, UnitKind
 from vigil.org.selectors.completeness import UnitCompleteness, completeness_list
 from vigil.org.selectors.people import unit_ref
-from vigil.org.selectors.units import subtree_q
+from vigil.org.selectors.units import subtree_q, unit_ids_in
 
 from ..models import Meeting, Task
 from ..status import (
@@ -57,7 +57,6 @@ RELATIONS = ("lead", "assigned", "overdue", "supporting", "any")
 # "open": every task still to be done (not started, in progress, overdue); "all": no filter.
 STATUS_FILTERS = ("open", "all", *STATUS_LABELS)
 MAX_PER_PAGE = 200
-MAX_LITERAL_UNITS = 2000
 MAX_LITERAL_TASKS = 5000
 DUE_SOON_DAYS = 14
 
@@ -111,14 +110,8 @@ def _tasks(user, qs: QuerySet, *, anchored_in: Iterable[tuple[Unit, bool]] = ())
 
 
 def unit_ids(unit: Unit, subtree: bool) -> list[int] | QuerySet:
-    """The ids of `unit` (and, with `subtree`, its descendants), for `…_id__in`: a list
-    (the planner then combines the task indexes on lead unit, assigning unit and state),
-    or a subquery for a subtree of more than MAX_LITERAL_UNITS units."""
-    if not subtree:
-        return [unit.pk]
-    qs = Unit.objects.filter(subtree_q(unit.path))
-    ids = list(qs.values_list("pk", flat=True)[: MAX_LITERAL_UNITS + 1])
-    return ids if len(ids) <= MAX_LITERAL_UNITS else qs.values("pk")
+    """The ids of `unit` (and, with `subtree`, its descendants): org's unit_ids_in."""
+    return unit_ids_in(unit, subtree)
 
 
 def container_q() -> Q:

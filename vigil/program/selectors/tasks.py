@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from vigil.core.access import visible_to, visible_within
 from vigil.core.errors import DomainError, NotFound
 from vigil.org.models import Unit
+from vigil.org.selectors.units import unit_ids_in
 
 from ..models import EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
 from ..status import STATUS_LABELS, status_q, today
@@ -21,18 +22,19 @@ RELATIONS = ("any", "lead", "assigned", "supporting")
 
 
 def _unit_q(relation: str, unit: Unit, subtree: bool) -> Q:
-    def one(field: str) -> Q:
-        if subtree:
-            return Q(**{f"{field}__path__startswith": unit.path})
-        return Q(**{field: unit})
-
+    """Tasks that `unit` (with `subtree`, or any unit under it) leads, assigned, supports,
+    or any of these. Unit ids are resolved first, so PostgreSQL uses the task indexes on
+    lead and assigning unit and the supporting-unit link index instead of joining every
+    task to its units."""
+    ids = unit_ids_in(unit, subtree)
+    supporting = Q(pk__in=Task.supporting_units.through.objects.filter(unit_id__in=ids).values("task_id"))
     if relation == "lead":
-        return one("lead_unit")
+        return Q(lead_unit_id__in=ids)
     if relation == "assigned":
-        return one("assigning_unit")
+        return Q(assigning_unit_id__in=ids)
     if relation == "supporting":
-        return one("supporting_units")
-    return one("lead_unit") | one("assigning_unit") | one("supporting_units")
+        return supporting
+    return Q(lead_unit_id__in=ids) | Q(assigning_unit_id__in=ids) | supporting
 
 
 def task_list(
@@ -61,12 +63,7 @@ def task_list(
     else:
         if relation not in RELATIONS:
             raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")
-        cond = _unit_q(relation, unit, subtree)
-        if relation in ("any", "supporting"):
-            # A supporting-unit join can repeat rows; a pk subquery keeps them unique.
-            qs = Task.objects.filter(pk__in=Task.objects.filter(cond).values("pk"))
-        else:
-            qs = Task.objects.filter(cond)
+        qs = Task.objects.filter(_unit_q(relation, unit, subtree))
         # Every row now reaches `unit` (or its subtree) through a policy path.
         qs = visible_within(user, qs, [(unit, subtree)])
     if status:
