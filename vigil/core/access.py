@@ -19,6 +19,7 @@ from .errors import AccessDenied
 # Actions a role may grant. "view" is implied by every other action.
 ACTIONS = ("view", "add", "change", "delete", "manage_members", "approve", "export", "audit", "admin")
 
+LITERAL_IDS_MAX = 2000  # past this, unit ids go to SQL as a subquery, not a literal list
 MATCH_NONE = Q(pk__in=[])
 MATCH_ALL = ~MATCH_NONE
 
@@ -97,6 +98,22 @@ class Scope:
             if g.unit_id == unit.pk or (g.subtree and unit.path.startswith(g.path)):
                 return True
         return False
+
+    def unit_ids(self, action: str = "view"):
+        """The ids of the units where `action` is granted, for `unit_id IN (…)` filters: a
+        list (a subquery past a few thousand units); None when it is granted everywhere."""
+        cache = self.__dict__.setdefault("_unit_ids", {})
+        if action not in cache:
+            q = self.unit_q(action)
+            if q is MATCH_ALL:
+                cache[action] = None
+            else:
+                from vigil.org.models import Unit
+
+                units = Unit.objects.filter(q)
+                ids = list(units.values_list("pk", flat=True)[:LITERAL_IDS_MAX + 1])
+                cache[action] = ids if len(ids) <= LITERAL_IDS_MAX else units.values("pk")
+        return cache[action]
 
     def network_wide(self, action: str = "view") -> bool:
         return self.superuser or any(g.network for g in self._grants_for(action))
@@ -262,19 +279,43 @@ class UnitsPolicy(Policy):
     """Rows reached through several unit relations (a task's lead, assigning and supporting
     units; a meeting's body and connected sites). `view` is granted when any of the `view`
     paths is in scope; other actions when any of the `write` paths is. Paths are ORM
-    lookups ending at a Unit ('lead_unit', 'meeting__body_unit', 'sites__unit')."""
+    lookups ending at a Unit ('lead_unit', 'meeting__body_unit', 'sites__unit').
 
-    joins_many = True
+    The units in scope are resolved to ids once per scope and action, so each path becomes
+    an `…_id IN (ids)` test the unit-column indexes answer; a path through a to-many
+    relation becomes a primary-key subquery, so rows are never repeated."""
+
+    joins_many = False
 
     def __init__(self, *, view: tuple[str, ...], write: tuple[str, ...]):
         self.view = view
         self.write = write
+        self.model = None
+
+    def __set_name__(self, owner, name):
+        self.model = owner
+
+    def _to_many(self, path: str) -> bool:
+        model = self.model
+        for step in path.split("__"):
+            field = model._meta.get_field(step)
+            if field.many_to_many or field.one_to_many:
+                return True
+            model = field.related_model
+        return False
 
     def q(self, scope, action):
         paths = self.view if action == "view" else self.write
-        parts = [scope.unit_q(action, prefix=f"{p}__") for p in paths]
-        if any(part is MATCH_ALL for part in parts):
+        units = scope.unit_ids(action)
+        if units is None:
             return MATCH_ALL
+        parts = []
+        for p in paths:
+            if self._to_many(p):
+                rows = self.model._default_manager.filter(**{f"{p}__in": units}).values("pk")
+                parts.append(Q(pk__in=rows))
+            else:
+                parts.append(Q(**{f"{p}__in": units}))
         return reduce(or_, parts, MATCH_NONE)
 
     def unit_of(self, obj):
