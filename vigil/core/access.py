@@ -101,19 +101,16 @@ class Scope:
 
     def unit_ids(self, action: str = "view"):
         """The ids of the units where `action` is granted, for `unit_id IN (…)` filters: a
-        list (a subquery past a few thousand units); None when it is granted everywhere."""
-        cache = self.__dict__.setdefault("_unit_ids", {})
-        if action not in cache:
-            q = self.unit_q(action)
-            if q is MATCH_ALL:
-                cache[action] = None
-            else:
-                from vigil.org.models import Unit
+        list (a subquery past a few thousand units); None when it is granted everywhere.
+        Read each time: a unit created or moved during a request must count at once."""
+        q = self.unit_q(action)
+        if q is MATCH_ALL:
+            return None
+        from vigil.org.models import Unit
 
-                units = Unit.objects.filter(q)
-                ids = list(units.values_list("pk", flat=True)[:LITERAL_IDS_MAX + 1])
-                cache[action] = ids if len(ids) <= LITERAL_IDS_MAX else units.values("pk")
-        return cache[action]
+        units = Unit.objects.filter(q)
+        ids = list(units.values_list("pk", flat=True)[:LITERAL_IDS_MAX + 1])
+        return ids if len(ids) <= LITERAL_IDS_MAX else units.values("pk")
 
     def network_wide(self, action: str = "view") -> bool:
         return self.superuser or any(g.network for g in self._grants_for(action))
@@ -312,11 +309,18 @@ class UnitsPolicy(Policy):
         parts = []
         for p in paths:
             if self._to_many(p):
-                rows = self.model._default_manager.filter(**{f"{p}__in": units}).values("pk")
-                parts.append(Q(pk__in=rows))
+                parts.append(Q(pk__in=self._rows_through(scope, action, p, units)))
             else:
                 parts.append(Q(**{f"{p}__in": units}))
         return reduce(or_, parts, MATCH_NONE)
+
+    def _rows_through(self, scope, action, path, units):
+        """Primary keys of rows reached through a to-many path: a literal list when short
+        (the whole filter then stays a union of index scans), else a subquery. Read each
+        time (rows change within a request; units rarely do)."""
+        rows = self.model._default_manager.filter(**{f"{path}__in": units}).order_by()
+        pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
+        return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
 
     def unit_of(self, obj):
         value = obj

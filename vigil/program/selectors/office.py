@@ -52,12 +52,12 @@ from ..status import (
     status_q,
 )
 from ..status import today as local_today
+from .tasks import MAX_LITERAL_TASKS, supported_only_q
 
 RELATIONS = ("lead", "assigned", "overdue", "supporting", "any")
 # "open": every task still to be done (not started, in progress, overdue); "all": no filter.
 STATUS_FILTERS = ("open", "all", *STATUS_LABELS)
 MAX_PER_PAGE = 200
-MAX_LITERAL_TASKS = 5000
 DUE_SOON_DAYS = 14
 
 
@@ -122,19 +122,6 @@ def container_q() -> Q:
     return Q(lead_unit_id=F("assigning_unit_id")) & Exists(Task.objects.filter(parent_id=OuterRef("pk")))
 
 
-def _supporting_only(ids) -> Q:
-    """Tasks the units `ids` support but neither lead nor assigned: a list of task ids
-    when short (so "any" stays a union of index scans), else a subquery."""
-    rest = (
-        Task.supporting_units.through.objects.filter(unit_id__in=ids)
-        .exclude(task__lead_unit_id__in=ids).exclude(task__assigning_unit_id__in=ids)
-    )
-    found = list(rest.order_by().values_list("task_id", flat=True).distinct()[: MAX_LITERAL_TASKS + 1])
-    if len(found) <= MAX_LITERAL_TASKS:
-        return Q(pk__in=found)
-    return Q(pk__in=rest.values("task_id"))
-
-
 def relation_q(relation: str, ids, today: dt.date) -> Q:
     """Tasks related by `relation` to the units `ids` (see `unit_ids`): lead (due from
     us), assigned (by us to other units), overdue (due from us, late), supporting (we
@@ -151,7 +138,7 @@ def relation_q(relation: str, ids, today: dt.date) -> Q:
         return Q(assigning_unit_id__in=ids) & ~Q(lead_unit_id=F("assigning_unit_id"))
     if relation == "supporting":
         return Q(pk__in=Task.supporting_units.through.objects.filter(unit_id__in=ids).values("task_id"))
-    return Q(lead_unit_id__in=ids) | Q(assigning_unit_id__in=ids) | _supporting_only(ids)
+    return Q(lead_unit_id__in=ids) | Q(assigning_unit_id__in=ids) | supported_only_q(ids)
 
 
 def status_filter_q(status: str | None, today: dt.date) -> Q:

@@ -21,6 +21,23 @@ from ..status import STATUS_LABELS, status_q, today
 RELATIONS = ("any", "lead", "assigned", "supporting")
 
 
+MAX_LITERAL_TASKS = 5000
+
+
+def supported_only_q(ids) -> Q:
+    """Tasks the units `ids` support but neither lead nor assigned: a literal list of task
+    ids when short (so an "any relation" filter stays a union of index scans), else a
+    subquery."""
+    rest = (
+        Task.supporting_units.through.objects.filter(unit_id__in=ids)
+        .exclude(task__lead_unit_id__in=ids).exclude(task__assigning_unit_id__in=ids)
+    )
+    found = list(rest.order_by().values_list("task_id", flat=True).distinct()[: MAX_LITERAL_TASKS + 1])
+    if len(found) <= MAX_LITERAL_TASKS:
+        return Q(pk__in=found)
+    return Q(pk__in=rest.values("task_id"))
+
+
 def _unit_q(relation: str, unit: Unit, subtree: bool) -> Q:
     """Tasks that `unit` (with `subtree`, or any unit under it) leads, assigned, supports,
     or any of these. Unit ids are resolved first, so PostgreSQL uses the task indexes on
@@ -34,7 +51,7 @@ def _unit_q(relation: str, unit: Unit, subtree: bool) -> Q:
         return Q(assigning_unit_id__in=ids)
     if relation == "supporting":
         return supporting
-    return Q(lead_unit_id__in=ids) | Q(assigning_unit_id__in=ids) | supporting
+    return Q(lead_unit_id__in=ids) | Q(assigning_unit_id__in=ids) | supported_only_q(ids)
 
 
 def task_list(
