@@ -10,57 +10,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.form_fields import (
+    PersonChoiceField,
+    UnitChoiceField,
+    UnitMultipleChoiceField,
+    date_field,
+)
 from vigil.core.forms import BootstrapMixin
 
 from .models import Finding, Inspection, Task
 from .selectors import inspections as sel
 from .status import today
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-BAD_DATE = _("Ngày không hợp lệ (YYYY-MM-DD).")
-UNKNOWN_UNIT = _("Đơn vị không tồn tại hoặc bạn không được chọn đơn vị này.")
-UNKNOWN_PERSON = _("Cán bộ không tồn tại hoặc bạn không được chọn người này.")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def date_field(label, *, required=True, help_text="") -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=DateInput, input_formats=DATE_FORMATS,
-        help_text=help_text, error_messages={"invalid": BAD_DATE},
-    )
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_UNIT})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return f"{'— ' * max(obj.depth - 1, 0)}{obj.display_name}"
-
-
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_UNIT, "invalid_pk_value": UNKNOWN_UNIT})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return obj.display_name
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_PERSON})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} — {obj.home_unit.display_name}"
 
 
 def _year_choices(user, blank_label):

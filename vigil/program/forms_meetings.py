@@ -8,41 +8,19 @@ unit or person they could not use; the services check everything again on submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.form_fields import (
+    DateInput,
+    PersonChoiceField,
+    TimeInput,
+    UnitChoiceField,
+    UnitMultipleChoiceField,
+)
 from vigil.core.forms import BootstrapMixin
 from vigil.org.selectors import people as people_sel
 
 from .models import Meeting, MeetingAttendee, MeetingDocument, Task, WorkProgramme
 from .selectors import meetings as meeting_sel
 from .selectors import programmes as programme_sel
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%H:%M")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{'— ' * max(obj.depth, 0)}{obj.display_name}"
-
-
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return f"{'— ' * max(obj.depth, 0)}{obj.display_name}"
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} — {obj.position or obj.home_unit.display_name}"
 
 
 def _year_choices(years, blank=True):

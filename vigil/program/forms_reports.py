@@ -10,25 +10,11 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core.form_fields import BAD_DATE, DATE_FORMATS, DateInput, UnitChoiceField
 from vigil.core.forms import BootstrapMixin
 from vigil.org.selectors import people as people_sel
 
 from .reports import premeeting as premeeting_sel
-
-BAD_DATE = _("Ngày không hợp lệ (YYYY-MM-DD).")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{'— ' * max(obj.depth, 0)}{obj.display_name}"
 
 
 class MeetingField(forms.ChoiceField):

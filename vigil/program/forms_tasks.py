@@ -13,6 +13,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.errors import DomainError
+from vigil.core.form_fields import (
+    PersonChoiceField,
+    UnitChoiceField,
+    UnitMultipleChoiceField,
+    date_field,
+)
 from vigil.core.forms import BootstrapMixin
 from vigil.core.uploads import check_upload
 from vigil.org.selectors import people as people_sel
@@ -21,54 +27,6 @@ from vigil.org.selectors import units as unit_sel
 from . import status as task_status
 from .models import ExtensionRequest, Task
 from .status import today
-
-UNKNOWN_UNIT = _("Đơn vị không tồn tại hoặc bạn không được chọn đơn vị này.")
-UNKNOWN_PERSON = _("Cán bộ không tồn tại hoặc bạn không được chọn người này.")
-BAD_DATE = _("Ngày không hợp lệ (YYYY-MM-DD).")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def date_field(label, *, required=True, help_text="") -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=DateInput, input_formats=DATE_FORMATS,
-        help_text=help_text, error_messages={"invalid": BAD_DATE},
-    )
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_UNIT})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return f"{'— ' * max(obj.depth, 0)}{obj.display_name}"
-
-
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "error_messages", {"invalid_choice": UNKNOWN_UNIT, "invalid_pk_value": UNKNOWN_UNIT}
-        )
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return obj.display_name
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_PERSON})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} — {obj.home_unit.display_name}"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
