@@ -427,6 +427,22 @@ def covers(user, unit, *, subtree: bool, action: str = "view") -> bool:
     return False
 
 
+def scope_anchors(user, action: str = "view"):
+    """The (unit, subtree) pairs where `user` holds `action`: one per membership grant.
+    None when it is held network-wide; [] for no grant at all. Lets a selector express
+    "everything this user may see" as filters on unit columns its indexes answer."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    scope = scope_of(user)
+    if scope.network_wide(action):
+        return None
+    from vigil.org.models import Unit
+
+    grants = scope._grants_for(action)
+    units = Unit.objects.in_bulk([g.unit_id for g in grants])
+    return [(units[g.unit_id], g.subtree) for g in grants if g.unit_id in units]
+
+
 def visible_within(user, qs: QuerySet, anchors, action: str = "view") -> QuerySet:
     """`visible_to(user, qs, action)` for a queryset its caller has already confined to
     rows reached through `anchors`: (unit, subtree) pairs such that every row of `qs` has

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from vigil.core.access import visible_to, visible_within
+from vigil.core.access import scope_anchors, visible_to, visible_within
 from vigil.core.errors import DomainError, NotFound
 from vigil.org.models import Unit
 from vigil.org.selectors.units import unit_ids_in
@@ -76,7 +76,18 @@ def task_list(
     """
     on = on or today()
     if unit is None:
-        qs = visible_to(user, Task)
+        anchors = scope_anchors(user)
+        if anchors is None:  # network-wide: every task
+            qs = visible_to(user, Task)
+        elif not anchors:
+            qs = Task.objects.none()
+        else:
+            # Task's policy is "led, assigned or supported in scope": the union of the
+            # "any relation" filter over the user's grants, which indexes answer.
+            cond = Q(pk__in=[])
+            for anchor_unit, anchor_subtree in anchors:
+                cond |= _unit_q("any", anchor_unit, anchor_subtree)
+            qs = visible_within(user, Task.objects.filter(cond), anchors)
     else:
         if relation not in RELATIONS:
             raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")

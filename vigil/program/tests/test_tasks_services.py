@@ -296,3 +296,14 @@ def test_unit_filtered_list_is_exactly_what_the_access_layer_allows(net, relatio
                 got = set(task_list(user, unit=unit, relation=relation, subtree=subtree).values_list("pk", flat=True))
                 want = {t.pk for t in visible_to(user, Task) if related(t, unit, subtree)}
                 assert got == want, (username, unit.code, subtree)
+
+
+def test_the_unfiltered_list_is_exactly_what_the_access_layer_allows(net):
+    from vigil.core.access import visible_to
+
+    provinces_task(net, supporting_units=[net.units["ministry"]])
+    svc.task_create(actor=act(net, "a_head"), title="Sở", assigning_unit=net.units["prov_a"],
+                    lead_units=[net.units["prov_a_dept"]], supporting_units=[net.units["prov_a_sub"]], due_date=DUE)
+    for user in net.users.values():
+        got = set(task_list(user).values_list("pk", flat=True))
+        assert got == set(visible_to(user, Task).values_list("pk", flat=True)), user.username
