@@ -174,14 +174,14 @@ def _roll_up(task: Task, actor: Actor) -> None:
             last=Max("completed_on"),
             last_accepted=Max("accepted_on"),
         )
-        if agg["n"]:
+        if agg["n"] and parent.state != Task.State.CANCELLED:  # a cancelled parent stays so
             parent.progress = round(agg["avg"] or 0)
             if agg["done"] == agg["n"]:
                 all_accepted = agg["accepted"] == agg["n"]
                 parent.state = Task.State.ACCEPTED if all_accepted else Task.State.SUBMITTED
                 parent.completed_on = agg["last"]
                 parent.accepted_on = agg["last_accepted"] if all_accepted else None
-            elif parent.state != Task.State.CANCELLED:
+            else:
                 parent.state = Task.State.OPEN
                 parent.completed_on = None
                 parent.accepted_on = None
@@ -402,14 +402,13 @@ def task_cancel(*, actor: Actor, task: Task, reason: str) -> Task:
     _require(actor, "change", task.assigning_unit)
     _require_state(task, Task.State.OPEN, Task.State.SUBMITTED)
     reason = _text(reason, "reason", _("lý do huỷ"))
-    for child in task.children.filter(state__in=[Task.State.OPEN, Task.State.SUBMITTED]):
-        _cancel_one(actor, child, reason)
     _cancel_one(actor, task, reason)
     _roll_up(task, actor)
     return task
 
 
 def _cancel_one(actor: Actor, task: Task, reason: str) -> None:
+    """Cancel `task` and, depth first, its children still open or awaiting acceptance."""
     for child in task.children.filter(state__in=[Task.State.OPEN, Task.State.SUBMITTED]):
         _cancel_one(actor, child, reason)
     before = audit.snapshot(task)

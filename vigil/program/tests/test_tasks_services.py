@@ -307,3 +307,14 @@ def test_the_unfiltered_list_is_exactly_what_the_access_layer_allows(net):
     for user in net.users.values():
         got = set(task_list(user).values_list("pk", flat=True))
         assert got == set(visible_to(user, Task).values_list("pk", flat=True)), user.username
+
+
+def test_cancelling_a_parent_cancels_open_children_and_keeps_accepted_ones(net):
+    parent = provinces_task(net)
+    a, b = parent.children.order_by("lead_unit__path")
+    svc.task_confirm_completion(actor=act(net, "a_head"), task=a)
+    svc.task_accept(actor=Actor(user=net.users["admin"]), task=a)
+    svc.task_cancel(actor=act(net, "office_staff"), task=parent, reason="Ban Chỉ đạo dừng nhiệm vụ")
+    states = dict(Task.objects.values_list("pk", "state"))
+    assert states[a.pk] == "accepted" and states[b.pk] == "cancelled" and states[parent.pk] == "cancelled"
+    assert TaskEvent.objects.filter(task=b, kind="cancelled", note="Ban Chỉ đạo dừng nhiệm vụ").exists()
