@@ -23,6 +23,15 @@ def _audit_triggers_for_flush(request):
     set_audit_triggers(False)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Computed figures (statistics) are cached; every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def net(db):
     """The standard test network (see vigil.core.testing)."""

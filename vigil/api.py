@@ -22,8 +22,11 @@ problems.install(api)
 
 
 def _register():
+    from vigil.assets.api import router as assets_router
     from vigil.core.api import router as core_router
     from vigil.core.api_notifications import router as notifications_router
+    from vigil.core.api_webhooks import router as webhooks_router
+    from vigil.incidents.api import router as incidents_router
     from vigil.org.api import router as org_router
     from vigil.program.api import router as program_router
 
@@ -31,6 +34,9 @@ def _register():
     api.add_router("/", notifications_router)
     api.add_router("/", org_router)
     api.add_router("/", program_router)
+    api.add_router("/", webhooks_router)
+    api.add_router("/", assets_router)
+    api.add_router("/", incidents_router)
 
 
 _register()

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "vigil.core",
     "vigil.org",
     "vigil.program",
+    "vigil.assets",
+    "vigil.incidents",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +209,16 @@ else:
         "immediate": HUEY_IMMEDIATE,
     }
 
+# A cache every process shares (the web server and the worker that warms it): Redis in
+# production, files in the data folder in the embedded mode. It holds computed figures
+# (incident statistics) only, never what decides access.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "vigil"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(DATA_DIR / "cache")}}
+
 EMAIL_CONFIG = env.email_url("VIGIL_EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("VIGIL_EMAIL_FROM", default="vigil@localhost")
@@ -219,6 +231,14 @@ PROGRAM_PERIOD_REMINDER_DAYS = env.int("VIGIL_PROGRAM_PERIOD_REMINDER_DAYS", def
 PROGRAM_OVERDUE_LOOKBACK_DAYS = env.int("VIGIL_PROGRAM_OVERDUE_LOOKBACK_DAYS", default=30)
 PROGRAM_REMINDER_HOUR = env.int("VIGIL_PROGRAM_REMINDER_HOUR", default=7)
 PROGRAM_DIGEST_WEEKDAY = env.int("VIGIL_PROGRAM_DIGEST_WEEKDAY", default=0)
+# Incidents: a second SLA escalation (to the standing agency) this long after the first;
+# empty = the breached clock's own duration again. Signed webhooks: attempts and timeout.
+# The severity whose SLA targets an untriaged report runs on (triage replaces them).
+INCIDENT_INTAKE_SEVERITY = env.str("VIGIL_INCIDENT_INTAKE_SEVERITY", default="medium")
+INCIDENT_SLA_ESCALATE_AFTER_MINUTES = env.int("VIGIL_INCIDENT_SLA_ESCALATE_AFTER_MINUTES", default=None)
+WEBHOOK_MAX_ATTEMPTS = env.int("VIGIL_WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT = env.int("VIGIL_WEBHOOK_TIMEOUT", default=10)
+ASSETS_REMINDER_DAYS = tuple(env.list("VIGIL_ASSETS_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 # Membership decisions must carry an embedded PDF signature (/ByteRange) when on.
 VIGIL_DECISION_REQUIRE_PDF_SIGNATURE = env.bool("VIGIL_DECISION_REQUIRE_PDF_SIGNATURE", default=False)
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("vigil.core.urls")),
     path("org/", include("vigil.org.urls")),
     path("program/", include("vigil.program.urls")),
+    path("assets/", include("vigil.assets.urls")),
+    path("incidents/", include("vigil.incidents.urls")),
 ]

@@ -182,7 +182,12 @@ class UnitFieldPolicy(Policy):
         return scope.unit_q(action, prefix=f"{self.field}__")
 
     def unit_of(self, obj):
-        return getattr(obj, self.field)
+        value = obj
+        for step in self.field.split("__"):  # "system__owner_unit": through a relation
+            value = getattr(value, step, None)
+            if value is None:
+                return None
+        return value
 
 
 class PersonPolicy(Policy):
@@ -337,6 +342,41 @@ class UnitsPolicy(Policy):
         if q is MATCH_NONE or obj.pk is None:
             return False
         return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+
+
+def _pks(rows: QuerySet):
+    """Primary keys of `rows`: a literal list when short, else a subquery."""
+    pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
+    return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
+
+
+class SharedUnitsPolicy(UnitsPolicy):
+    """A `UnitsPolicy` for objects under TLP 2.0 handled by several units (incidents): the
+    handling units (the `view` paths) see the object whatever its label; the label decides
+    who else does. CLEAR and GREEN: every member. AMBER: also the `shared_with` units.
+    AMBER+STRICT: nobody else. RED: also the named `recipients` (and the author). Writes
+    stay with the `write` paths. The M2M audiences become primary-key lists, so rows are
+    never repeated and the whole filter is a union of index scans."""
+
+    def q(self, scope, action):
+        base = super().q(scope, action)
+        if action != "view" or base is MATCH_ALL:
+            return base
+        from .models import TLP
+
+        if not scope.is_member:
+            return base
+        user = scope.user
+        members = list(scope.member_unit_ids)
+        shared = self.model._default_manager.filter(tlp=TLP.AMBER, shared_with__in=members).order_by()
+        named = self.model._default_manager.filter(tlp=TLP.RED, recipients=user).order_by()
+        return (
+            base
+            | Q(tlp__in=[TLP.CLEAR, TLP.GREEN])
+            | Q(pk__in=_pks(shared))
+            | Q(pk__in=_pks(named))
+            | Q(tlp=TLP.RED, created_by=user)
+        )
 
 
 class OwnerPolicy(Policy):

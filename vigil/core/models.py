@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .access import AuditPolicy, OwnerPolicy
+from .access import AuditPolicy, OwnerPolicy, UnitFieldPolicy
 
 
 class User(AbstractUser):
@@ -267,3 +267,64 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.kind} {self.channel}={self.enabled}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a unit's systems listen on: notifications about the unit (and, with
+    `include_descendants`, its subtree) of the chosen kinds are POSTed to it as JSON,
+    signed with HMAC-SHA256 (Standard Webhooks headers) with the endpoint's secret."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="webhooks",
+                             verbose_name=_("đơn vị"))
+    name = models.CharField(_("tên"), max_length=100)
+    url = models.URLField(_("địa chỉ nhận"), max_length=500)
+    secret = models.CharField(max_length=100, editable=False)
+    kinds = models.JSONField(_("loại thông báo"), default=list, blank=True)  # [] = every kind
+    include_descendants = models.BooleanField(_("gồm cả đơn vị cấp dưới"), default=False)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    access_policy = UnitFieldPolicy("unit")
+
+    class Meta:
+        ordering = ["unit__path", "name"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhook")
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint and every attempt to deliver it (the delivery log)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        FAILED = "failed", _("Gửi lỗi, sẽ thử lại")
+        GAVE_UP = "gave_up", _("Đã dừng thử lại")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=64)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Every attempt: [{"at", "attempt", "status_code", "error", "outcome"}], oldest first.
+    attempt_log = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    access_policy = UnitFieldPolicy("endpoint__unit")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_webhook_due_idx")]
+
+    def __str__(self):
+        return f"{self.endpoint_id} {self.kind} {self.status}"

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from .access import scope_of
 
-NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation", "vigil.program.navigation"]
+NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation", "vigil.program.navigation", "vigil.assets.navigation",
+               "vigil.incidents.navigation"]
 
 
 @dataclass(frozen=True)

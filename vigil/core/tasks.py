@@ -7,6 +7,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from . import audit
 from .notify.tasks import send_notification_email  # noqa: F401 - registers the job with the worker
+from .notify.webhook_tasks import deliver_due_webhooks, deliver_webhook  # noqa: F401 - registers the jobs
 
 log = logging.getLogger("vigil.audit")
 

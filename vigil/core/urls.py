@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit_log, auth, dashboard, notifications, roles
+from .views import account, audit_log, auth, dashboard, notifications, roles, webhooks
 
 app_name = "core"
 
@@ -18,6 +18,14 @@ urlpatterns = [
     path("notifications/read-all/", notifications.notification_read_all, name="notification_read_all"),
     path("notifications/preferences/", notifications.notification_preferences, name="notification_preferences"),
     path("notifications/<int:notification_id>/read/", notifications.notification_read, name="notification_read"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:webhook_id>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:webhook_id>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:webhook_id>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:webhook_id>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("webhooks/<int:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/retry/", webhooks.delivery_retry,
+         name="webhook_delivery_retry"),
     path("audit/", audit_log.audit_list, name="audit_list"),
     path("audit/<int:entry_id>/", audit_log.audit_detail, name="audit_detail"),
     path("admin/roles/", roles.role_list, name="role_list"),

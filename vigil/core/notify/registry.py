@@ -17,7 +17,14 @@ from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
 
-KIND_MODULES = ["vigil.program.services.reminders", "vigil.program.services.workflow_notices"]
+KIND_MODULES = [
+    "vigil.program.services.reminders",
+    "vigil.program.services.workflow_notices",
+    "vigil.assets.services.reminders",
+    "vigil.incidents.services.intake",
+    "vigil.incidents.services.workflow",
+    "vigil.incidents.services.sla",
+]
 
 IN_APP = "in_app"
 EMAIL = "email"

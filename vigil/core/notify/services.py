@@ -71,6 +71,10 @@ def notify(
     Returns the rows written (in-app and e-mail-only ones).
     """
     spec = registry.get_kind(kind)
+    if unit is not None:  # the unit's signed webhooks: one delivery per endpoint, after commit
+        from .webhooks import fan_out_on_commit
+
+        fan_out_on_commit(kind=kind, unit=unit, title=title, body=body, url=url, subject=subject, key=key)
     ids = _user_ids(recipients)
     if not ids:
         return []

@@ -5,11 +5,13 @@ from vigil.core.navigation import menu_for
 
 def test_steering_pages_share_one_drop_down_marked_active_on_its_pages(net):
     menu = menu_for(net.users["office_staff"], "/program/tasks/12/")
-    groups = [item for item in menu if item.get("children")]
-    assert [str(g["label"]) for g in groups] == ["Chỉ đạo, điều hành"]
-    children = {str(c["label"]): c for c in groups[0]["children"]}
+    groups = {str(item["label"]): item for item in menu if item.get("children")}
+    assert set(groups) == {"Chỉ đạo, điều hành", "Sự cố"}
+    steering, incidents = groups["Chỉ đạo, điều hành"], groups["Sự cố"]
+    children = {str(c["label"]): c for c in steering["children"]}
     assert {"Phiên họp", "Nhiệm vụ", "Ma trận nhiệm vụ", "Kiểm tra", "Báo cáo phiên họp"} <= set(children)
-    assert groups[0]["active"] and children["Nhiệm vụ"]["active"] and not children["Phiên họp"]["active"]
+    assert steering["active"] and children["Nhiệm vụ"]["active"] and not children["Phiên họp"]["active"]
+    assert not incidents["active"]  # only the group of the page being shown is marked
     top = [str(item["label"]) for item in menu if not item.get("children")]
     assert "Việc của đơn vị" in top and "Nhật ký kiểm toán" not in top  # not an auditor
 
