@@ -1,5 +1,7 @@
 """`vigil load-reference`: unit kinds, roles, then the units of the network, from the data
-files in vigil/org/reference/. Idempotent: a second run creates and changes nothing."""
+files in vigil/org/reference/; then the incident reference data (taxonomy, severity
+matrix, SLA targets, reporting stages, checklist templates) from
+vigil/incidents/reference/. Idempotent: a second run creates and changes nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -8,11 +10,14 @@ from vigil.org.reference import ReferenceDataError, load_all
 
 
 class Command(BaseCommand):
-    help = "Load reference data (unit kinds, roles, units of the network); idempotent."
+    help = "Load reference data (unit kinds, roles, units of the network, incident reference data); idempotent."
 
     def handle(self, *args, **options):
+        from vigil.incidents import reference_data as incidents_reference
+
         try:
             counts = load_all()
+            incident_counts = incidents_reference.load_all()
         except ReferenceDataError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         lines = {
@@ -22,4 +27,15 @@ class Command(BaseCommand):
         }
         for key, line in lines.items():
             c = counts[key]
+            self.stdout.write(line % {"created": c.created, "updated": c.updated, "unchanged": c.unchanged})
+        incident_lines = {
+            "classes": _("Nhóm sự cố: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "types": _("Loại sự cố: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "severity": _("Ma trận mức độ: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "sla": _("Chỉ tiêu SLA: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "stages": _("Giai đoạn báo cáo: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "checklists": _("Mẫu danh mục kiểm tra: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+        }
+        for key, line in incident_lines.items():
+            c = incident_counts[key]
             self.stdout.write(line % {"created": c.created, "updated": c.updated, "unchanged": c.unchanged})

@@ -1,0 +1,41 @@
+"""What every incident service shares: the timeline entry written beside each change,
+and the checks of who may act on an incident."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from vigil.core.access import can, require
+from vigil.core.actors import Actor
+
+from ..models import Incident, TimelineEvent
+
+
+def actor_user(actor: Actor | None):
+    user = getattr(actor, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def timeline_add(*, incident: Incident, actor: Actor | None, kind: str, text: str = "",
+                 data: dict | None = None, at=None) -> TimelineEvent:
+    """Append one event to the incident's timeline. Call inside the service's transaction,
+    next to its audit entry: the timeline is what people read, the audit log is the proof."""
+    user = actor_user(actor)
+    name = ""
+    if user is not None:
+        name = getattr(user, "full_name", "") or user.get_username()
+    elif actor is not None:
+        name = actor.extra.get("name", "") if isinstance(actor.extra, dict) else ""
+    return TimelineEvent.objects.create(
+        incident=incident, at=at or timezone.now(), actor=user, actor_name=name[:200], kind=kind,
+        text=text, data=data or {},
+    )
+
+
+def require_change(actor: Actor, incident: Incident) -> None:
+    """The actor must hold `change` on one of the incident's handling units."""
+    require(getattr(actor, "user", None), "change", incident)
+
+
+def can_change(user, incident: Incident) -> bool:
+    return can(user, "change", incident)

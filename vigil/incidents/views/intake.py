@@ -1,0 +1,166 @@
+"""Pages of intake and triage: the report form and its receipt (the tracking number), the
+triage form, the merge form, and the triage section of an incident's page.
+
+Each view parses, calls one service or read, and renders. Domain errors become form
+errors next to the field they name, or core's error page (403 / 404) otherwise. Objects
+are looked up before permissions are checked, so what is out of sight answers 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from vigil.assets.selectors import systems_visible
+from vigil.core.access import scope_of
+from vigil.core.actors import actor_from_request
+from vigil.core.errors import AccessDenied, DomainError, validation_errors
+from vigil.core.views.common import domain_errors
+
+from .. import forms_intake as forms
+from ..selectors.incidents import incident_get
+from ..services import intake as intake_svc
+from ..services import triage as triage_svc
+from ..services.common import can_change, require_change
+
+ALIASES = {"intake_key": None, "channel": None, "reporter_name": None, "reporter_email": None,
+           "duplicate": None, "state": None, "recipients": None}
+
+
+def _actor(request):
+    return actor_from_request(request, channel="web")
+
+
+def _form_errors(form, exc: Exception) -> None:
+    """Put a service's error next to the field it names (or above the form)."""
+    if isinstance(exc, DomainError) and exc.status in (403, 404) and exc.field in (None, "incident_id"):
+        raise exc
+    errors = exc.errors() if isinstance(exc, DomainError) else validation_errors(exc)
+    for field, msgs in errors.items():
+        name = ALIASES.get(field, field)
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def report(request):
+    """Report an incident: any member, on behalf of a unit they belong to."""
+    user = request.user
+    if not scope_of(user).is_member:
+        raise AccessDenied()
+    units = intake_svc.reporter_units(user)
+    first = units.first()
+    form = forms.ReportForm(
+        request.POST or None, request.FILES or None, user=user, units=units, systems=systems_visible(user),
+        initial={"reporter_unit": first.pk if first else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = intake_svc.incident_report(
+                actor=_actor(request), channel="web", title=data["title"], description=data["description"],
+                detected_at=data.get("detected_at"), reporter_unit=data.get("reporter_unit"),
+                reporter_phone=data.get("reporter_phone", ""), observables_text=data.get("observables", ""),
+                systems=data.get("systems") or [], tlp=data["tlp"], attachments=data.get("attachments") or [],
+            )
+        except (DomainError, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("incidents:report_received", reference=incident.reference)
+    return render(request, "incidents/report_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@domain_errors
+def report_received(request, reference):
+    """The receipt: the tracking number of a report (the reporter's or a handler's view)."""
+    incident = intake_svc.incident_track(user=request.user, reference=reference)
+    return render(request, "incidents/report_received.html", {
+        "incident": incident, "can_change": can_change(request.user, incident),
+        "detail_url": intake_svc.incident_url(incident),
+    })
+
+
+# --------------------------------------------------------------------------- triage, merge
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def triage(request, incident_id):
+    """Classify and rate an incident (`change` on it)."""
+    user = request.user
+    incident = incident_get(user=user, pk=incident_id)
+    require_change(_actor(request), incident)
+    initial = {
+        "incident_type": incident.incident_type_id, "impact": incident.impact or 2, "urgency": incident.urgency or 2,
+        "tlp": incident.tlp, "pap": incident.pap, "owner_unit": incident.owner_unit_id, "sector": incident.sector,
+        "shared_with": list(incident.shared_with.values_list("pk", flat=True)),
+    }
+    form = forms.TriageForm(request.POST or None, user=user, types=triage_svc.active_types(), incident=incident,
+                            initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            triage_svc.incident_triage(
+                actor=_actor(request), incident=incident, incident_type=data["incident_type"],
+                impact=data["impact"], urgency=data["urgency"], tlp=data["tlp"], pap=data["pap"],
+                owner_unit=data["owner_unit"], sector=data.get("sector", ""),
+                shared_with=list(data.get("shared_with") or []),
+            )
+        except (DomainError, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Đã phân loại sự cố %(ref)s.") % {"ref": incident.reference})
+            return redirect(intake_svc.incident_url(incident))
+    return render(request, "incidents/triage_form.html", {
+        "form": form, "incident": incident, "detail_url": intake_svc.incident_url(incident),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def merge(request, incident_id):
+    """Merge this incident (a duplicate) into another (`change` on both)."""
+    user = request.user
+    incident = incident_get(user=user, pk=incident_id)
+    require_change(_actor(request), incident)
+    form = forms.MergeForm(request.POST or None, targets=triage_svc.merge_targets(user=user, incident=incident),
+                           initial={"into": request.GET.get("into")})
+    if request.method == "POST" and form.is_valid():
+        into = form.cleaned_data["into"]
+        try:
+            triage_svc.incident_merge(actor=_actor(request), duplicate=incident, into=into,
+                                      reason=form.cleaned_data["reason"])
+        except (DomainError, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Đã gộp sự cố %(dup)s vào %(into)s.")
+                             % {"dup": incident.reference, "into": into.reference})
+            return redirect(intake_svc.incident_url(into))
+    return render(request, "incidents/merge_form.html", {
+        "form": form, "incident": incident, "detail_url": intake_svc.incident_url(incident),
+        "duplicates": triage_svc.duplicates_for(user=user, incident=incident),
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --------------------------------------------------------------------------- detail section
+
+
+def detail_panel(request, incident) -> dict:
+    """Context of `_detail_triage.html`: whether the user may triage or merge, and the
+    likely duplicates (for those who may)."""
+    allowed = can_change(request.user, incident)
+    return {
+        "triage_can_change": allowed and incident.is_open,
+        "triage_duplicates": triage_svc.duplicates_for(user=request.user, incident=incident, limit=5) if allowed else [],
+    }
