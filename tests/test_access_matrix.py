@@ -50,6 +50,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 MARKERS_A = (
     "MARKER-A-UNIT", "MARKER-A-PERSON", "MARKER-A-DECISION", "marker-a.example",
     "MARKER-A-MEETING", "MARKER-A-TASK", "MARKER-A-PROGRAMME", "MARKER-A-INSPECTION",
+    "MARKER-A-SYSTEM", "MARKER-A-INCIDENT", "marker-a-incident.example", "MARKER-A-WEBHOOK",
 )
 MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT")
 
@@ -105,6 +106,7 @@ def world(net):
     )
     _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
     program = _program_world(net, person)
+    incidents = _incidents_world(net)
     notification = Notification.objects.create(
         recipient=net.users["a_analyst"], unit=u["prov_a"], kind="program.task.due_soon",
         title="MARKER-A-TASK due soon", body="MARKER-A-TASK", url="/program/",
@@ -115,10 +117,10 @@ def world(net):
         "amber": {"unit_id": dept.pk, "person_id": person.pk, "membership_id": membership.pk,
                   "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
                   "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id,
-                  "notification_id": notification.pk, **program},
+                  "notification_id": notification.pk, **program, **incidents},
         "red": {"decision_id": red.pk, "item_id": red_item.pk},
         "strict": {"decision_id": strict.pk, "item_id": strict_item.pk},
-        "global": {"role_id": Role.objects.get(code="analyst").pk},
+        "global": {"role_id": Role.objects.get(code="analyst").pk, "stage_id": _reporting_stage().pk},
     }
 
 
@@ -179,6 +181,75 @@ def _program_world(net, person):
         "task_id": task.pk, "event_id": event.pk, "report_id": report.pk, "evidence_id": evidence.pk,
         "extension_id": extension.pk, "inspection_id": inspection.pk, "target_id": target.pk,
         "finding_id": finding.pk,
+    }
+
+
+def _reporting_stage():
+    from vigil.incidents.models import ReportingStage
+
+    stage, _ = ReportingStage.objects.get_or_create(
+        code="initial", sector="", defaults={"name": "Báo cáo ban đầu", "name_en": "Initial notification",
+                                             "due_hours": 24, "fields": [{"name": "summary", "label": "Tóm tắt",
+                                                                          "label_en": "Summary", "type": "text"}]},
+    )
+    return stage
+
+
+def _incidents_world(net):
+    """Province A's information system and an AMBER incident its department owns and the
+    province leads, with every kind of object hanging off it; a webhook of the department."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from vigil.assets.models import InformationSystem, SoftwareItem, SystemAddress
+    from vigil.core.models import WebhookDelivery, WebhookEndpoint
+    from vigil.incidents.models import (
+        ChecklistItem,
+        Comment,
+        EvidenceFile,
+        Incident,
+        IncidentTask,
+        IncidentUnit,
+        Observable,
+        SlaBreach,
+        StageReport,
+        TimelineEvent,
+    )
+
+    u = net.units
+    system = InformationSystem.objects.create(owner_unit=u["prov_a_dept"], code="A-SYS", name="MARKER-A-SYSTEM portal")
+    address = SystemAddress.objects.create(system=system, kind="domain", value="portal.marker-a.example",
+                                           match_key="example.marker-a.portal")
+    software = SoftwareItem.objects.create(system=system, cpe="cpe:2.3:a:apache:http_server:2.4.58:*:*:*:*:*:*:*",
+                                           part="a", vendor="apache", product="http_server", version="2.4.58")
+    incident = Incident.objects.create(
+        owner_unit=u["prov_a_dept"], lead_unit=u["prov_a"], tlp=TLP.AMBER, reference="SC-2026-MARKA1",
+        title="MARKER-A-INCIDENT defacement", description="MARKER-A-INCIDENT", state="assigned",
+        severity="high", created_by=net.users["a_analyst"], reported_by=net.users["a_analyst"],
+    )
+    incident.systems.add(system)
+    lead = IncidentUnit.objects.create(incident=incident, unit=u["prov_a"], role="lead")
+    TimelineEvent.objects.create(incident=incident, kind="reported", text="MARKER-A-INCIDENT")
+    comment = Comment.objects.create(incident=incident, author=net.users["a_analyst"], body="MARKER-A-INCIDENT note")
+    task = IncidentTask.objects.create(incident=incident, title="MARKER-A-INCIDENT task", unit=u["prov_a"])
+    item = ChecklistItem.objects.create(task=task, text="MARKER-A-INCIDENT step")
+    observable = Observable.objects.create(incident=incident, kind="domain", value="marker-a-incident.example")
+    evidence = EvidenceFile(incident=incident, name="marker.txt", size=4, sha256="0" * 64, content_type="text/plain")
+    evidence.file.save("marker.txt", ContentFile(b"MARK"), save=True)
+    stage_report = StageReport.objects.create(incident=incident, stage=_reporting_stage(), due_at=timezone.now())
+    breach = SlaBreach.objects.create(incident=incident, clock="acknowledge", level=1, due_at=timezone.now(),
+                                      escalated_to=u["national"])
+    webhook = WebhookEndpoint.objects.create(unit=u["prov_a_dept"], name="MARKER-A-WEBHOOK",
+                                             url="http://127.0.0.1:9/hook", secret="whsec_x")
+    delivery = WebhookDelivery.objects.create(endpoint=webhook, event_id="evt-marker-a", kind="x",
+                                              payload={"title": "MARKER-A-WEBHOOK"})
+    return {
+        "system_id": system.pk, "address_id": address.pk, "software_id": software.pk,
+        "incident_id": incident.pk, "reference": incident.reference, "incident_unit_id": lead.pk,
+        "comment_id": comment.pk, "incident_task_id": task.pk, "checklist_item_id": item.pk,
+        "observable_id": observable.pk, "incident_evidence_id": evidence.pk,
+        "stage_report_id": stage_report.pk, "breach_id": breach.pk, "webhook_id": webhook.pk,
+        "delivery_id": delivery.pk,
     }
 
 

@@ -122,3 +122,17 @@ def test_worker_runs_queued_jobs_from_the_sqlite_queue(demo_env, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=10)
+
+
+def test_demo_incidents_are_routed_and_kept_within_their_units(demo_env):
+    env, _ = demo_env
+    agency = json.loads(vigil(["incidents", "list", "--as", "phantich", "--json"], env).stdout)["items"]
+    by_title = {i["title"]: i for i in agency}
+    assert len(agency) == 5
+    assert by_title["Cổng dịch vụ công Hà Nội bị thay đổi giao diện"]["owner_unit"] == "ha-noi"  # from the system
+    assert by_title["Dò quét cổng dịch vụ từ bên ngoài vào mạng Đà Nẵng"]["state"] == "new"
+    assert {i["state"] for i in agency} >= {"in_progress", "contained", "closed", "merged"}
+    hanoi = json.loads(vigil(["incidents", "list", "--as", "hanoi", "--json"], env).stdout)["items"]
+    # Hà Nội sees its own incident and the TLP:GREEN phishing campaign, nothing else.
+    assert sorted(i["owner_unit"] for i in hanoi) == ["bo-tai-chinh", "ha-noi"]
+    assert all(i["tlp"] == "green" for i in hanoi if i["owner_unit"] != "ha-noi")
