@@ -43,6 +43,22 @@ Usage: vigil COMMAND [options]
                                             the pre-meeting report (DOCX administrative layout, XLSX)
   program-office matrix|late|ontime|bodies|mine|calendar ... --as USER [--json]
                                             task matrix, late work and on-time rates by unit, a unit's lists
+  systems list|show|create|import FILE [--skip-bad-lines]|export --format csv|xlsx|reminders run ... --as USER
+                                            information systems: levels, addresses, software (CPE 2.3)
+  incident-intake report|triage|merge|taxonomy ... --as USER
+                                            report an incident, triage it (ENISA RSIT), merge duplicates
+  incidents-mail --maildir PATH | --imap-host H --imap-user U ... --as USER
+                                            turn the messages of a mailbox into incident reports
+  incidents list|show|assign|answer|transition|close|reopen|comment|task-add|observable-add|timeline ... --as USER
+                                            handle incidents: units, workflow, tasks, observables
+  incident-sla run|breaches|stages-due|stages-overdue|submit ... --as USER
+                                            SLA check and escalation now; statutory reports due and late
+  incident-report ID --out FILE | --list --format csv|xlsx --out FILE ... --as USER
+                                            one incident as DOCX (administrative layout); lists as CSV/XLSX
+  incident-stats [--unit CODE] [--from D] [--to D] [--json] --as USER
+                                            incidents per unit, class, severity, month; mean and p90 times
+  webhooks list|create|disable|rotate|deliveries|deliver-due ... --as USER
+                                            signed webhooks of a unit and their delivery log
 
 Any other Django management command is also available (vigil help COMMAND).
 Settings come from VIGIL_* environment variables (see README).
