@@ -136,3 +136,40 @@ def test_demo_incidents_are_routed_and_kept_within_their_units(demo_env):
     # Hà Nội sees its own incident and the TLP:GREEN phishing campaign, nothing else.
     assert sorted(i["owner_unit"] for i in hanoi) == ["bo-tai-chinh", "ha-noi"]
     assert all(i["tlp"] == "green" for i in hanoi if i["owner_unit"] != "ha-noi")
+
+
+def test_stopping_the_server_stops_its_worker(demo_env):
+    """`vigil serve` starts a worker beside it; SIGTERM to the server must not orphan it."""
+    env, _ = demo_env
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigil", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    children_file = f"/proc/{proc.pid}/task/{proc.pid}/children"
+    workers = []
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not workers:
+            try:
+                with open(children_file) as f:
+                    workers = [int(p) for p in f.read().split()]
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert workers, "the server started no worker"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    deadline = time.time() + 15
+    while time.time() < deadline and any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers), "the worker outlived the server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"  # a zombie has exited
+    except OSError:
+        return False

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "vigil.core.admission.AdmissionControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -233,11 +234,18 @@ PROGRAM_REMINDER_HOUR = env.int("VIGIL_PROGRAM_REMINDER_HOUR", default=7)
 PROGRAM_DIGEST_WEEKDAY = env.int("VIGIL_PROGRAM_DIGEST_WEEKDAY", default=0)
 # Incidents: a second SLA escalation (to the standing agency) this long after the first;
 # empty = the breached clock's own duration again. Signed webhooks: attempts and timeout.
+# Admission control: incident reports processed at once per server process; one more is
+# refused at once (503, Retry-After) rather than queued until the client gives up.
+INTAKE_MAX_CONCURRENT = env.int("VIGIL_INTAKE_MAX_CONCURRENT", default=6)
+ADMISSION_LIMITS = {("POST", "/api/v1/incidents/reports"): INTAKE_MAX_CONCURRENT}
+ADMISSION_RETRY_AFTER = env.int("VIGIL_ADMISSION_RETRY_AFTER", default=2)
 # The severity whose SLA targets an untriaged report runs on (triage replaces them).
 INCIDENT_INTAKE_SEVERITY = env.str("VIGIL_INCIDENT_INTAKE_SEVERITY", default="medium")
 INCIDENT_SLA_ESCALATE_AFTER_MINUTES = env.int("VIGIL_INCIDENT_SLA_ESCALATE_AFTER_MINUTES", default=None)
 WEBHOOK_MAX_ATTEMPTS = env.int("VIGIL_WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT = env.int("VIGIL_WEBHOOK_TIMEOUT", default=10)
+# Webhooks to loopback, private and link-local addresses are refused unless allowed.
+WEBHOOK_ALLOW_PRIVATE = env.bool("VIGIL_WEBHOOK_ALLOW_PRIVATE", default=False)
 ASSETS_REMINDER_DAYS = tuple(env.list("VIGIL_ASSETS_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 # Membership decisions must carry an embedded PDF signature (/ByteRange) when on.
 VIGIL_DECISION_REQUIRE_PDF_SIGNATURE = env.bool("VIGIL_DECISION_REQUIRE_PDF_SIGNATURE", default=False)

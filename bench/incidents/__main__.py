@@ -37,8 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--no-timing", action="store_true", help="skip the list / statistics timings")
     ap.add_argument("--no-load", action="store_true", help="skip the intake load test")
     ap.add_argument("--rate", type=int, action="append", default=[],
-                    help="target rate(s) of the load test in requests/second (repeatable; default 200, "
-                    "then 300 and 400 to find the sustained maximum)")
+                    help="offered rate(s) of the load test in requests/second (repeatable; default 200)")
     ap.add_argument("--duration", type=float, default=None, help="seconds of load per rate (default 60)")
     ap.add_argument("--threads", type=int, default=16, help="server threads (waitress; default 16)")
     ap.add_argument("--connections", type=int, default=64, help="client connections at most (default 64)")
@@ -52,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.count = args.count or 1_000_000
     args.iterations = args.iterations or 50
     args.duration = args.duration or 60.0
-    args.rate = args.rate or [200, 300, 400]
+    args.rate = args.rate or [200]
     return args
 
 

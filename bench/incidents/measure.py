@@ -113,13 +113,13 @@ def http_scenarios(net, clients) -> list[Scenario]:
     if list_url:
         states = "&".join(f"state={s}" for s in OPEN_STATES)
         out.append(Scenario(
-            "http_list_province", f"GET {list_url}?unit=<province>&subtree=1&state=<open> (province analyst)",
+            "http_list_province", f"GET {list_url}?unit=<province id>&subtree=1&state=<open> (province analyst)",
             "HTTP", TARGET_MS, lambda i: page(i, list_url, as_agency=False,
-                                              query=lambda p: f"unit={p.code}&subtree=1&{states}")))
+                                              query=lambda p: f"unit={p.pk}&subtree=1&{states}")))
         out.append(Scenario(
-            "http_list_agency", f"GET {list_url}?unit=<province>&subtree=1&state=<open> (agency analyst)",
+            "http_list_agency", f"GET {list_url}?unit=<province id>&subtree=1&state=<open> (agency analyst)",
             "HTTP", TARGET_MS, lambda i: page(i, list_url, as_agency=True,
-                                              query=lambda p: f"unit={p.code}&subtree=1&{states}")))
+                                              query=lambda p: f"unit={p.pk}&subtree=1&{states}")))
     if stats_url:
         out.append(Scenario(
             "http_stats_agency", f"GET {stats_url} (agency analyst, whole network)", "HTTP", TARGET_MS,

@@ -324,6 +324,11 @@ class UnitsPolicy(Policy):
         (the whole filter then stays a union of index scans), else a subquery. Read each
         time (rows change within a request; units rarely do)."""
         rows = self.model._default_manager.filter(**{f"{path}__in": units}).order_by()
+        for other in (self.view if action == "view" else self.write):
+            if other != path and not self._to_many(other):
+                # Rows a direct unit column already reaches need not be listed here: the
+                # list stays short, so the filter stays a union of index scans.
+                rows = rows.exclude(**{f"{other}__in": units})
         pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
         return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
 

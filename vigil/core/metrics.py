@@ -17,6 +17,14 @@ LATENCY = Histogram(
 AUDIT_ENTRIES = Counter("vigil_audit_entries_total", "Audit entries written", ["action"], registry=REGISTRY)
 
 
+REFUSED = Counter("vigil_admission_refused_total", "Requests refused with 503 by admission control", ["path"],
+                  registry=REGISTRY)
+
+
+def observe_refused(path: str) -> None:
+    REFUSED.labels(path).inc()
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     REQUESTS.labels(method, route or "root", str(status)).inc()
     LATENCY.labels(route or "root").observe(seconds)

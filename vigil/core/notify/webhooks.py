@@ -29,10 +29,12 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -401,8 +403,30 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(base * random.uniform(0.8, 1.2), BACKOFF_CAP))
 
 
+def _internal_address(host: str) -> str:
+    """The first address of `host` inside the platform's own networks (loopback, private,
+    link-local, reserved), or "" — a webhook must not be a way to reach internal services
+    (unless WEBHOOK_ALLOW_PRIVATE, for receivers inside the network and for tests)."""
+    if getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False):
+        return ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return ""  # unresolvable: the attempt itself fails and is recorded
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+                or address.is_multicast or address.is_unspecified):
+            return str(address)
+    return ""
+
+
 def post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """POST once; (status code, error text). Redirects are not followed."""
+    """POST once; (status code, error text). Redirects are not followed; a host that
+    resolves to an internal address is refused."""
+    internal = _internal_address(urlsplit(url).hostname or "")
+    if internal:
+        return None, _("Địa chỉ nhận trỏ vào mạng nội bộ (%(a)s); không gửi.") % {"a": internal}
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     opener = urllib.request.build_opener(_NoRedirect)
     try:

@@ -209,3 +209,14 @@ def test_unknown_kind_is_refused(net):
     with pytest.raises(DomainError) as exc:
         make_endpoint(net, "https://a.example/", kinds=["nope.kind"])
     assert exc.value.field == "kinds"
+
+
+def test_a_receiver_on_an_internal_address_is_refused_unless_allowed(net, settings):
+    """A webhook must not become a way to reach the platform's own network."""
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    for url in ("http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]:8080/x", "http://localhost/x"):
+        code, error = webhooks.post(url, b"{}", {})
+        assert code is None and ("nội bộ" in error or "internal" in error), url
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    code, error = webhooks.post("http://127.0.0.1:9/hook", b"{}", {})
+    assert "nội bộ" not in error  # allowed: the connection itself is what fails here

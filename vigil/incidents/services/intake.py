@@ -419,14 +419,14 @@ def _store(*, actor, user, clean: _Clean, key, route, saved_files: list[str]) ->
         reporter_email=clean.reporter_email, reporter_phone=clean.reporter_phone,
         detected_at=min(clean.detected_at, now), received_at=now, created_by=user,
     )
-    incident.full_clean(exclude=["reference", "intake_key"])
+    # The units and accounts were checked by _validate and routing: skip the re-reads.
+    incident.full_clean(exclude=["reference", "intake_key", "owner_unit", "reporter_unit", "reported_by",
+                                 "created_by"])
     # The clocks run from receipt: until triage rates it, a report has the provisional
     # severity's targets, so an untriaged report breaches and escalates like any other.
     apply_targets(incident, severity=settings.INCIDENT_INTAKE_SEVERITY)
     for _attempt in range(8):
-        incident.reference = new_reference(now)
-        if Incident.objects.filter(reference=incident.reference).exists():
-            continue
+        incident.reference = new_reference(now)  # a taken number fails the insert: draw again
         try:
             with transaction.atomic():
                 incident.save(force_insert=True)

@@ -1,6 +1,7 @@
 """`vigil serve`: the WSGI app on waitress; in embedded mode a Huey worker beside it."""
 
 import atexit
+import signal
 import subprocess
 import sys
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         if settings.MODE == "embedded" and not no_worker and not settings.HUEY.get("immediate"):
             worker = subprocess.Popen([sys.executable, "-m", "vigil", "worker"])
             atexit.register(worker.terminate)
+            # SIGTERM (a service manager, a test) must stop the worker too, not orphan it.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(f"Vigil: http://{shown}:{port}/  (Ctrl-C to stop)")
         try:
