@@ -277,6 +277,12 @@ class TLPPolicy(Policy):
         return obj.created_by_id == scope.user.pk or obj.recipients.filter(pk=scope.user.pk).exists()
 
 
+def _pks(rows: QuerySet):
+    """Primary keys of `rows`: a literal list when short, else a subquery."""
+    pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
+    return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
+
+
 class UnitsPolicy(Policy):
     """Rows reached through several unit relations (a task's lead, assigning and supporting
     units; a meeting's body and connected sites). `view` is granted when any of the `view`
@@ -329,8 +335,7 @@ class UnitsPolicy(Policy):
                 # Rows a direct unit column already reaches need not be listed here: the
                 # list stays short, so the filter stays a union of index scans.
                 rows = rows.exclude(**{f"{other}__in": units})
-        pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
-        return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
+        return _pks(rows)
 
     def unit_of(self, obj):
         value = obj
@@ -347,12 +352,6 @@ class UnitsPolicy(Policy):
         if q is MATCH_NONE or obj.pk is None:
             return False
         return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
-
-
-def _pks(rows: QuerySet):
-    """Primary keys of `rows`: a literal list when short, else a subquery."""
-    pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
-    return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
 
 
 class SharedUnitsPolicy(UnitsPolicy):

@@ -6,6 +6,18 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 
+class UnitRefOut(Schema):
+    """A unit as other objects refer to it: id, code and its name in the request's language."""
+
+    id: int
+    code: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
 class MembershipOut(Schema):
     unit_id: int
     unit_code: str

@@ -17,6 +17,7 @@ from ninja import Field, Header, Router, Schema, Status
 
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.schemas import UnitRefOut
 from vigil.org.selectors import people as people_sel
 
 from ..selectors.incidents import incident_get
@@ -31,16 +32,6 @@ UnitRef = int | str
 
 
 # --------------------------------------------------------------------------- schemas
-
-
-class UnitRefOut(Schema):
-    id: int
-    code: str
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.display_name
 
 
 class ObservableIn(Schema):

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.schemas import UnitRefOut
 from vigil.org.selectors import people as people_sel
 
 from .. import observables as obs_kinds
@@ -35,16 +36,6 @@ StateCode = Literal["new", "triaged", "assigned", "in_progress", "contained", "r
 
 
 # --------------------------------------------------------------------------- schemas
-
-
-class UnitRefOut(Schema):
-    id: int
-    code: str
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.display_name
 
 
 class IncidentOut(Schema):

@@ -18,6 +18,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.schemas import UnitRefOut
 from vigil.org.selectors import people as people_sel
 
 from ..forms_tasks import task_actions
@@ -34,16 +35,6 @@ UnitRef = int | str
 
 
 # --------------------------------------------------------------------------- schemas
-
-
-class UnitRefOut(Schema):
-    id: int
-    code: str
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.display_name
 
 
 class TaskOut(Schema):
