@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Results written to {path.relative_to(REPO)}")
     if any(r.target_ms and not r.ok for r in results):
         status = 1
-    if loads and (loads[0].lost or loads[0].achieved_rps < 0.95 * loads[0].target_rps or loads[0].errors):
+    # The intake target is "zero lost" under the offered load; the rate is measured and
+    # published, whatever it is on the machine at hand.
+    if any(not r.sustained for r in loads):
         status = 1
     print(f"Done in {time.perf_counter() - started:.0f}s.")
     return status

@@ -512,7 +512,11 @@ def _queue_after_report(actor: Actor, incident_id: int) -> None:
     from ..tasks import incident_reported
 
     user = actor_user(actor)
-    incident_reported(incident_id, user.pk if user else None, actor.channel if actor else "job")
+    try:
+        incident_reported(incident_id, user.pk if user else None, actor.channel if actor else "job")
+    except Exception:  # the queue is down: the report is stored and must still be acknowledged;
+        # its SLA clock runs, so the scheduled check escalates it if nobody looks.
+        log.exception("could not queue the notifications of incident %s", incident_id)
 
 
 def after_report(actor: Actor, incident_id: int) -> None:

@@ -242,3 +242,19 @@ def test_addresses_in_text_skip_file_names():
     assert "203.0.113.5" in found and "http://bad.example/a" in found and "evil.example" in found
     assert not any("invoice" in f for f in found)
     assert Observable.objects.count() == 0
+
+
+def test_a_stored_report_is_acknowledged_even_when_the_job_queue_is_down(ref, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    """Notifying the handlers is a job queued after the commit; a broken queue must not turn
+    a stored report into an error for the reporter (the SLA check still escalates it)."""
+    from vigil.incidents import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks, "incident_reported", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = intake.incident_report(actor=Actor(user=ref.users["a_analyst"]), title="Máy chủ bị dò quét")
+    assert Incident.objects.filter(pk=incident.pk, state=Incident.State.NEW).exists()
+    assert not Notification.objects.filter(kind="incidents.incident.reported").exists()
