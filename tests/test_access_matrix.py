@@ -51,6 +51,7 @@ MARKERS_A = (
     "MARKER-A-UNIT", "MARKER-A-PERSON", "MARKER-A-DECISION", "marker-a.example",
     "MARKER-A-MEETING", "MARKER-A-TASK", "MARKER-A-PROGRAMME", "MARKER-A-INSPECTION",
     "MARKER-A-SYSTEM", "MARKER-A-INCIDENT", "marker-a-incident.example", "MARKER-A-WEBHOOK",
+    "MARKER-A-INTEL", "intel.marker-a.example",
 )
 MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT")
 
@@ -107,6 +108,7 @@ def world(net):
     _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
     program = _program_world(net, person)
     incidents = _incidents_world(net)
+    intel = _intel_world(net)
     notification = Notification.objects.create(
         recipient=net.users["a_analyst"], unit=u["prov_a"], kind="program.task.due_soon",
         title="MARKER-A-TASK due soon", body="MARKER-A-TASK", url="/program/",
@@ -117,10 +119,11 @@ def world(net):
         "amber": {"unit_id": dept.pk, "person_id": person.pk, "membership_id": membership.pk,
                   "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
                   "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id,
-                  "notification_id": notification.pk, **program, **incidents},
-        "red": {"decision_id": red.pk, "item_id": red_item.pk},
-        "strict": {"decision_id": strict.pk, "item_id": strict_item.pk},
-        "global": {"role_id": Role.objects.get(code="analyst").pk, "stage_id": _reporting_stage().pk},
+                  "notification_id": notification.pk, **program, **incidents, **intel["amber"]},
+        "red": {"decision_id": red.pk, "item_id": red_item.pk, **intel["red"]},
+        "strict": {"decision_id": strict.pk, "item_id": strict_item.pk, **intel["strict"]},
+        "global": {"role_id": Role.objects.get(code="analyst").pk, "stage_id": _reporting_stage().pk,
+                   **intel["global"]},
     }
 
 
@@ -253,9 +256,79 @@ def _incidents_world(net):
     }
 
 
+def _intel_world(net):
+    """Province A's intelligence: an AMBER source with a feed, an import and the only claim
+    on an indicator; RED and AMBER+STRICT sources with indicators of their own; a STIX
+    object it shared at AMBER and the status of that TAXII request."""
+    import uuid
+
+    from django.utils import timezone
+
+    from vigil.intel import reference_data
+    from vigil.intel.models import (
+        Feed,
+        ImportJob,
+        Indicator,
+        IndicatorSource,
+        Sighting,
+        Source,
+        StixObject,
+        TaxiiCollection,
+        TaxiiStatus,
+        Warninglist,
+    )
+
+    reference_data.upsert_collections()
+    u = net.units
+    now = timezone.now()
+    later = now + timezone.timedelta(days=30)
+
+    def indicator(value, tlp, source, marker):
+        ind = Indicator.objects.create(
+            type="domain", value=value, stix_uuid=Indicator.uuid_for("domain", value), tlp=tlp, confidence=80,
+            first_seen=now, last_seen=now, expires_at=later, description=marker,
+        )
+        IndicatorSource.objects.create(indicator=ind, source=source, tlp=tlp, confidence=80, first_seen=now,
+                                       last_seen=now, expires_at=later, description=marker)
+        return ind
+
+    amber = Source.objects.create(owner_unit=u["prov_a"], name="MARKER-A-INTEL source", tlp=TLP.AMBER,
+                                  created_by=net.users["a_analyst"])
+    red = Source.objects.create(owner_unit=u["prov_a"], name="MARKER-A-RED source", tlp=TLP.RED,
+                                created_by=net.users["a_analyst"])
+    strict = Source.objects.create(owner_unit=u["prov_a"], name="MARKER-A-STRICT source", tlp=TLP.AMBER_STRICT,
+                                   created_by=net.users["a_analyst"])
+    ind = indicator("intel.marker-a.example", TLP.AMBER, amber, "MARKER-A-INTEL indicator")
+    red_ind = indicator("red-intel-a.example", TLP.RED, red, "MARKER-A-RED indicator")
+    strict_ind = indicator("strict-intel-a.example", TLP.AMBER_STRICT, strict, "MARKER-A-STRICT indicator")
+    Sighting.objects.create(indicator=ind, owner_unit=u["prov_a"], tlp=TLP.AMBER, note="MARKER-A-INTEL seen")
+    feed = Feed.objects.create(source=amber, name="MARKER-A-INTEL feed", url="http://127.0.0.1:9/feed.txt")
+    job = ImportJob.objects.create(source=amber, format="list", filename="MARKER-A-INTEL.txt", sha256="0" * 64,
+                                   status="done", counts={"read": 1})
+    shared = TaxiiCollection.objects.get(alias="shared-amber")
+    stix_id = f"indicator--{uuid.uuid4()}"
+    StixObject.objects.create(collection=shared, source=amber, owner_unit=u["prov_a"], tlp=TLP.AMBER,
+                              stix_id=stix_id, type="indicator", version="2026-01-01T00:00:00.000Z",
+                              data={"type": "indicator", "id": stix_id, "name": "MARKER-A-INTEL object"})
+    status = TaxiiStatus.objects.create(uuid=uuid.uuid4(), collection=shared, user=net.users["a_analyst"],
+                                        status="complete", total_count=1, success_count=1,
+                                        successes=[{"id": stix_id, "message": "MARKER-A-INTEL"}])
+    warninglist = Warninglist.objects.create(slug="matrix-list", name="Matrix list", kind="string",
+                                             entries=["benign.example"], entry_count=1)
+    return {
+        "amber": {"indicator_id": ind.pk, "intel_source_id": amber.pk, "feed_id": feed.pk, "import_job_id": job.pk,
+                  "object_id": stix_id, "status_id": str(status.uuid)},
+        "red": {"indicator_id": red_ind.pk, "intel_source_id": red.pk},
+        "strict": {"indicator_id": strict_ind.pk, "intel_source_id": strict.pk},
+        "global": {"warninglist_id": warninglist.pk, "export_format": "list", "collection_id": str(shared.uuid)},
+    }
+
+
 def fill(route: str, world, which: str = "amber"):
     """Substitute path parameters; returns (url, kinds) or raises with the missing name."""
     kinds = set()
+    # Regular-expression routes (TAXII): named groups become parameters, optional slashes plain.
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route).replace("/?", "/")
 
     def sub(match):
         name = match.group(2)
@@ -346,7 +419,9 @@ def _body(resp) -> str:
 
 def _sweep_reads(client, routes_pages, routes_api, world, which):
     if getattr(client, "is_token", False):
-        routes_pages = []  # a Bearer token is not a browser session: pages treat it as anonymous
+        # A Bearer token is not a browser session: pages treat it as anonymous. TAXII, which
+        # members reach with their tokens, is swept with them.
+        routes_pages = [r for r in routes_pages if r.startswith("taxii2")]
     """GET every route; returns {url: (status, body)}."""
     out = {}
     for route in routes_pages:
@@ -371,7 +446,7 @@ def test_sibling_province_reads_nothing_of_province_a(world):
         for url, (status, body, kinds) in _sweep_reads(client, page_routes(), api_routes(), world, "amber").items():
             if status >= 500:
                 failures.append((url, status, "server error"))
-            if "private" in kinds and status not in (403, 404, 405):
+            if "private" in kinds and status not in (401, 403, 404, 405):
                 failures.append((url, status, "A's object answered"))
             leaked = [m for m in MARKERS_A + MARKERS_SECRET if m in body]
             if leaked:

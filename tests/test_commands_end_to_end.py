@@ -173,3 +173,22 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"  # a zombie has exited
     except OSError:
         return False
+
+
+def test_demo_intelligence_is_shared_by_label_and_correlates_with_incidents(demo_env):
+    env, _ = demo_env
+    hanoi = json.loads(vigil(["intel", "indicators", "list", "--as", "hanoi", "--type", "phone", "--json"], env).stdout)
+    assert [i["value"] for i in hanoi["items"]] == ["+84912000111"]  # Hà Nội's own AMBER source
+    hcm = json.loads(vigil(["intel", "indicators", "list", "--as", "hcm", "--type", "phone", "--json"], env).stdout)
+    assert hcm["items"] == []  # another province never sees it
+    domains = json.loads(vigil(["intel", "indicators", "list", "--as", "hcm", "--type", "domain", "--json",
+                                "--status", "all", "--limit", "100"], env).stdout)["items"]
+    assert len(domains) == 41  # the feed's 40 (TLP:CLEAR) and the agency's GREEN domain
+    # well-known hosting platforms on the warninglists are held back, and say so
+    assert any(d["status"] == "warninglisted" and d["warning"] for d in domains)
+    shown = vigil(["intel", "indicators", "show", "url:https://thuedientu-gdt.example/dang-nhap",
+                   "--as", "botaichinh"], env).stdout
+    assert "hxxps://thuedientu-gdt[.]example/dang-nhap" in shown and "SC-2026-" in shown
+    revoked = json.loads(vigil(["intel", "indicators", "list", "--as", "phantich", "--status", "revoked",
+                                "--json"], env).stdout)["items"]
+    assert [i["value"] for i in revoked] == ["ibmgroup.co.uk"]

@@ -27,6 +27,7 @@ def _register():
     from vigil.core.api_notifications import router as notifications_router
     from vigil.core.api_webhooks import router as webhooks_router
     from vigil.incidents.api import router as incidents_router
+    from vigil.intel.api import router as intel_router
     from vigil.org.api import router as org_router
     from vigil.program.api import router as program_router
 
@@ -37,6 +38,7 @@ def _register():
     api.add_router("/", webhooks_router)
     api.add_router("/", assets_router)
     api.add_router("/", incidents_router)
+    api.add_router("/", intel_router)
 
 
 _register()

@@ -59,6 +59,12 @@ Usage: vigil COMMAND [options]
                                             incidents per unit, class, severity, month; mean and p90 times
   webhooks list|create|disable|rotate|deliveries|deliver-due ... --as USER
                                             signed webhooks of a unit and their delivery log
+  intel import FILE --format stix|misp|csv|list|hosts [--source S] [--tlp T] [--skip-invalid] [--force] --as USER
+                                            import indicators (bad lines named by number; re-import changes nothing)
+  intel export --format stix|misp|csv|list|rpz|nftables|ipset|suricata [filters] [--output FILE] --as USER
+                                            blocklists and bundles of the indicators you may see
+  intel indicators|sightings|sources|feeds|warninglists|taxonomies|imports ... --as USER
+                                            indicators (add, revoke), sightings, sources, feeds (run, run-due), warninglists
 
 Any other Django management command is also available (vigil help COMMAND).
 Settings come from VIGIL_* environment variables (see README).

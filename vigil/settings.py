@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "vigil.org",
     "vigil.program",
     "vigil.assets",
+    "vigil.intel",
     "vigil.incidents",
 ]
 
@@ -246,6 +247,16 @@ WEBHOOK_MAX_ATTEMPTS = env.int("VIGIL_WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT = env.int("VIGIL_WEBHOOK_TIMEOUT", default=10)
 # Webhooks to loopback, private and link-local addresses are refused unless allowed.
 WEBHOOK_ALLOW_PRIVATE = env.bool("VIGIL_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Threat intelligence: feeds (pulled by a job every minute) and the TAXII 2.1 server.
+INTEL_FEED_TIMEOUT = env.int("VIGIL_INTEL_FEED_TIMEOUT", default=60)
+INTEL_FEED_MAX_BYTES = env.int("VIGIL_INTEL_FEED_MAX_BYTES", default=512 * 1024 * 1024)
+# Feed URLs on loopback, private and link-local addresses are refused unless allowed.
+INTEL_FEED_ALLOW_PRIVATE = env.bool("VIGIL_INTEL_FEED_ALLOW_PRIVATE", default=False)
+# Folders a file-path feed may read from (a path feed must not read any file of the server).
+INTEL_FEED_PATHS = [Path(p) for p in env.list("VIGIL_INTEL_FEED_PATHS", default=[str(DATA_DIR / "feeds")])]
+INTEL_FEED_REFRESH_HOURS = env.int("VIGIL_INTEL_FEED_REFRESH_HOURS", default=24)
+TAXII_MAX_CONTENT_LENGTH = env.int("VIGIL_TAXII_MAX_CONTENT_LENGTH", default=10 * 1024 * 1024)
+TAXII_CONTACT = env.str("VIGIL_TAXII_CONTACT", default="")
 ASSETS_REMINDER_DAYS = tuple(env.list("VIGIL_ASSETS_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 # Membership decisions must carry an embedded PDF signature (/ByteRange) when on.
 VIGIL_DECISION_REQUIRE_PDF_SIGNATURE = env.bool("VIGIL_DECISION_REQUIRE_PDF_SIGNATURE", default=False)

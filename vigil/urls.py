@@ -8,9 +8,11 @@ urlpatterns = [
     path("metrics", ops.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("taxii2/", include("vigil.intel.taxii.urls")),
     path("", include("vigil.core.urls")),
     path("org/", include("vigil.org.urls")),
     path("program/", include("vigil.program.urls")),
     path("assets/", include("vigil.assets.urls")),
     path("incidents/", include("vigil.incidents.urls")),
+    path("intel/", include("vigil.intel.urls")),
 ]

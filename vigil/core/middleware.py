@@ -37,7 +37,7 @@ class RequestLogMiddleware:
         return response
 
 
-EXEMPT_PREFIXES = ("/static/", "/health", "/metrics", "/api/", "/i18n/")
+EXEMPT_PREFIXES = ("/static/", "/health", "/metrics", "/api/", "/taxii2/", "/i18n/")
 
 
 class RequireSecondFactorMiddleware:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from .access import scope_of
 
-NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation", "vigil.program.navigation", "vigil.assets.navigation",
+NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation", "vigil.program.navigation", "vigil.assets.navigation", "vigil.intel.navigation",
                "vigil.incidents.navigation"]
 
 

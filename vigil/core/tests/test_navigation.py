@@ -6,7 +6,7 @@ from vigil.core.navigation import menu_for
 def test_steering_pages_share_one_drop_down_marked_active_on_its_pages(net):
     menu = menu_for(net.users["office_staff"], "/program/tasks/12/")
     groups = {str(item["label"]): item for item in menu if item.get("children")}
-    assert set(groups) == {"Chỉ đạo, điều hành", "Sự cố"}
+    assert set(groups) == {"Chỉ đạo, điều hành", "Sự cố", "Tri thức mối đe doạ"}
     steering, incidents = groups["Chỉ đạo, điều hành"], groups["Sự cố"]
     children = {str(c["label"]): c for c in steering["children"]}
     assert {"Phiên họp", "Nhiệm vụ", "Ma trận nhiệm vụ", "Kiểm tra", "Báo cáo phiên họp"} <= set(children)

@@ -129,6 +129,9 @@ class ObservableOut(Schema):
     note: str
     added_at: dt.datetime
     seen_in: list[str] = Field([], description="References of other incidents you may see with this observable")
+    indicator_id: int | None = Field(None, description="The known threat-intelligence indicator with this value, "
+                                                       "when you may see one (/api/v1/intel/indicators/{id})")
+    indicator_status: str | None = Field(None, description="Its status: active, expired, warninglisted, revoked")
 
     @staticmethod
     def resolve_value_defanged(obj) -> str:
@@ -137,6 +140,16 @@ class ObservableOut(Schema):
     @staticmethod
     def resolve_seen_in(obj) -> list[str]:
         return [i.reference for i in getattr(obj, "seen_in", [])]
+
+    @staticmethod
+    def resolve_indicator_id(obj) -> int | None:
+        indicator = getattr(obj, "indicator", None)
+        return indicator.pk if indicator else None
+
+    @staticmethod
+    def resolve_indicator_status(obj) -> str | None:
+        indicator = getattr(obj, "indicator", None)
+        return indicator.status if indicator else None
 
 
 class EvidenceOut(Schema):
@@ -341,10 +354,7 @@ def _unit(user, ref, field: str):
 def _detail(request, incident_id):
     user = request.auth
     incident = sel.incident_open(user=user, actor=api_actor(request), pk=incident_id)
-    observables = list(sel.observables(user, incident))
-    seen = sel.seen_elsewhere(user, incident, observables)
-    for o in observables:
-        o.seen_in = seen.get(o.pk, [])
+    observables = sel.annotate_observables(user, incident, sel.observables(user, incident))
     incident.detail = {
         "units": list(sel.incident_units(user, incident)), "tasks": list(sel.tasks(user, incident)),
         "observables": observables, "evidence": list(sel.evidence(user, incident)),
@@ -531,11 +541,7 @@ def tick_item(request, incident_id: int, incident_task_id: int, checklist_item_i
 def list_observables(request, incident_id: int):
     user = request.auth
     incident = _incident(request, incident_id)
-    rows = list(sel.observables(user, incident))
-    seen = sel.seen_elsewhere(user, incident, rows)
-    for o in rows:
-        o.seen_in = seen.get(o.pk, [])
-    return rows
+    return sel.annotate_observables(user, incident, sel.observables(user, incident))
 
 
 @router.post("/incidents/{int:incident_id}/observables", response={201: ObservableOut},

@@ -135,6 +135,20 @@ def observable_get(user, incident: Incident, pk) -> Observable:
     return obs
 
 
+def annotate_observables(user, incident: Incident, rows) -> list:
+    """Set on each observable `seen_in` (other incidents with it) and `indicator` (the known
+    threat-intelligence indicator with its value, when the user may see one)."""
+    from vigil.intel.selectors import indicators_for_observables
+
+    rows = list(rows)
+    seen = seen_elsewhere(user, incident, rows)
+    known = indicators_for_observables(user, rows)
+    for o in rows:
+        o.seen_in = seen.get(o.pk, [])
+        o.indicator = known.get(o.pk)
+    return rows
+
+
 def seen_elsewhere(user, incident: Incident, rows) -> dict[int, list[Incident]]:
     """For each observable of `rows`: the other incidents `user` may see with the same
     (kind, value), newest first (at most 10 each)."""

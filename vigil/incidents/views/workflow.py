@@ -98,10 +98,7 @@ def _detail_context(request, incident, **bound) -> dict:
     answerable = {r.pk for r in sel.answerable_units(user, incident)}
     for row in units:
         row.can_answer = row.pk in answerable
-    observables = list(sel.observables(user, incident))
-    seen = sel.seen_elsewhere(user, incident, observables)
-    for o in observables:
-        o.seen_in = seen.get(o.pk, [])
+    observables = sel.annotate_observables(user, incident, sel.observables(user, incident))
     tasks = list(sel.tasks(user, incident))
     handling = [u for u in _handling_units(incident, units)]
     templates = sel.checklist_templates(incident)

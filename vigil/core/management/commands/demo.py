@@ -13,7 +13,7 @@ from django.db import transaction
 
 from vigil.core.actors import system_actor
 
-DEMO_MODULES = ["vigil.org.demo", "vigil.program.demo", "vigil.assets.demo", "vigil.incidents.demo"]
+DEMO_MODULES = ["vigil.org.demo", "vigil.program.demo", "vigil.assets.demo", "vigil.incidents.demo", "vigil.intel.demo"]
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 """`vigil load-reference`: unit kinds, roles, then the units of the network, from the data
 files in vigil/org/reference/; then the incident reference data (taxonomy, severity
 matrix, SLA targets, reporting stages, checklist templates) from
-vigil/incidents/reference/. Idempotent: a second run creates and changes nothing."""
+vigil/incidents/reference/; then the intelligence reference data (TAXII collections,
+MISP warninglists and taxonomies) from vigil/intel/reference/. Idempotent: a second run creates and changes nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -14,10 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from vigil.incidents import reference_data as incidents_reference
+        from vigil.intel import reference_data as intel_reference
 
         try:
             counts = load_all()
             incident_counts = incidents_reference.load_all()
+            intel_counts = intel_reference.load_all()
         except ReferenceDataError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         lines = {
@@ -38,4 +41,12 @@ class Command(BaseCommand):
         }
         for key, line in incident_lines.items():
             c = incident_counts[key]
+            self.stdout.write(line % {"created": c.created, "updated": c.updated, "unchanged": c.unchanged})
+        intel_lines = {
+            "collections": _("Bộ sưu tập TAXII: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "warninglists": _("Danh sách cảnh báo: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+            "taxonomies": _("Phân loại MISP: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+        }
+        for key, line in intel_lines.items():
+            c = intel_counts[key]
             self.stdout.write(line % {"created": c.created, "updated": c.updated, "unchanged": c.unchanged})
