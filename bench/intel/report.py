@@ -87,6 +87,14 @@ def render(*, results: dict, args) -> str:
     row("RPZ export: bytes", lambda r: f"{r['rpz']['bytes']:,}")
     row("**RPZ export: seconds**", lambda r: f"**{r['rpz']['seconds']:.1f}**")
     row("ETag of the export (a resolver's conditional GET): seconds", lambda r: f"{r['etag_seconds']:.2f}")
+    for key, label in (
+        ("list_first_page_network", "indicator list, first page, network-wide user: p95 ms"),
+        ("list_first_page_province", "indicator list, first page, province analyst: p95 ms"),
+        ("list_search_exact_province", "indicator list, exact value search, province analyst: p95 ms"),
+        ("list_ten_pages_province", "indicator list, ten pages deep (keyset), province analyst: p95 ms"),
+        ("taxii_page_100_province", "TAXII page of 100 indicators (GREEN collection), province analyst: p95 ms"),
+    ):
+        row(label, lambda r, key=key: f"{r['reads'][key]:.0f}")
     pg = results.get("postgresql")
     if pg:
         rate = pg.get("list", {}).get("per_second", 0)

@@ -94,7 +94,53 @@ def measure(list_path: str, stix_path: str, *, log=print) -> dict:
         log(f"[{connection.vendor}] rpz export: {out['rpz']}")
         etag, secs = _timed(lambda: exports.export_etag(actor=user_actor, fmt="rpz", filters=filters))
         out["etag_seconds"] = secs
+    out["reads"] = read_timings(admin, unit)
     return out
+
+
+def read_timings(admin, root_unit, iterations: int = 20) -> dict:
+    """p95 in ms of the reads members make on the full table: the indicator list's first
+    page and a page ten deep (keyset), as the network-wide user and as a province analyst
+    (whose filter goes through the claims), and a TAXII page of 100 objects."""
+    from vigil.core.access import reset_scope
+    from vigil.core.testing import Network, make_user
+    from vigil.intel.models import TaxiiCollection
+    from vigil.intel.selectors import IndicatorFilters, indicator_page
+    from vigil.intel.taxii import selectors as taxii
+    from vigil.intel.taxii.pagination import TaxiiQuery
+    from vigil.org.models import Unit
+
+    province = Unit.objects.filter(kind__code="province").order_by("code").first()
+    analyst = (make_user(Network(), "bench-intel-province", province, "analyst")
+               if not type(admin).objects.filter(username="bench-intel-province").exists()
+               else type(admin).objects.get(username="bench-intel-province"))
+    green = TaxiiCollection.objects.get(alias="indicators-green")
+
+    def p95(fn):
+        fn()
+        times = []
+        for _ in range(iterations):
+            for user in (admin, analyst):
+                reset_scope(user)
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        return round(times[int(0.95 * (len(times) - 1))], 1)
+
+    def deep(user):
+        page = indicator_page(user, IndicatorFilters())
+        for _ in range(9):
+            page = indicator_page(user, IndicatorFilters(), cursor=page.next_cursor)
+        return page
+
+    return {
+        "list_first_page_network": p95(lambda: indicator_page(admin, IndicatorFilters())),
+        "list_first_page_province": p95(lambda: indicator_page(analyst, IndicatorFilters())),
+        "list_search_exact_province": p95(lambda: indicator_page(analyst, IndicatorFilters(q="login-0500000-x.com"))),
+        "list_ten_pages_province": p95(lambda: deep(analyst)),
+        "taxii_page_100_province": p95(lambda: taxii.objects_page(analyst, green, TaxiiQuery(limit=100))),
+    }
 
 
 def main(argv):

@@ -256,15 +256,41 @@ def indicators_for_observables(user, observables) -> dict[int, Indicator]:
 # --------------------------------------------------------------------------- exports
 
 
-def export_rows(user, filters: IndicatorFilters, *, types_allowed: tuple = (), chunk: int = 5000):
-    """The indicators of an export, streamed in `chunk`s (only the columns exports use)."""
+EXPORT_COLUMNS = ("id", "type", "value", "stix_uuid", "tlp", "confidence", "first_seen", "last_seen", "expires_at",
+                  "warning", "revoked_at", "created_at", "updated_at", "description")
+
+
+class ExportRow:
+    """An indicator as exports read it: plain attributes from one tuple, without building a
+    model instance per row (a million-row export spends its time there otherwise)."""
+
+    __slots__ = EXPORT_COLUMNS
+
+    def __init__(self, columns, values):
+        for name in EXPORT_COLUMNS:
+            setattr(self, name, None)
+        for name, value in zip(columns, values, strict=True):
+            setattr(self, name, value)
+
+    status_at = Indicator.status_at
+    status = Indicator.status
+    display_value = Indicator.display_value
+
+    @property
+    def stix_id(self) -> str:
+        return f"indicator--{self.stix_uuid or Indicator.uuid_for(self.type, self.value)}"
+
+
+def export_rows(user, filters: IndicatorFilters, *, types_allowed: tuple = (), columns: tuple = (),
+                chunk: int = 5000):
+    """The indicators of an export, streamed in `chunk`s as ExportRows holding `columns`
+    (all export columns when empty)."""
     qs = indicators(user, filters)
     if types_allowed:
         qs = qs.filter(type__in=[t for t in types_allowed if not filters.type or t in filters.type])
-    return qs.order_by().only(
-        "id", "type", "value", "stix_uuid", "tlp", "confidence", "first_seen", "last_seen", "expires_at",
-        "warning", "revoked_at", "created_at", "updated_at", "description",
-    ).iterator(chunk_size=chunk)
+    wanted = tuple(c for c in (columns or EXPORT_COLUMNS) if c in EXPORT_COLUMNS)
+    for values in qs.order_by().values_list(*wanted).iterator(chunk_size=chunk):
+        yield ExportRow(wanted, values)
 
 
 def export_etag(user, filters: IndicatorFilters, fmt: str, *, types_allowed: tuple = ()) -> str:

@@ -81,6 +81,7 @@ class RpzExport(ExportFormat):
     content_type = "text/dns; charset=utf-8"
     extension = "rpz"
     types = ("domain", "ipv4", "ipv6", "cidr")
+    columns = ("type", "value", "tlp")
 
     def write(self, indicators, options):
         zone = str(options.extra.get("zone") or "rpz.vigil.local").strip().rstrip(".").lower()
@@ -141,6 +142,7 @@ class NftablesExport(ExportFormat):
     label = _("Bộ nftables")
     extension = "nft"
     types = ("ipv4", "ipv6", "cidr")
+    columns = ("type", "value", "tlp")
 
     @staticmethod
     def _set(name: str, kind: str, nets) -> list[str]:
@@ -186,6 +188,7 @@ class IpsetExport(ExportFormat):
     label = _("Bộ ipset (iptables)")
     extension = "ipset"
     types = ("ipv4", "ipv6", "cidr")
+    columns = ("type", "value", "tlp")
     MAXELEM = 4194304
 
     def write(self, indicators, options):
@@ -252,6 +255,7 @@ class SuricataExport(ExportFormat):
     label = _("Luật Suricata")
     extension = "rules"
     types = ("domain", "url", "ipv4", "ipv6", "cidr")
+    columns = ("type", "value", "tlp")
     ADDRESSES_PER_RULE = 500
 
     def _sid(self, key: str) -> int | None:

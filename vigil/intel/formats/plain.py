@@ -62,6 +62,7 @@ class HostsFile(ImportFormat):
 
 class PlainListExport(ExportFormat):
     code = "list"
+    columns = ("type", "value")
     label = _("Danh sách (mỗi dòng một giá trị)")
     extension = "txt"
 

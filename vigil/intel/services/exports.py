@@ -38,7 +38,7 @@ def export(*, actor: Actor, fmt: str, filters: IndicatorFilters, title: str = ""
     writer = exporter(fmt)
     now = timezone.now()
     options = ExportOptions(title=title or "Vigil – chỉ báo", generated_at=now, extra=extra or {})
-    rows = selectors.export_rows(actor.user, filters, types_allowed=writer.types)
+    rows = selectors.export_rows(actor.user, filters, types_allowed=writer.types, columns=writer.columns)
 
     def counted():
         for row in rows:
