@@ -58,7 +58,7 @@ def score(indicator, now: dt.datetime | None = None) -> float:
     """The indicator's score now (0 when revoked or warninglisted)."""
     from django.utils import timezone
 
-    if indicator.revoked_at or indicator.warning:
+    if indicator.revoked_at or (indicator.warning and not getattr(indicator, "warning_allowed_at", None)):
         return 0.0
     now = now or timezone.now()
     return rule_for(indicator.type).score(indicator.confidence, now - indicator.last_seen)

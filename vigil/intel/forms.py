@@ -135,6 +135,14 @@ class RevokeForm(BootstrapMixin, forms.Form):
                              help_text=_("Ví dụ: nhận diện nhầm, tên miền đã được chủ sở hữu hợp pháp thu hồi."))
 
 
+class AllowForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do kích hoạt"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Ví dụ: trang lừa đảo đặt trên nền tảng lưu trữ phổ biến; tên miền con không thuộc chủ "
+                    "sở hữu tên miền chính."),
+    )
+
+
 class SightingForm(BootstrapMixin, forms.Form):
     unit = UnitChoiceField(label=_("Đơn vị phát hiện"), queryset=None)
     seen_at = forms.DateTimeField(

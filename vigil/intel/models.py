@@ -251,6 +251,12 @@ class Indicator(models.Model):
     last_seen = models.DateTimeField(_("thấy lần cuối"))
     expires_at = models.DateTimeField(_("hết hiệu lực"))
     warning = models.CharField(_("danh sách cảnh báo"), max_length=500, blank=True)
+    # An analyst's decision that a value on a warninglist is malicious all the same (a
+    # phishing page on a popular hosting platform): it is activated despite the list.
+    warning_allowed_at = models.DateTimeField(_("kích hoạt bất chấp danh sách cảnh báo lúc"), null=True, blank=True)
+    warning_allowed_reason = models.TextField(_("lý do kích hoạt bất chấp danh sách cảnh báo"), blank=True)
+    warning_allowed_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                           db_index=False, db_constraint=False)
     revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
     revoked_reason = models.TextField(_("lý do thu hồi"), blank=True)
     # No index nor database-level key: revocations are rare, and every index or deferred
@@ -297,7 +303,7 @@ class Indicator(models.Model):
         now = now or timezone.now()
         if self.revoked_at:
             return "revoked"
-        if self.warning:
+        if self.warning and not self.warning_allowed_at:
             return "warninglisted"
         if self.expires_at <= now:
             return "expired"

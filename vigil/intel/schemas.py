@@ -59,6 +59,9 @@ class IndicatorOut(Schema):
     expires_at: dt.datetime
     status: Literal["active", "expired", "warninglisted", "revoked"]
     warning: str = Field(description="The warninglist that matched, when any")
+    warning_allowed_at: dt.datetime | None = Field(
+        None, description="When an analyst activated it despite the warninglist (with the reason below)")
+    warning_allowed_reason: str = ""
     revoked_at: dt.datetime | None
     revoked_reason: str
     description: str

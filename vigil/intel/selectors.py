@@ -98,13 +98,13 @@ class IndicatorFilters:
 
 
 def _status_q(status: str, now) -> Q:
-    live = Q(revoked_at__isnull=True, warning="")
+    live = Q(revoked_at__isnull=True) & (Q(warning="") | Q(warning_allowed_at__isnull=False))
     if status == "active":
         return live & Q(expires_at__gt=now)
     if status == "expired":
         return live & Q(expires_at__lte=now)
     if status == "warninglisted":
-        return Q(revoked_at__isnull=True) & ~Q(warning="")
+        return Q(revoked_at__isnull=True, warning_allowed_at__isnull=True) & ~Q(warning="")
     if status == "revoked":
         return Q(revoked_at__isnull=False)
     return Q()
@@ -257,7 +257,7 @@ def indicators_for_observables(user, observables) -> dict[int, Indicator]:
 
 
 EXPORT_COLUMNS = ("id", "type", "value", "stix_uuid", "tlp", "confidence", "first_seen", "last_seen", "expires_at",
-                  "warning", "revoked_at", "created_at", "updated_at", "description")
+                  "warning", "warning_allowed_at", "revoked_at", "created_at", "updated_at", "description")
 
 
 class ExportRow:

@@ -355,7 +355,11 @@ def stix_for_indicator(indicator, *, claims=None) -> dict:
         data["valid_until"] = stix_timestamp(indicator.expires_at)
     if indicator.confidence is not None:
         data["confidence"] = int(indicator.confidence)
-    if getattr(indicator, "revoked_at", None):
+    if getattr(indicator, "revoked_at", None) or (
+        getattr(indicator, "warning", "") and not getattr(indicator, "warning_allowed_at", None)
+    ):
+        # Withdrawn, or known-benign (on a warninglist, not allowed by an analyst): marked
+        # revoked, so that no member blocks it.
         data["revoked"] = True
     labels: list[str] = []
     attack_ids: list[str] = []

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from vigil.core.errors import DomainError
 from vigil.incidents import observables as obs
 
-_BANK = re.compile(r"^(?:([A-Z][A-Z0-9]{1,11})[:/ ])?([0-9][0-9 .-]{4,30}[0-9])$")
+_BANK = re.compile(r"^(?:([A-Z][A-Z0-9]{1,11})\s*[:/ ]\s*)?([0-9][0-9 .-]{4,30}[0-9])$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 _ASN = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
 DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ftps": 990}
 _PCT = re.compile(r"%[0-9a-fA-F]{2}")
@@ -133,8 +134,13 @@ def _phone(text: str) -> str | None:
 
 
 def _bank_account(text: str) -> str | None:
-    """`BANKCODE:digits` (the bank's short code, e.g. VCB:0123456789) or digits alone;
-    spaces, dots and dashes inside the number are dropped."""
+    """`BANKCODE:digits` (the bank's short code, e.g. VCB:0123456789), digits alone, or an
+    IBAN with a valid ISO 13616 checksum (foreign mule accounts); spaces, dots and dashes
+    inside the number are dropped."""
+    compact = re.sub(r"[ .-]", "", text.strip().upper())
+    if _IBAN.match(compact):
+        digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
+        return compact if int(digits) % 97 == 1 else None
     match = _BANK.match(text.strip().upper())
     if not match:
         return None

@@ -13,6 +13,7 @@ urlpatterns = [
     path("indicators/<int:indicator_id>/", indicators.indicator_detail, name="indicator_detail"),
     path("indicators/<int:indicator_id>/revoke/", indicators.indicator_revoke, name="indicator_revoke"),
     path("indicators/<int:indicator_id>/restore/", indicators.indicator_restore, name="indicator_restore"),
+    path("indicators/<int:indicator_id>/allow/", indicators.indicator_allow, name="indicator_allow"),
     path("indicators/<int:indicator_id>/sightings/", indicators.sighting_add, name="sighting_add"),
     path("sightings/", indicators.sighting_list, name="sighting_list"),
     path("incidents/<int:incident_id>/indicators/", indicators.incident_indicators, name="incident_indicators"),

@@ -82,6 +82,20 @@ def revoke_indicator(request, indicator_id: int, payload: ReasonIn):
     return svc.indicator_revoke(actor=api_actor(request), indicator=indicator, reason=payload.reason)
 
 
+@router.post("/intel/indicators/{int:indicator_id}/allow", response=IndicatorOut,
+             summary="Activate a warninglisted indicator all the same (reason required)")
+def allow_indicator(request, indicator_id: int, payload: ReasonIn):
+    indicator = sel.indicator_get(request.auth, indicator_id)
+    return svc.indicator_allow(actor=api_actor(request), indicator=indicator, reason=payload.reason)
+
+
+@router.post("/intel/indicators/{int:indicator_id}/disallow", response=IndicatorOut,
+             summary="Let the warninglist hold an allowed indicator back again")
+def disallow_indicator(request, indicator_id: int):
+    indicator = sel.indicator_get(request.auth, indicator_id)
+    return svc.indicator_allow(actor=api_actor(request), indicator=indicator, allow=False)
+
+
 @router.post("/intel/indicators/{int:indicator_id}/restore", response=IndicatorOut,
              summary="Restore a revoked indicator")
 def restore_indicator(request, indicator_id: int):

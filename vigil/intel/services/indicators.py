@@ -63,6 +63,33 @@ def indicator_revoke(*, actor: Actor, indicator: Indicator, reason: str) -> Indi
     return indicator
 
 
+def indicator_allow(*, actor: Actor, indicator: Indicator, reason: str = "", allow: bool = True) -> Indicator:
+    """Activate an indicator that a warninglist holds back (`allow`), giving the reason (a
+    phishing page on a popular hosting platform is malicious whatever the list says), or
+    withdraw that decision. Needs `change` on it, like revocation."""
+    require(actor.user, "change", indicator)
+    reason = (reason or "").strip()
+    if allow:
+        if not indicator.warning:
+            raise DomainError(_("Chỉ báo không nằm trong danh sách cảnh báo nào."), field="status")
+        if not reason:
+            raise DomainError(_("Nhập lý do kích hoạt chỉ báo dù có trong danh sách cảnh báo."), field="reason")
+    elif not indicator.warning_allowed_at:
+        raise DomainError(_("Chỉ báo chưa được kích hoạt bất chấp danh sách cảnh báo."), field="status")
+    with transaction.atomic():
+        before = audit.snapshot(indicator)
+        now = timezone.now()
+        indicator.warning_allowed_at = now if allow else None
+        indicator.warning_allowed_reason = reason[:5000] if allow else ""
+        indicator.warning_allowed_by = actor.user if allow else None
+        indicator.updated_at = now
+        indicator.save(update_fields=["warning_allowed_at", "warning_allowed_reason", "warning_allowed_by",
+                                      "updated_at"])
+        audit.record(actor=actor, action="intel.indicator.allow" if allow else "intel.indicator.disallow",
+                     obj=indicator, before=before, after=audit.snapshot(indicator))
+    return indicator
+
+
 def indicator_restore(*, actor: Actor, indicator: Indicator) -> Indicator:
     require(actor.user, "change", indicator)
     if not indicator.revoked_at:

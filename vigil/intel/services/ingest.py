@@ -302,8 +302,10 @@ def _write_batch(rows: list[Row], source: Source, now: dt.datetime, payload: str
         upsert = (
             f"""
             INSERT INTO intel_indicator (type, value, stix_uuid, tlp, confidence, first_seen, last_seen, expires_at,
-                                         warning, revoked_reason, description, created_at, updated_at)
-            SELECT type, value, stix_uuid, tlp, confidence, first_seen, last_seen, expires_at, warning, '', '', %s, %s
+                                         warning, warning_allowed_reason, revoked_reason, description, created_at,
+                                         updated_at)
+            SELECT type, value, stix_uuid, tlp, confidence, first_seen, last_seen, expires_at, warning, '', '', '',
+                   %s, %s
             FROM intel_stage {where_true}
             ON CONFLICT (stix_uuid) DO UPDATE SET
                 tlp = CASE WHEN {_rank('excluded.tlp')} < {_rank(f'{ind}.tlp')} THEN excluded.tlp ELSE {ind}.tlp END,

@@ -228,9 +228,6 @@ def _indicator_page(user, collection, query, *, object_id, with_data) -> Page:
         data = None
         if with_data:
             data = stix_for_indicator(indicator, claims=claims.get(indicator.pk, []))
-            if indicator.warning:
-                # Known-benign (on a warninglist): withdrawn, so that no member blocks it.
-                data["revoked"] = True
         return Entry(id=indicator.stix_id, version=_indicator_version(indicator), date_added=indicator.updated_at,
                      data=data)
 

@@ -96,6 +96,7 @@ def _detail_context(request, indicator, **bound) -> dict:
         "sighting_form": (bound.get("sighting_form") or forms.SightingForm(units=units, initial={"unit": first_unit}))
         if first_unit else None,
         "revoke_form": (bound.get("revoke_form") or forms.RevokeForm()) if can_change else None,
+        "allow_form": (bound.get("allow_form") or forms.AllowForm()) if can_change else None,
     }
 
 
@@ -154,6 +155,31 @@ def indicator_revoke(request, indicator_id):
             messages.success(request, _("Đã thu hồi chỉ báo."))
             return redirect("intel:indicator_detail", indicator_id=indicator.pk)
     return _detail_again(request, indicator, revoke_form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def indicator_allow(request, indicator_id):
+    """Activate a warninglisted indicator all the same (with a reason), or withdraw that."""
+    user = request.user
+    indicator = sel.indicator_get(user, indicator_id)
+    if not can(user, "change", indicator):
+        raise AccessDenied()
+    if request.POST.get("allow") == "0":
+        svc.indicator_allow(actor=actor(request), indicator=indicator, allow=False)
+        messages.success(request, _("Chỉ báo lại bị danh sách cảnh báo giữ lại."))
+        return redirect("intel:indicator_detail", indicator_id=indicator.pk)
+    form = forms.AllowForm(request.POST)
+    if form.is_valid():
+        try:
+            svc.indicator_allow(actor=actor(request), indicator=indicator, reason=form.cleaned_data["reason"])
+        except (DomainError, ValidationError) as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Đã kích hoạt chỉ báo dù có trong danh sách cảnh báo."))
+            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
+    return _detail_again(request, indicator, allow_form=form)
 
 
 @login_required

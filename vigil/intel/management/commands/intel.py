@@ -129,6 +129,11 @@ class Command(CatalogueCommands, BaseCommand):
         p = ind.add_parser("restore")
         p.add_argument("indicator")
         add_identity_arguments(p)
+        p = ind.add_parser("allow", help="activate a warninglisted indicator all the same")
+        p.add_argument("indicator")
+        p.add_argument("--reason", default="")
+        p.add_argument("--undo", action="store_true", help="let the warninglist hold it back again")
+        add_identity_arguments(p)
 
         sig = groups.add_parser("sightings", help="sightings").add_subparsers(dest="action", required=True)
         p = sig.add_parser("add")
@@ -478,6 +483,18 @@ class Command(CatalogueCommands, BaseCommand):
         if options["json"]:
             return self._json(indicator_dict(i))
         self._ok(_("Đã khôi phục chỉ báo #%(id)s.") % {"id": i.pk})
+        return None
+
+    def do_indicators_allow(self, user, options):
+        i = self._indicator(user, options["indicator"])
+        indicator_svc.indicator_allow(actor=cli_actor(user), indicator=i, reason=options["reason"],
+                                      allow=not options["undo"])
+        if options["json"]:
+            return self._json(indicator_dict(i))
+        if options["undo"]:
+            self._ok(_("Chỉ báo #%(id)s lại bị danh sách cảnh báo giữ lại.") % {"id": i.pk})
+        else:
+            self._ok(_("Đã kích hoạt chỉ báo #%(id)s dù có trong danh sách cảnh báo.") % {"id": i.pk})
         return None
 
     def do_sightings_add(self, user, options):
