@@ -81,3 +81,16 @@ def set_audit_triggers(enabled: bool) -> None:
         migration.backwards(None, editor)
         if enabled:
             migration.forwards(None, editor)
+
+
+def shared_data_dir():
+    """The folder of public datasets tests may read (`../shared/data` beside the checkout, or
+    `VIGIL_SHARED_DATA`); tests skip what they need when it is absent."""
+    import os
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    for candidate in (os.environ.get("VIGIL_SHARED_DATA"), repo.parent / "shared" / "data", "/work/shared/data"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return repo.parent / "shared" / "data"

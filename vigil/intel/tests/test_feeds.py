@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils import timezone
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError, NotFound
 from vigil.core.models import AuditEntry
+from vigil.core.testing import shared_data_dir
 from vigil.intel import selectors
 from vigil.intel.models import Feed, FeedRun, ImportJob, Indicator, IndicatorSource
 from vigil.intel.services import feeds as svc
@@ -25,7 +25,7 @@ from vigil.intel.services.sources import source_create
 
 pytestmark = pytest.mark.django_db
 
-REAL_BLOCKLIST = Path("/work/shared/data/feeds/ip/blocklistproject-malware-ip.txt")
+REAL_BLOCKLIST = shared_data_dir() / "feeds/ip/blocklistproject-malware-ip.txt"
 
 
 class FeedServer:

@@ -13,13 +13,14 @@ import pytest
 
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
+from vigil.core.testing import shared_data_dir
 from vigil.intel import types
 from vigil.intel.formats.base import ExportOptions, Problem, Record
 from vigil.intel.formats.csvfmt import CsvExport, CsvImport
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared/data"
+DATA = shared_data_dir()
 ABUSECH = DATA / "feeds/abusech"
 MISP_CSV = DATA / "misp/csv"
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)

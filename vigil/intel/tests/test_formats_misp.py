@@ -13,12 +13,13 @@ import pytest
 
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
+from vigil.core.testing import shared_data_dir
 from vigil.intel.formats.base import ExportOptions, Problem, Record
 from vigil.intel.formats.misp import MispExport, MispImport
 
 pytestmark = pytest.mark.django_db
 
-EVENTS = Path(__file__).resolve().parents[3].parent / "shared/data/misp/events"
+EVENTS = shared_data_dir() / "misp/events"
 EVENT_FILES = sorted(EVENTS.glob("*.json")) if EVENTS.is_dir() else []
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 

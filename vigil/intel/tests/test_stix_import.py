@@ -14,13 +14,14 @@ import pytest
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError
+from vigil.core.testing import shared_data_dir
 from vigil.intel import stixmap
 from vigil.intel.formats.base import Problem, Record
 from vigil.intel.formats.stix import StixImport
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared/data/stix"
+DATA = shared_data_dir() / "stix"
 OASIS = sorted((DATA / "oasis-examples").glob("*.json")) if (DATA / "oasis-examples").is_dir() else []
 ENTERPRISE = "mitre-attack/enterprise-attack-v18.1-stix20.json.gz"
 AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"

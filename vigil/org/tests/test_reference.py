@@ -3,19 +3,19 @@ idempotently, through the unit services (paths and audit right)."""
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from vigil.core.models import AuditEntry
+from vigil.core.testing import shared_data_dir
 from vigil.org.models import Role, Unit, UnitKind
 from vigil.org.reference import REFERENCE_DIR, ReferenceDataError, load_units, read_toml, unit_rows
 
 pytestmark = pytest.mark.django_db
 
-DIVISIONS = Path(__file__).resolve().parents[3].parent / "shared/data/vietnam/admin-units/vn-divisions-2025-nested.json"
+DIVISIONS = shared_data_dir() / "vietnam/admin-units/vn-divisions-2025-nested.json"
 
 
 def load(**kwargs) -> str:
