@@ -136,25 +136,32 @@ def _detail_again(request, indicator, **bound):
     return render(request, "intel/indicator_detail.html", context, status=400)
 
 
+def _with_reason(request, indicator_id, *, form_class, form_key, service, done):
+    """A change of the indicator that needs a reason (revoke, activate despite a
+    warninglist): the form, the service, a message, or the page again with the errors."""
+    user = request.user
+    indicator = sel.indicator_get(user, indicator_id)
+    if not can(user, "change", indicator):
+        raise AccessDenied()
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(actor=actor(request), indicator=indicator, reason=form.cleaned_data["reason"])
+        except (DomainError, ValidationError) as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
+    return _detail_again(request, indicator, **{form_key: form})
+
+
 @login_required
 @domain_errors
 @require_POST
 def indicator_revoke(request, indicator_id):
     """Withdraw the indicator everywhere (a false positive), with a reason."""
-    user = request.user
-    indicator = sel.indicator_get(user, indicator_id)
-    if not can(user, "change", indicator):
-        raise AccessDenied()
-    form = forms.RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.indicator_revoke(actor=actor(request), indicator=indicator, reason=form.cleaned_data["reason"])
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã thu hồi chỉ báo."))
-            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
-    return _detail_again(request, indicator, revoke_form=form)
+    return _with_reason(request, indicator_id, form_class=forms.RevokeForm, form_key="revoke_form",
+                        service=svc.indicator_revoke, done=_("Đã thu hồi chỉ báo."))
 
 
 @login_required
@@ -162,24 +169,13 @@ def indicator_revoke(request, indicator_id):
 @require_POST
 def indicator_allow(request, indicator_id):
     """Activate a warninglisted indicator all the same (with a reason), or withdraw that."""
-    user = request.user
-    indicator = sel.indicator_get(user, indicator_id)
-    if not can(user, "change", indicator):
-        raise AccessDenied()
     if request.POST.get("allow") == "0":
+        indicator = sel.indicator_get(request.user, indicator_id)
         svc.indicator_allow(actor=actor(request), indicator=indicator, allow=False)
         messages.success(request, _("Chỉ báo lại bị danh sách cảnh báo giữ lại."))
         return redirect("intel:indicator_detail", indicator_id=indicator.pk)
-    form = forms.AllowForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.indicator_allow(actor=actor(request), indicator=indicator, reason=form.cleaned_data["reason"])
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã kích hoạt chỉ báo dù có trong danh sách cảnh báo."))
-            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
-    return _detail_again(request, indicator, allow_form=form)
+    return _with_reason(request, indicator_id, form_class=forms.AllowForm, form_key="allow_form",
+                        service=svc.indicator_allow, done=_("Đã kích hoạt chỉ báo dù có trong danh sách cảnh báo."))
 
 
 @login_required
