@@ -146,6 +146,43 @@ def _claims_sql(greatest: str, least: str) -> str:
             """
 
 
+def _tightened_claims(cursor, source: Source) -> list[int]:
+    """Indicators whose claim from `source` this batch makes stricter (GREEN to AMBER): their
+    roll-up label may have to follow. An indicator's label only loosens in the upsert, so
+    these are recomputed afterwards. Skipped when the source had no claims yet (a first
+    import cannot tighten anything), which keeps a fresh import free of the look-up."""
+    cursor.execute("SELECT 1 FROM intel_indicatorsource WHERE source_id = %s LIMIT 1", [source.pk])
+    if cursor.fetchone() is None:
+        return []
+    cursor.execute(
+        f"""
+        SELECT c.indicator_id FROM intel_stage s
+        JOIN intel_indicator i ON i.stix_uuid = s.stix_uuid
+        JOIN intel_indicatorsource c ON c.indicator_id = i.id AND c.source_id = %s
+        WHERE {_rank('s.tlp')} > {_rank('c.tlp')}
+        """,
+        [source.pk],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _relabel(cursor, indicator_ids: list[int], stamp) -> None:
+    """Set each indicator's label to the most permissive of its claims' labels."""
+    for start in range(0, len(indicator_ids), 5000):
+        chunk = indicator_ids[start:start + 5000]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(
+            f"""
+            UPDATE intel_indicator SET
+                tlp = (SELECT c.tlp FROM intel_indicatorsource c WHERE c.indicator_id = intel_indicator.id
+                       ORDER BY {_rank('c.tlp')} LIMIT 1),
+                updated_at = %s
+            WHERE id IN ({marks})
+            """,
+            [stamp, *chunk],
+        )
+
+
 def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | None = None) -> tuple[int, int]:
     """Upsert one deduplicated batch; (indicators created, claims written)."""
     greatest, least = _sql_fns()
@@ -164,6 +201,7 @@ def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | Non
             )
             existing = cursor.fetchone()[0]
         stamp = connection.ops.adapt_datetimefield_value(now)
+        tightened = _tightened_claims(cursor, source)
         ind = "intel_indicator"
         upsert = (
             f"""
@@ -219,6 +257,8 @@ def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | Non
                 [source.pk, stamp, stamp],
             )
             claims_written = cursor.rowcount
+        if tightened:
+            _relabel(cursor, tightened, stamp)
         cursor.execute("SELECT count(*) FROM intel_stage_tags")
         if cursor.fetchone()[0]:
             cursor.execute(

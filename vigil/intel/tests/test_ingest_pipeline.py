@@ -56,3 +56,23 @@ def test_threaded_import_keeps_earlier_batches_when_one_is_refused_and_resumes(s
     assert resumed.pk == job.pk and resumed.status == ImportJob.Status.DONE
     assert resumed.counts["invalid"] == 1 and len(resumed.errors) == 1
     assert Indicator.objects.count() == 249
+
+
+def test_a_source_that_tightens_its_label_takes_the_indicator_with_it(net, tmp_path):
+    """A value a source first shared as GREEN and now labels AMBER stops being visible to
+    every member, unless another source still says GREEN (sequential path, both backends)."""
+    from vigil.core.access import visible_to
+
+    src = Source.objects.create(owner_unit=net.prov_a, name="tightening", tlp="green")
+    other = Source.objects.create(owner_unit=net.prov_a, name="still green", tlp="green")
+    path = _write(tmp_path, ["only-here.example.vn", "both.example.vn"])
+    ingest.import_file(actor=system_actor(), source=src, path=path, format="list", options={"type": "domain"})
+    ingest.import_records(actor=system_actor(), source=other, label="other",
+                          records=[ingest.Record(type="domain", value="both.example.vn", line=1)])
+    b = net.users["b_analyst"]
+    assert visible_to(b, Indicator).count() == 2
+    ingest.import_file(actor=system_actor(), source=src, path=path, format="list", options={"type": "domain"},
+                       tlp="amber", refresh=True)
+    assert dict(Indicator.objects.values_list("value", "tlp")) == {
+        "only-here.example.vn": "amber", "both.example.vn": "green"}
+    assert list(visible_to(b, Indicator).values_list("value", flat=True)) == ["both.example.vn"]
