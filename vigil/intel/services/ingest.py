@@ -34,7 +34,7 @@ from ..formats import importer
 from ..formats.base import Problem, Record
 from ..models import ImportJob, Indicator, IndicatorSource, Source
 from ..warninglists import matcher
-from .ingest_sql import TLP_RANK, copy_payload, write_batch
+from .ingest_sql import TLP_RANK, copy_payload, loosest_claim_rank, write_batch
 
 BATCH_SIZE = int(os.environ.get("VIGIL_INTEL_BATCH", "50000"))
 MAX_ERRORS_KEPT = 1000
@@ -345,6 +345,7 @@ class _Writer:
     def __init__(self, actor, job, source, counts, errors, progress):
         self.actor, self.job, self.source = actor, job, source
         self.counts, self.errors, self.progress = counts, errors, progress
+        self.floor = loosest_claim_rank(source)  # before this import's own claims
 
     wants_payload = False
 
@@ -352,7 +353,7 @@ class _Writer:
         new_batch = Counts(duplicates=duplicates)
         with transaction.atomic():
             if rows:
-                created, written = write_batch(rows, self.source, now, payload)
+                created, written = write_batch(rows, self.source, now, payload, self.floor)
                 # A written claim is either the first claim of a new indicator (created), or
                 # a new or changed claim on a known one (updated); the rest changed nothing.
                 new_batch.created = created

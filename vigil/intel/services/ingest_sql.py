@@ -146,13 +146,23 @@ def _claims_sql(greatest: str, least: str) -> str:
             """
 
 
-def _tightened_claims(cursor, source: Source) -> list[int]:
+def loosest_claim_rank(source: Source) -> int | None:
+    """The most permissive label among `source`'s claims, as a rank (None: no claims yet).
+    Read once per import: a batch whose labels are all at or under it cannot make any of the
+    source's claims stricter, so it skips the look-up below."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min({_rank('tlp')}) FROM intel_indicatorsource WHERE source_id = %s", [source.pk])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _tightened_claims(cursor, source: Source, rows: list, floor: int | None) -> list[int]:
     """Indicators whose claim from `source` this batch makes stricter (GREEN to AMBER): their
     roll-up label may have to follow. An indicator's label only loosens in the upsert, so
-    these are recomputed afterwards. Skipped when the source had no claims yet (a first
-    import cannot tighten anything), which keeps a fresh import free of the look-up."""
-    cursor.execute("SELECT 1 FROM intel_indicatorsource WHERE source_id = %s LIMIT 1", [source.pk])
-    if cursor.fetchone() is None:
+    these are recomputed afterwards. Only looked up when the batch holds a label stricter
+    than the source's loosest claim before the import (`floor`): never for a first import
+    or a re-import at the same label."""
+    if floor is None or max(TLP_RANK[r.tlp] for r in rows) <= floor:
         return []
     cursor.execute(
         f"""
@@ -183,7 +193,8 @@ def _relabel(cursor, indicator_ids: list[int], stamp) -> None:
         )
 
 
-def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | None = None) -> tuple[int, int]:
+def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | None = None,
+                floor: int | None = None) -> tuple[int, int]:
     """Upsert one deduplicated batch; (indicators created, claims written)."""
     greatest, least = _sql_fns()
     pg = connection.vendor == "postgresql"
@@ -201,7 +212,7 @@ def write_batch(rows: list, source: Source, now: dt.datetime, payload: str | Non
             )
             existing = cursor.fetchone()[0]
         stamp = connection.ops.adapt_datetimefield_value(now)
-        tightened = _tightened_claims(cursor, source)
+        tightened = _tightened_claims(cursor, source, rows, floor)
         ind = "intel_indicator"
         upsert = (
             f"""
