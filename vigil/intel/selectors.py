@@ -342,8 +342,12 @@ def feed_runs(user, feed: Feed, limit: int = 50) -> list[FeedRun]:
     return list(visible_to(user, FeedRun).filter(feed=feed).order_by("-started_at")[:limit])
 
 
-def imports(user, limit: int = 100) -> list[ImportJob]:
-    return list(visible_to(user, ImportJob).select_related("source").order_by("-started_at")[:limit])
+def imports(user, limit: int = 100, *, source: Source | None = None) -> list[ImportJob]:
+    """Recent import jobs the user may see, newest first (of one source when given)."""
+    qs = visible_to(user, ImportJob).select_related("source", "started_by")
+    if source is not None:
+        qs = qs.filter(source=source)
+    return list(qs.order_by("-started_at")[:limit])
 
 
 def import_get(user, job_id: int) -> ImportJob:

@@ -29,12 +29,10 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import random
 import secrets
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -54,6 +52,7 @@ from ..access import require, require_in_unit, visible_to
 from ..actors import Actor
 from ..errors import DomainError, NotFound
 from ..models import WebhookDelivery, WebhookEndpoint
+from ..netguard import internal_address
 from . import registry
 from .text import render
 
@@ -404,21 +403,11 @@ def backoff(attempt: int) -> timedelta:
 
 
 def _internal_address(host: str) -> str:
-    """The first address of `host` inside the platform's own networks (loopback, private,
-    link-local, reserved), or "" — a webhook must not be a way to reach internal services
-    (unless WEBHOOK_ALLOW_PRIVATE, for receivers inside the network and for tests)."""
+    """An internal address of `host`, or "" — unless WEBHOOK_ALLOW_PRIVATE, for receivers
+    inside the network and for tests."""
     if getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False):
         return ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return ""  # unresolvable: the attempt itself fails and is recorded
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified):
-            return str(address)
-    return ""
+    return internal_address(host)
 
 
 def post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:

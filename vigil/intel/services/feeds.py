@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 import os
-import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, netguard
 from vigil.core.access import require
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import DomainError, validation_errors
@@ -89,22 +87,11 @@ def refresh_window() -> dt.timedelta:
 
 
 def internal_address(host: str) -> str:
-    """The first address of `host` inside internal networks (loopback, private, link-local,
-    reserved, multicast, unspecified), or "" (also when it does not resolve: the run then
-    fails on its own). Off with INTEL_FEED_ALLOW_PRIVATE, for feeds inside the network and
-    for tests."""
-    if getattr(settings, "INTEL_FEED_ALLOW_PRIVATE", False) or not host:
+    """An internal address of `host`, or "" — unless INTEL_FEED_ALLOW_PRIVATE, for feeds
+    inside the network and for tests."""
+    if getattr(settings, "INTEL_FEED_ALLOW_PRIVATE", False):
         return ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return ""
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified):
-            return str(address)
-    return ""
+    return netguard.internal_address(host)
 
 
 def _check_url(url: str, field: str = "url") -> None:

@@ -11,43 +11,12 @@ from django.test import override_settings
 from vigil.core.actors import Actor
 from vigil.core.models import AuditEntry
 from vigil.incidents.services import intake
-from vigil.intel import reference_data
 from vigil.intel.models import ImportJob, Indicator, IndicatorSource, Sighting, Source
-from vigil.intel.services.ingest import import_bytes
-from vigil.intel.services.sources import source_create
+
+from .world import GREEN_DOMAIN, LIVE_URL, RED_NAME, SAFE_URL, make_source, seed
 
 pytestmark = pytest.mark.django_db
 
-LIVE_URL = "http://lua-dao-a.xyz/dang-nhap?ngan-hang=1"
-SAFE_URL = "hxxp://lua-dao-a[.]xyz/dang-nhap?ngan-hang=1"
-GREEN_DOMAIN = "gia-mao-b.xyz"
-RED_NAME = "Nguồn mật MARKER-RED"
-
-
-def make_source(net, user="a_analyst", unit="prov_a", tlp="amber", name=None, **fields):
-    return source_create(actor=Actor(user=net.users[user]), owner_unit=net.units[unit],
-                         name=name or f"Nguồn {unit} {tlp}", tlp=tlp, **fields)
-
-
-def seed(net, source, text: str, *, fmt="list", user="a_analyst", **kwargs):
-    job = import_bytes(actor=Actor(user=net.users[user]), source=source, data=text.encode(), format=fmt,
-                       filename=f"{source.name}.txt", **kwargs)
-    assert job.status == ImportJob.Status.DONE, job.errors
-    return job
-
-
-@pytest.fixture
-def intel(net):
-    reference_data.load_all()
-    amber = make_source(net)
-    seed(net, amber, f"{LIVE_URL}\n185.220.101.7\n")
-    green = make_source(net, tlp="green", name="Nguồn xanh tỉnh A")
-    seed(net, green, f"{GREEN_DOMAIN}\n")
-    net.amber_source, net.green_source = amber, green
-    net.url = Indicator.objects.get(type="url")
-    net.ip = Indicator.objects.get(type="ipv4")
-    net.green = Indicator.objects.get(type="domain", value=GREEN_DOMAIN)
-    return net
 
 
 def body(resp) -> str:

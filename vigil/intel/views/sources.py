@@ -43,8 +43,7 @@ def source_detail(request, intel_source_id):
         "source": source,
         "shared_with": list(source.shared_with.all()),
         "feeds": list(sel.feeds(user).filter(source=source)),
-        # an import job is visible exactly when its source is (ParentPolicy)
-        "imports": list(source.imports.select_related("started_by").order_by("-started_at")[:RECENT_IMPORTS]),
+        "imports": sel.imports(user, RECENT_IMPORTS, source=source),
         "stats": sel.source_stats(user, source),
         "can_change": can(user, "change", source),
         "can_delete": can(user, "delete", source),
