@@ -5,7 +5,20 @@ import os
 
 import pytest
 
+from vigil.core.testclock import travel_from_environment
+
 os.environ.setdefault("VIGIL_HUEY_IMMEDIATE", "1")
+
+
+# Move the whole process's clock (time.time, datetime.now, date.today, ...) to another
+# day before any test or Django code reads it, and let it run from there: CI runs the
+# date-sensitive tests (marker `clock`) this way at the turn of a year to prove that no
+# test depends on the real date (vigil/core/testclock.py). Tests that pin a day of their
+# own (the `time_machine` fixture) still do: time-machine nests.
+try:
+    travel_from_environment()
+except ValueError as exc:
+    raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(autouse=True)

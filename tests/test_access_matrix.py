@@ -53,7 +53,11 @@ MARKERS_A = (
     "MARKER-A-SYSTEM", "MARKER-A-INCIDENT", "marker-a-incident.example", "MARKER-A-WEBHOOK",
     "MARKER-A-INTEL", "intel.marker-a.example",
 )
-MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT")
+MARKERS_SECRET = ("MARKER-A-RED", "MARKER-A-STRICT", "marker-a-red-incident.example",
+                  "marker-a-strict-incident.example")
+# Oversight roles (the office, the standing agency, an auditor) and a parent unit above
+# province A: they read A's AMBER objects but never its TLP:AMBER+STRICT or RED ones.
+OVERSIGHT = ("office_staff", "agency_analyst", "auditor", "national_viewer")
 
 
 def _walk(patterns, prefix=""):
@@ -102,12 +106,15 @@ def world(net):
     amber, amber_item = decision("01/QĐ-A", "MARKER-A-DECISION", TLP.AMBER)
     red, red_item = decision("02/QĐ-A", "MARKER-A-RED", TLP.RED)
     strict, strict_item = decision("03/QĐ-A", "MARKER-A-STRICT", TLP.AMBER_STRICT)
-    entry = ConstituencyEntry.objects.create(
-        unit=dept, kind="domain", value="marker-a.example", match_key="example.marker-a."
+    entry = ConstituencyEntry.objects.create(  # a delegation request awaiting province A (issue 11)
+        unit=dept, kind="domain", value="marker-a.example", match_key="example.marker-a.",
+        status=ConstituencyEntry.Status.PENDING,
     )
+    entry.consent_units.set([u["prov_a"]])
     _token, _secret = token_create(actor=Actor(user=net.users["a_analyst"]), user=net.users["a_analyst"], name="A")
     program = _program_world(net, person)
     incidents = _incidents_world(net)
+    secret_incidents = {tlp: _secret_incident_world(net, tlp) for tlp in (TLP.RED, TLP.AMBER_STRICT)}
     intel = _intel_world(net)
     notification = Notification.objects.create(
         recipient=net.users["a_analyst"], unit=u["prov_a"], kind="program.task.due_soon",
@@ -120,8 +127,9 @@ def world(net):
                   "decision_id": amber.pk, "item_id": amber_item.pk, "constituency_entry_id": entry.pk,
                   "audit_entry_id": audit_entry.pk, "token_id": _token.pk, "key_id": _token.key_id,
                   "notification_id": notification.pk, **program, **incidents, **intel["amber"]},
-        "red": {"decision_id": red.pk, "item_id": red_item.pk, **intel["red"]},
-        "strict": {"decision_id": strict.pk, "item_id": strict_item.pk, **intel["strict"]},
+        "red": {"decision_id": red.pk, "item_id": red_item.pk, **intel["red"], **secret_incidents[TLP.RED]},
+        "strict": {"decision_id": strict.pk, "item_id": strict_item.pk, **intel["strict"],
+                   **secret_incidents[TLP.AMBER_STRICT]},
         "global": {"role_id": Role.objects.get(code="analyst").pk, "stage_id": _reporting_stage().pk,
                    **intel["global"]},
     }
@@ -253,6 +261,65 @@ def _incidents_world(net):
         "observable_id": observable.pk, "incident_evidence_id": evidence.pk,
         "stage_report_id": stage_report.pk, "breach_id": breach.pk, "webhook_id": webhook.pk,
         "delivery_id": delivery.pk,
+    }
+
+
+def _secret_incident_world(net, tlp):
+    """An incident of province A under TLP:RED (no recipient, no handling unit but its
+    owner) or AMBER+STRICT (led by the province), with every kind of object hanging off it.
+    The standing agency declined to support it and the office's request was withdrawn:
+    neither counts. Its SLA breach escalated to the national committee (a parent unit)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from vigil.incidents.models import (
+        ChecklistItem,
+        Comment,
+        EvidenceFile,
+        Incident,
+        IncidentTask,
+        IncidentUnit,
+        Observable,
+        SlaBreach,
+        StageReport,
+        TimelineEvent,
+    )
+
+    u = net.units
+    marker = "MARKER-A-RED" if tlp == TLP.RED else "MARKER-A-STRICT"
+    slug = marker.lower()
+    incident = Incident.objects.create(
+        owner_unit=u["prov_a"], lead_unit=None if tlp == TLP.RED else u["prov_a"], tlp=tlp,
+        reference=f"SC-2026-{'RED' if tlp == TLP.RED else 'STR'}A1", title=f"{marker} incident",
+        description=marker, state="triaged" if tlp == TLP.RED else "in_progress", severity="high",
+        created_by=net.users["a_analyst"], reported_by=net.users["a_analyst"],
+    )
+    if tlp != TLP.RED:
+        IncidentUnit.objects.create(incident=incident, unit=u["prov_a"], role="lead", answer="accepted")
+    declined = IncidentUnit.objects.create(incident=incident, unit=u["agency"], role="support", answer="declined",
+                                           reason=marker)
+    IncidentUnit.objects.create(incident=incident, unit=u["office"], role="support", answer="accepted", active=False)
+    TimelineEvent.objects.create(incident=incident, kind="reported", text=f"{marker} timeline")
+    comment = Comment.objects.create(incident=incident, author=net.users["a_analyst"], body=f"{marker} comment")
+    task = IncidentTask.objects.create(incident=incident, title=f"{marker} task", unit=u["prov_a"])
+    item = ChecklistItem.objects.create(task=task, text=f"{marker} step")
+    observable = Observable.objects.create(incident=incident, kind="domain", value=f"{slug}-incident.example")
+    # Values that A's AMBER incident and AMBER indicator also carry: their "seen elsewhere"
+    # and correlation panels must not name this incident to those who may not read it.
+    for value in ("marker-a-incident.example", "intel.marker-a.example"):
+        Observable.objects.create(incident=incident, kind="domain", value=value)
+    evidence = EvidenceFile(incident=incident, name="secret.txt", size=len(marker), sha256="0" * 64,
+                            content_type="text/plain")
+    evidence.file.save("secret.txt", ContentFile(marker.encode()), save=True)
+    stage_report = StageReport.objects.create(incident=incident, stage=_reporting_stage(), due_at=timezone.now(),
+                                              data={"summary": f"{marker} report"})
+    breach = SlaBreach.objects.create(incident=incident, clock="acknowledge", level=1, due_at=timezone.now(),
+                                      escalated_to=u["national"])
+    return {
+        "incident_id": incident.pk, "reference": incident.reference, "incident_unit_id": declined.pk,
+        "comment_id": comment.pk, "incident_task_id": task.pk, "checklist_item_id": item.pk,
+        "observable_id": observable.pk, "incident_evidence_id": evidence.pk,
+        "stage_report_id": stage_report.pk, "breach_id": breach.pk,
     }
 
 
@@ -485,7 +552,7 @@ def test_national_office_reads_amber_but_never_strict_or_red(world):
     client = token_client(office)
     session = session_client(office)
     failures = []
-    for which in ("red", "strict"):
+    for which in ("amber", "red", "strict"):
         for c in (client, session):
             for url, (status, body, _kinds) in _sweep_reads(c, page_routes(), api_routes(), world, which).items():
                 if status >= 500:
@@ -499,6 +566,61 @@ def test_national_office_reads_amber_but_never_strict_or_red(world):
         resp = client.get(f"/{API_PREFIX}decisions/{world['amber']['decision_id']}")
         assert resp.status_code == 200 and "MARKER-A-DECISION" in resp.content.decode()
     assert not failures, failures
+
+
+@pytest.mark.parametrize("username", [u for u in OVERSIGHT if u != "office_staff"])
+def test_oversight_and_parent_scopes_never_read_strict_or_red(world, username):
+    """The standing agency, an auditor and a member of the parent unit above province A
+    (the office: the test above) read none of A's AMBER+STRICT or RED objects, incidents
+    and everything hanging off them included, on any page or API route."""
+    user = world["net"].users[username]
+    failures = []
+    # "amber": A's AMBER objects, whose panels (seen elsewhere, correlations, merge
+    # candidates) must not name the secret incidents either.
+    for which in ("amber", "red", "strict"):
+        for c in (token_client(user), session_client(user)):
+            for url, (status, body, _kinds) in _sweep_reads(c, page_routes(), api_routes(), world, which).items():
+                if status >= 500:
+                    failures.append((url, status, "server error"))
+                leaked = [m for m in MARKERS_SECRET if m in body]
+                if leaked:
+                    failures.append((url, status, f"leaks {leaked}"))
+    assert not failures, failures
+
+
+SECRET_INCIDENT_PARAMS = ("incident_id", "reference", "incident_unit_id", "comment_id", "incident_task_id",
+                          "checklist_item_id", "observable_id", "incident_evidence_id", "stage_report_id",
+                          "breach_id")
+
+
+@pytest.mark.parametrize("username", OVERSIGHT)
+def test_oversight_and_parent_scopes_cannot_change_strict_or_red_incidents(world, username):
+    """No write route reaches A's AMBER+STRICT or RED incidents, or what hangs off them,
+    for oversight roles (the office holds `change` network-wide) or a parent unit."""
+    user = world["net"].users[username]
+    clients = {"page": session_client(user), "api": token_client(user)}
+    before = fingerprint()
+    failures = []
+    for which in ("red", "strict"):
+        for route in page_routes():
+            if not any(f"<{p}>" in route or f":{p}>" in route for p in SECRET_INCIDENT_PARAMS):
+                continue
+            url, _ = fill(route, world, which)
+            resp = clients["page"].post(url, {})
+            if 200 <= resp.status_code < 300 or resp.status_code >= 500:
+                failures.append(("post", url, resp.status_code))
+        for route, methods in api_routes():
+            if not any(f"<{p}>" in route for p in SECRET_INCIDENT_PARAMS):
+                continue
+            url, _ = fill(f"{API_PREFIX}{route}", world, which)
+            for method in methods:
+                if method == "get":
+                    continue
+                resp = _request(clients["api"], method, url)
+                if not 400 <= resp.status_code < 500:
+                    failures.append((method, url, resp.status_code))
+    assert not failures, failures
+    assert fingerprint() == before, "a refused write changed data"
 
 
 def test_national_office_cannot_change_red_or_strict_decisions(world):

@@ -50,3 +50,33 @@ def test_every_api_operation_has_a_summary_and_a_response_schema():
                 if str(ok[0]) != "204" and "content" not in resp:
                     missing.append(f"{method.upper()} {path}: response schema")
     assert not missing, missing
+
+
+# Input guards that exist once, in core, and must be the only way in.
+ONE_WAY_IN = [
+    ("ninja.pagination import PageNumberPagination", "vigil/core/pagination.py",
+     "paginate with vigil.core.pagination.PageNumberPagination (page numbers bounded)"),
+    (".isdigit()", None, "tell ids from codes with vigil.core.refs.is_pk ('²'.isdigit() is True)"),
+]
+# isdigit() is fine where the text is not an id: DNS labels, STIX/CSV values, a header.
+ISDIGIT_ALLOWED = {"org/services/constituency.py", "intel/stixmap.py"}
+
+
+def test_input_guards_are_the_only_way_in():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if "/tests/" in f"/{rel}" or "/migrations/" in f"/{rel}":
+            continue
+        text = path.read_text()
+        for needle, owner, advice in ONE_WAY_IN:
+            if needle not in text or f"vigil/{rel}" == owner:
+                continue
+            if needle == ".isdigit()":
+                if rel in ISDIGIT_ALLOWED or rel == "core/refs.py":
+                    continue
+                lines = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]
+                offenders.append(f"{rel}:{lines}: {advice}")
+            else:
+                offenders.append(f"{rel}: {advice}")
+    assert not offenders, offenders

@@ -9,7 +9,7 @@ import pytest
 
 from bench.intel import data, report, run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # their data is dated from the real today
 
 
 def test_generated_inputs_hold_distinct_domains_and_a_valid_bundle(tmp_path):

@@ -82,6 +82,37 @@ def test_serve_answers_health_on_loopback(demo_env):
         proc.wait(timeout=10)
 
 
+def test_serve_behind_a_trusted_proxy_sees_the_real_client_and_sends_a_csp(demo_env):
+    """`vigil serve` (waitress) passes X-Forwarded-* on to Vigil, which honours them only
+    from VIGIL_TRUSTED_PROXIES: the request log names the real client."""
+    env, _ = demo_env
+    env = dict(env, VIGIL_TRUSTED_PROXIES="127.0.0.1", VIGIL_LOG_LEVEL="INFO")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigil", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        headers = None
+        while time.time() < deadline:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/login/", headers={
+                    "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+                with urllib.request.urlopen(request, timeout=2) as resp:
+                    headers = resp.headers
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert headers is not None
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    logged = [json.loads(line) for line in err.splitlines() if line.startswith("{") and '"path": "/login/"' in line]
+    assert logged and logged[-1]["client"] == "203.0.113.7", err[-2000:]
+
+
 def test_help_lists_the_commands():
     out = subprocess.run([sys.executable, "-m", "vigil", "--help"], capture_output=True, text=True)
     for command in ("demo", "serve", "worker", "migrate", "load-reference", "createuser",

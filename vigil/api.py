@@ -1,12 +1,14 @@
 """The REST API at /api/v1/: one NinjaAPI, routers added explicitly per app."""
 
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import Swagger
 
 from vigil.core import problems
 from vigil.core.api_auth import API_AUTH
+from vigil.core.openapi import VigilNinjaAPI
+from vigil.core.problems import BoundedJsonParser
 
-api = NinjaAPI(
+api = VigilNinjaAPI(
     title="Vigil API",
     version="1",
     description=str(
@@ -16,7 +18,11 @@ api = NinjaAPI(
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    # Swagger UI from our static files (ninja in INSTALLED_APPS); no online validator badge,
+    # which the Content-Security-Policy would refuse anyway: nothing is fetched from the internet.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
+    parser=BoundedJsonParser(),
 )
 problems.install(api)
 

@@ -23,7 +23,8 @@ Usage: vigil COMMAND [options]
   createuser USERNAME --password P --unit CODE --role CODE [--full-name N] [--email E]
   token create USER [--name N] [--scope read|write] [--days D]
   token list USER | token revoke USER KEY_ID
-  audit verify                              prove the audit log untouched
+  audit verify                              prove the audit log untouched (chain + signed checkpoints)
+  audit checkpoint                          seal the audit log's head outside the database, notify auditors
   who-owns VALUE [--as USER]                owning unit of an IP address or a domain
   units list|show|tree ... --as USER        the unit tree, through the access layer
   people list --as USER                     people and memberships, through the access layer
@@ -81,7 +82,47 @@ def main(argv: list[str] | None = None) -> None:
     command = ALIASES.get(command, command.replace("-", "_"))
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["vigil", command, *argv[2:]])
+    args = ["vigil", command, *argv[2:]]
+    try:
+        execute_from_command_line(args)
+    except Exception as exc:
+        # Bad input (a missing or truncated file, JSON nested too deep, a refused value)
+        # is one line on stderr and exit status 1, never a traceback; --traceback shows it.
+        message = failure_message(exc)
+        if message is None or "--traceback" in args:
+            raise
+        sys.stderr.write(f"vigil {argv[1]}: {message}\n")
+        sys.exit(1)
+
+
+def failure_message(exc: BaseException) -> str | None:
+    """A readable line for an error caused by the input or the environment, in the active
+    language; None for anything else (a bug keeps its traceback)."""
+    import gzip
+    import zlib
+
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from vigil.core.errors import DomainError, validation_errors
+
+    if isinstance(exc, DomainError):
+        prefix = f"{exc.field}: " if exc.field and exc.field != "__all__" else ""
+        return f"{prefix}{exc.message}"
+    if isinstance(exc, ValidationError):
+        return " | ".join((f"{f}: " if f != "__all__" else "") + "; ".join(m) for f, m in validation_errors(exc).items())
+    if isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
+        return _("Tệp nén bị hỏng hoặc bị cắt cụt (%(error)s).") % {"error": exc}
+    if isinstance(exc, RecursionError):
+        return _("Dữ liệu lồng nhau quá sâu.")
+    if isinstance(exc, UnicodeError):
+        return _("Tệp không phải văn bản UTF-8.")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, ValueError):
+        return str(exc) or type(exc).__name__
+    return None
 
 
 if __name__ == "__main__":

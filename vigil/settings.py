@@ -37,6 +37,19 @@ if MODE == "production":
 
 ALLOWED_HOSTS = env.list("VIGIL_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("VIGIL_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies in front of Vigil (addresses or CIDR networks; empty = none). Only from
+# these peers are X-Forwarded-For/-Proto/-Host honoured (core/proxies.py).
+TRUSTED_PROXIES = env.list("VIGIL_TRUSTED_PROXIES", default=[])
+TRUSTED_PROXY_COUNT = env.int("VIGIL_TRUSTED_PROXY_COUNT", default=1)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        __import__("ipaddress").ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"VIGIL_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (CIDR)."
+        ) from None
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("VIGIL_TRUSTED_PROXY_COUNT must be 1 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -48,6 +61,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
+    "ninja",  # its Swagger page from our static files (no CDN, no inline script)
     "huey.contrib.djhuey",
     "vigil.core",
     "vigil.org",
@@ -58,8 +73,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vigil.core.proxies.TrustedProxyMiddleware",
     "vigil.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "vigil.core.concurrency.ETagMiddleware",
 ]
 
 ROOT_URLCONF = "vigil.urls"
@@ -154,6 +172,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "vigil.core.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# The client's address as the audit log sees it (behind a trusted proxy: the real client).
+AXES_CLIENT_IP_CALLABLE = "vigil.core.actors.client_address"
 
 OTP_TOTP_ISSUER = "Vigil"
 
@@ -163,11 +183,27 @@ SESSION_COOKIE_AGE = env.int("VIGIL_SESSION_SECONDS", default=8 * 3600)
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts and everything else from
+# Vigil itself only, no inline script or event handler, nothing from the internet. Inline
+# style attributes stay allowed (progress bars, timelines are drawn with them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_REFERRER_POLICY = "same-origin"
 if MODE == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("VIGIL_HSTS_SECONDS", default=31536000)
 
 LANGUAGE_CODE = "vi"
@@ -192,6 +228,10 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 VIGIL_MAX_UPLOAD_BYTES = env.int("VIGIL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Compressed input (XLSX/DOCX/ZIP uploads, gzip intel files): the most it may expand to, and
+# the highest compression ratio accepted (core/archives.py; decompression bombs).
+VIGIL_ARCHIVE_MAX_BYTES = env.int("VIGIL_ARCHIVE_MAX_BYTES", default=512 * 1024 * 1024)
+VIGIL_ARCHIVE_MAX_RATIO = env.int("VIGIL_ARCHIVE_MAX_RATIO", default=100)
 
 # Background jobs: Huey on Redis when VIGIL_REDIS_URL is set, else on SQLite in the data folder.
 REDIS_URL = env.str("VIGIL_REDIS_URL", default="")
@@ -226,6 +266,14 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("VIGIL_EMAIL_FROM", default="vigil@localhost")
 # The address people open Vigil at; links in e-mails are made absolute with it.
 BASE_URL = env.str("VIGIL_BASE_URL", default="").rstrip("/")
+if BASE_URL:  # a browser's form posts carry this origin (https behind a proxy)
+    from urllib.parse import urlsplit as _urlsplit
+
+    _base = _urlsplit(BASE_URL)
+    if _base.scheme not in ("http", "https") or not _base.netloc:
+        raise ImproperlyConfigured(f"VIGIL_BASE_URL must be an http(s) URL, not {BASE_URL!r}.")
+    if f"{_base.scheme}://{_base.netloc}" not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS.append(f"{_base.scheme}://{_base.netloc}")
 
 # The committee's work: reminders before due dates, escalation, the weekly digest.
 PROGRAM_REMINDER_DAYS = tuple(env.list("VIGIL_PROGRAM_REMINDER_DAYS", cast=int, default=[7, 3, 1]))
@@ -260,6 +308,30 @@ TAXII_CONTACT = env.str("VIGIL_TAXII_CONTACT", default="")
 ASSETS_REMINDER_DAYS = tuple(env.list("VIGIL_ASSETS_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 # Membership decisions must carry an embedded PDF signature (/ByteRange) when on.
 VIGIL_DECISION_REQUIRE_PDF_SIGNATURE = env.bool("VIGIL_DECISION_REQUIRE_PDF_SIGNATURE", default=False)
+
+# The audit chain is keyed (HMAC-SHA256) with a secret kept outside the database: this value,
+# or else a key file created (mode 0600) in the data folder at first use. Signed checkpoints
+# of the chain's head are appended to a file outside the database (and sent to auditors).
+AUDIT_KEY = env.str("VIGIL_AUDIT_KEY", default="")
+AUDIT_KEY_FILE = Path(env.str("VIGIL_AUDIT_KEY_FILE", default=str(DATA_DIR / "audit.key")))
+AUDIT_CHECKPOINT_FILE = Path(
+    env.str("VIGIL_AUDIT_CHECKPOINT_FILE", default=str(DATA_DIR / "audit-checkpoints.log"))
+)
+if AUDIT_KEY and len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("VIGIL_AUDIT_KEY must be at least 32 characters.")
+
+# /metrics (Prometheus): readable from these networks (comma-separated CIDRs; loopback
+# only by default), or from anywhere with `Authorization: Bearer <VIGIL_METRICS_TOKEN>`.
+METRICS_ALLOW = env.list("VIGIL_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env.str("VIGIL_METRICS_TOKEN", default="")
+try:
+    import ipaddress as _ipaddress
+
+    METRICS_NETWORKS = tuple(_ipaddress.ip_network(c.strip(), strict=False) for c in METRICS_ALLOW if c.strip())
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"VIGIL_METRICS_ALLOW: not a list of networks (CIDR): {_exc}") from None
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("VIGIL_METRICS_TOKEN must be at least 24 characters.")
 
 LOG_LEVEL = env.str("VIGIL_LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -33,16 +33,16 @@ from django.utils import timezone
 
 from bench.program.generate import _bench_user, _Ids, _Null, _reset_sequences, writer_for_connection
 
-VERSION = 1
+VERSION = 2
 BATCH = 50_000
 
 INCIDENT_COLUMNS = (
     "id", "owner_unit_id", "tlp", "created_by_id", "reference", "title", "description", "channel",
-    "intake_key", "state", "incident_type_id", "impact", "urgency", "severity", "pap", "sector",
+    "intake_key", "intake_fingerprint", "state", "incident_type_id", "impact", "urgency", "severity", "pap", "sector",
     "lead_unit_id", "merged_into_id", "reported_by_id", "reporter_unit_id", "reporter_name",
     "reporter_email", "reporter_phone", "detected_at", "received_at", "acknowledged_at",
     "first_response_at", "resolved_at", "closed_at", "acknowledge_due", "respond_due", "resolve_due",
-    "escalation_level", "resolution", "root_cause", "lessons_learned", "updated_at",
+    "escalation_level", "resolution", "root_cause", "lessons_learned", "updated_at", "version",
 )
 EVENT_COLUMNS = ("id", "incident_id", "at", "actor_id", "actor_name", "kind", "text", "data")
 UNIT_COLUMNS = ("id", "incident_id", "unit_id", "role", "answer", "reason", "assigned_by_id", "assigned_at",
@@ -244,13 +244,13 @@ class Generator:
             detected = recv - dt.timedelta(minutes=rng.uniform(5, 2880))
             incidents.append((
                 iid, owner.pk, tlp, self.user_id, f"BENCH-{iid:08d}", f"{TITLES[iid % len(TITLES)]} #{iid}",
-                "Sự cố do benchmark tạo ra.", _pick(rng, CHANNELS), None, state, type_id,
+                "Sự cố do benchmark tạo ra.", _pick(rng, CHANNELS), None, "", state, type_id,
                 2 if type_id else None, 2 if type_id else None, sev if state != "new" else "", "amber", "",
                 lead.pk if lead else None, None, None, owner.pk, "", "", "", detected, recv, ack, first_resp,
                 res, closed, recv + dt.timedelta(minutes=ack_due_m), recv + dt.timedelta(minutes=resp_due_m),
                 recv + dt.timedelta(minutes=res_due_m), 0, "Đã khắc phục." if res else "",
                 "Lỗ hổng chưa vá." if closed else "", "Cập nhật bản vá kịp thời." if closed else "",
-                closed or res or ack or recv,
+                closed or res or ack or recv, 1,
             ))
             self.states[state] = self.states.get(state, 0) + 1
             timeline = [(recv, "received", "Tiếp nhận báo cáo sự cố.")]

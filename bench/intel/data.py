@@ -4,6 +4,7 @@ brand-like word, digits, a hyphenated tail, a common TLD) and never collide."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import uuid
@@ -31,9 +32,13 @@ def write_list(path: Path, count: int) -> Path:
     return path
 
 
-def write_stix(path: Path, count: int) -> Path:
-    """A bundle of `count` indicators (TLP:GREEN marking, one domain each), streamed."""
+def write_stix(path: Path, count: int, *, now: dt.datetime | None = None) -> Path:
+    """A bundle of `count` indicators (TLP:GREEN marking, one domain each), streamed.
+    They are dated the day before `now` (the clock by default), so the decay model keeps
+    every one of them live on whatever day the bench or its test runs."""
     green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+    day = ((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC) - dt.timedelta(days=1)).date()
+    stamp = f"{day.isoformat()}T00:00:00"
     with open(path, "w", encoding="utf-8") as fh:
         bundle_id = uuid.uuid5(NAMESPACE, f"bundle{count}")
         fh.write(f'{{"type": "bundle", "id": "bundle--{bundle_id}", "objects": [')
@@ -41,10 +46,10 @@ def write_stix(path: Path, count: int) -> Path:
             obj = {
                 "type": "indicator", "spec_version": "2.1",
                 "id": f"indicator--{uuid.uuid5(NAMESPACE, d)}",
-                "created": "2026-10-01T00:00:00.000Z", "modified": "2026-10-01T00:00:00.000Z",
+                "created": f"{stamp}.000Z", "modified": f"{stamp}.000Z",
                 "name": f"Phishing domain {i}", "indicator_types": ["malicious-activity"],
                 "pattern": f"[domain-name:value = '{d}']", "pattern_type": "stix",
-                "valid_from": "2026-10-01T00:00:00Z", "confidence": 70,
+                "valid_from": f"{stamp}Z", "confidence": 70,
                 "labels": ["phishing"], "object_marking_refs": [green],
             }
             fh.write(("," if i else "") + "\n" + json.dumps(obj))

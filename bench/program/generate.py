@@ -44,7 +44,7 @@ from django.db.models import Max
 
 COMMUNES_PER_PROVINCE = 97  # 34 x 97 = 3,298 communes at scale 1
 # Bump when the generated data changes: a kept database of another version is rebuilt.
-VERSION = 3
+VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -316,6 +316,7 @@ TASK_COLUMNS = (
     "created_by_id",
     "created_at",
     "updated_at",
+    "version",
 )
 REPORT_COLUMNS = (
     "id",
@@ -455,6 +456,7 @@ class Generator:
             created_by_id,
             self._at(start, 8),
             self._at(min(max(last, start), self.today), 17),
+            1,
         )
 
     def _outcome(self, start: dt.date, due: dt.date, diligence: float) -> tuple:

@@ -15,9 +15,11 @@ from typing import Literal
 from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.pagination import PageNumberPagination
 
 from . import selectors as sel
 from .services import imports
@@ -190,7 +192,7 @@ class ImportOut(Schema):
     skip_bad_lines: bool
 
 
-class ExportQuery(SystemFilter):
+class SystemExportQuery(SystemFilter):
     format: Literal["csv", "xlsx"] = "csv"
     template: bool = Field(False, description="Header row only: a template to fill in")
 
@@ -229,7 +231,7 @@ def list_systems(request, filters: Query[SystemFilter]):
     summary="Download the registry as CSV or XLSX (the systems you may see; recorded as an export)",
     openapi_extra=_binary("The registry, one row per system"),
 )
-def export_systems(request, q: Query[ExportQuery]):
+def export_systems(request, q: Query[SystemExportQuery]):
     filters = {} if q.template else _filters(request, q)
     produced = imports.export_registry(actor=api_actor(request), fmt=q.format, template=q.template, **filters)
     response = HttpResponse(produced.content, content_type=produced.content_type)
@@ -260,19 +262,20 @@ def create_system(request, payload: SystemIn):
 
 @router.get("/assets/systems/{system_id}", response=SystemDetailOut, summary="One information system with its addresses and software")
 def get_system(request, system_id: int):
-    return _system(request, system_id)
+    return concurrency.tag(request, _system(request, system_id))
 
 
 @router.patch("/assets/systems/{system_id}", response=SystemDetailOut, summary="Change an information system")
 def update_system(request, system_id: int, payload: SystemPatch):
     system = _system(request, system_id)
+    version = concurrency.if_match(request, system)
     data = payload.dict(exclude_unset=True)
     unit = None
     if data.get("owner_unit") is not None:
         unit = sel.unit_ref(user=request.auth, ref=data.pop("owner_unit"), field="owner_unit")
     data.pop("owner_unit", None)
-    svc.system_update(actor=api_actor(request), system=system, owner_unit=unit, **data)
-    return _system(request, system_id)
+    svc.system_update(actor=api_actor(request), system=system, owner_unit=unit, version=version, **data)
+    return concurrency.tag(request, _system(request, system_id))
 
 
 @router.post("/assets/systems/{system_id}/retire", response=SystemDetailOut, summary="Mark a system as no longer operating")

@@ -16,11 +16,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import UnitFieldPolicy
+from vigil.core.concurrency import Versioned
 
 USER = settings.AUTH_USER_MODEL
 
 
-class InformationSystem(models.Model):
+class InformationSystem(Versioned, models.Model):
     """An information system registered by its owning unit."""
 
     class Hosting(models.TextChoices):
@@ -103,7 +104,7 @@ class InformationSystem(models.Model):
             raise ValidationError(errors)
 
 
-class SystemAddress(models.Model):
+class SystemAddress(Versioned, models.Model):
     """An IP address or range, a domain or a URL where a system is reached."""
 
     class Kind(models.TextChoices):

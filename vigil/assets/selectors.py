@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from vigil.core.access import visible_to
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.refs import is_pk
 from vigil.org.models import ConstituencyEntry, Unit
 from vigil.org.selectors.constituency import parse_value
 
@@ -258,7 +259,7 @@ def unit_ref(*, user, ref, field: str = "unit") -> Unit:
 
     value = str(ref if ref is not None else "").strip()
     qs = visible_to(user, Unit.objects.filter(is_active=True))
-    found = (qs.filter(pk=value).first() if value.isdigit() else None) or qs.filter(code=value).first()
+    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
     if found is None:
         raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
     return found

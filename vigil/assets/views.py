@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.core import concurrency
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, validation_errors
 from vigil.core.views.common import domain_errors
@@ -127,17 +128,21 @@ def system_edit(request, system_id):
     initial["level"] = str(system.level or "")
     form = forms.SystemForm(request.POST if request.method == "POST" else None, user=user, system=system,
                             initial=initial)
+    concurrency.add_version_field(form, system)
+    stale = None
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
             svc.system_update(actor=_actor(request), system=system, **data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, system)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu hệ thống “%(n)s”.") % {"n": data["name"]})
             return redirect("assets:system_detail", system_id=system.pk)
     return render(request, "assets/system_form.html", {"form": form, "system": system},
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required

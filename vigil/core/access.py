@@ -15,6 +15,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 
 from .errors import AccessDenied
+from .refs import is_pk
 
 # Actions a role may grant. "view" is implied by every other action.
 ACTIONS = ("view", "add", "change", "delete", "manage_members", "approve", "export", "audit", "admin")
@@ -114,6 +115,27 @@ class Scope:
 
     def network_wide(self, action: str = "view") -> bool:
         return self.superuser or any(g.network for g in self._grants_for(action))
+
+    def actions_on(self, unit, *, reach: str = "unit") -> frozenset:
+        """The actions held on `unit` ("view" included; every action where `admin` is
+        held). `reach` says where they must hold: "unit" (on the unit itself), "subtree"
+        (on the unit and every unit below it: a grant on it or an ancestor that reaches
+        descendants) or "network" (everywhere: a network-wide grant)."""
+        if self.superuser:
+            return frozenset(ACTIONS)
+        held: set[str] = set()
+        for g in self.grants:
+            if g.network:
+                covers = True
+            elif reach == "network":
+                covers = False
+            elif reach == "subtree":
+                covers = g.subtree and unit.path.startswith(g.path)
+            else:
+                covers = g.unit_id == unit.pk or (g.subtree and unit.path.startswith(g.path))
+            if covers:
+                held |= g.actions
+        return frozenset(ACTIONS) if "admin" in held else frozenset(held)
 
 
 def scope_of(user) -> Scope:
@@ -236,7 +258,14 @@ class TLPPolicy(Policy):
         if action != "view":
             if scope.superuser:
                 return MATCH_ALL
-            return owner & ~Q(tlp=TLP.RED) | Q(tlp=TLP.RED, created_by=scope.user) & owner
+            # AMBER+STRICT: only where the action is held in the owning unit itself (an
+            # oversight role or a parent unit may not change what it may not read).
+            direct = sorted({g.unit_id for g in scope._grants_for(action)})
+            return (
+                owner & Q(tlp__in=[TLP.CLEAR, TLP.GREEN, TLP.AMBER])
+                | Q(tlp=TLP.AMBER_STRICT, owner_unit__in=direct)
+                | Q(tlp=TLP.RED, created_by=scope.user) & owner
+            )
         if scope.superuser:
             return MATCH_ALL
         if not scope.is_member:
@@ -261,6 +290,8 @@ class TLPPolicy(Policy):
         if action != "view":
             if obj.tlp == TLP.RED and obj.created_by_id != getattr(scope.user, "pk", None):
                 return False
+            if obj.tlp == TLP.AMBER_STRICT:
+                return any(g.unit_id == obj.owner_unit_id for g in scope._grants_for(action))
             return scope.allows(action, obj.owner_unit)
         if obj.tlp == TLP.CLEAR:
             return True
@@ -354,33 +385,114 @@ class UnitsPolicy(Policy):
         return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
 
 
-class SharedUnitsPolicy(UnitsPolicy):
-    """A `UnitsPolicy` for objects under TLP 2.0 handled by several units (incidents): the
-    handling units (the `view` paths) see the object whatever its label; the label decides
-    who else does. CLEAR and GREEN: every member. AMBER: also the `shared_with` units.
-    AMBER+STRICT: nobody else. RED: also the named `recipients` (and the author). Writes
-    stay with the `write` paths. The M2M audiences become primary-key lists, so rows are
-    never repeated and the whole filter is a union of index scans."""
+class SharedUnitsPolicy(Policy):
+    """Objects under TLP 2.0 handled by several units (incidents), and the rows hanging off
+    them (comments, evidence, tasks, ...: `through` is the path to the shared object).
+
+    The handling units are the unit columns `units` (owner, lead) and the units of the
+    live rows of the to-many relation `links` (`live`: a supporting request still active
+    and not declined). Reading, for members of the platform (DESIGN.md, "Access control"):
+    CLEAR and GREEN: every member. AMBER: whoever's scope holds a handling unit (the
+    owner's scope, parents and network-wide oversight included) and the `shared_with`
+    units. AMBER+STRICT: direct members of a handling unit. RED: direct members of a
+    handling unit, the named `recipients` and the author. Oversight scopes and parent
+    units never reach AMBER+STRICT or RED. Writing needs the action on a handling unit
+    under the same rule (for AMBER+STRICT and RED, granted in that unit itself).
+
+    Every branch is an `…_id IN (…)` test on an indexed unit column, or a primary-key
+    list (`_pks`) for the to-many audiences, so rows are never repeated and the filter
+    stays a union of index scans that keyset lists can use. `q` and `allows` agree:
+    `allows` is `q` applied to the one row."""
+
+    joins_many = False
+
+    def __init__(self, *, units: tuple[str, ...], links: str, live: Q, through: str = ""):
+        self.units = units
+        self.links = links
+        self.live = live
+        self.through = through
+        self.model = None
+
+    def __set_name__(self, owner, name):
+        self.model = owner
+
+    def root_model(self):
+        model = self.model
+        for step in filter(None, self.through.split("__")):
+            model = model._meta.get_field(step).related_model
+        return model
+
+    def _p(self, lookup: str) -> str:
+        return f"{self.through}__{lookup}" if self.through else lookup
+
+    def _linked(self, units, labels):
+        """Primary keys of shared objects under `labels` with a live link to `units` that
+        no unit column already reaches (so the list stays short)."""
+        relation = self.root_model()._meta.get_field(self.links)
+        fk = relation.field.name
+        rows = relation.related_model._default_manager.filter(self.live, unit__in=units,
+                                                               **{f"{fk}__tlp__in": labels})
+        for column in self.units:
+            rows = rows.exclude(**{f"{fk}__{column}__in": units})
+        rows = rows.order_by()
+        ids = list(rows.values_list(f"{fk}_id", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
+        return ids if len(ids) <= LITERAL_IDS_MAX else rows.values(f"{fk}_id")
+
+    def _handled(self, units, labels) -> Q:
+        """Shared objects under `labels` that `units` handle (a unit column or a live link)."""
+        parts = [Q(**{self._p(f"{column}__in"): units}) for column in self.units]
+        parts.append(Q(**{self._p("pk__in"): self._linked(units, labels)}))
+        return Q(**{self._p("tlp__in"): labels}) & reduce(or_, parts)
 
     def q(self, scope, action):
-        base = super().q(scope, action)
-        if action != "view" or base is MATCH_ALL:
-            return base
         from .models import TLP
 
+        if scope.superuser:
+            return MATCH_ALL
         if not scope.is_member:
-            return base
-        user = scope.user
-        members = list(scope.member_unit_ids)
-        shared = self.model._default_manager.filter(tlp=TLP.AMBER, shared_with__in=members).order_by()
-        named = self.model._default_manager.filter(tlp=TLP.RED, recipients=user).order_by()
-        return (
-            base
-            | Q(tlp__in=[TLP.CLEAR, TLP.GREEN])
-            | Q(pk__in=_pks(shared))
-            | Q(pk__in=_pks(named))
-            | Q(tlp=TLP.RED, created_by=user)
-        )
+            return MATCH_NONE
+        closed = [TLP.AMBER_STRICT, TLP.RED]
+        if action == "view":
+            parts = [Q(**{self._p("tlp__in"): [TLP.CLEAR, TLP.GREEN]})]
+            wide = [TLP.AMBER]
+        else:
+            parts = []
+            wide = [TLP.CLEAR, TLP.GREEN, TLP.AMBER]
+        units = scope.unit_ids(action)  # the action's scope, subtree and network-wide included
+        if units is None:
+            parts.append(Q(**{self._p("tlp__in"): wide}))
+        elif not isinstance(units, list) or units:
+            parts.append(self._handled(units, wide))
+        direct = sorted({g.unit_id for g in scope._grants_for(action)})  # held in the unit itself
+        if direct:
+            parts.append(self._handled(direct, closed))
+        if action == "view":
+            root = self.root_model()._default_manager
+            user = scope.user
+            shared = root.filter(tlp=TLP.AMBER, shared_with__in=list(scope.member_unit_ids)).order_by()
+            named = root.filter(tlp=TLP.RED, recipients=user).order_by()
+            parts += [
+                Q(**{self._p("pk__in"): _pks(shared)}),
+                Q(**{self._p("pk__in"): _pks(named)}),
+                Q(**{self._p("tlp"): TLP.RED, self._p("created_by"): user}),
+            ]
+        return reduce(or_, parts, MATCH_NONE)
+
+    def unit_of(self, obj):
+        value = obj
+        for step in [*filter(None, self.through.split("__")), self.units[0]]:
+            value = getattr(value, step, None)
+            if value is None:
+                return None
+        return value
+
+    def allows(self, scope, action, obj):
+        q = self.q(scope, action)
+        if q is MATCH_ALL:
+            return True
+        if q is MATCH_NONE or obj.pk is None:
+            return False
+        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
 
 
 class ParentPolicy(Policy):
@@ -630,8 +742,12 @@ def visible_within(user, qs: QuerySet, anchors, action: str = "view") -> QuerySe
     rows reached through `anchors`: (unit, subtree) pairs such that every row of `qs` has
     one of its policy's unit paths inside one of them. When the user's scope holds every
     anchor entirely, the policy cannot remove a row, and its filter (for multi-unit
-    policies a subquery over the whole table) is skipped. Otherwise it applies as usual."""
+    policies a subquery over the whole table) is skipped. Otherwise it applies as usual.
+    Under a label (`SharedUnitsPolicy`: TLP on incidents) holding the units is not enough
+    (AMBER+STRICT and RED stay with the handling units themselves): the policy always applies."""
     anchors = list(anchors)
+    if isinstance(policy_for(qs.model), SharedUnitsPolicy):
+        return visible_to(user, qs, action)
     if anchors and all(covers(user, unit, subtree=subtree, action=action) for unit, subtree in anchors):
         return qs
     return visible_to(user, qs, action)
@@ -666,3 +782,99 @@ def require_in_unit(user, action: str, unit) -> None:
 def require_network(user, action: str) -> None:
     if not (getattr(user, "is_authenticated", False) and scope_of(user).network_wide(action)):
         raise AccessDenied()
+
+
+# Actions that open the whole platform: only a network-wide administrator hands them out.
+PRIVILEGED_ACTIONS = frozenset({"admin", "audit"})
+
+
+def role_reach(role, unit) -> str:
+    """Where a membership of `role` in `unit` grants its actions (see Scope._load)."""
+    if not role.reaches_descendants:
+        return "unit"
+    return "network" if unit.kind.oversees_network else "subtree"
+
+
+def require_grantable(user, role, unit, *, person=None) -> None:
+    """Refuse to let `user` give `role` in `unit` (to `person`) when the role carries an
+    action `user` does not hold there, as far as the role reaches (a secretary cannot
+    make anyone head), when it opens the whole platform (`admin`, `audit`) and `user` is
+    no network-wide administrator, or when `person` is `user` (nobody changes their own
+    roles). The one rule for every write that grants a role: memberships, decisions,
+    accounts. `user` None is the platform itself (the CLI without --as)."""
+    from django.utils.translation import gettext as _
+
+    if user is None:
+        return
+    if person is not None and person.user_id is not None and person.user_id == user.pk:
+        raise AccessDenied(
+            _("Bạn không thể tự giao hay thay đổi vai trò của chính mình; hãy đề nghị người quản lý đơn vị."),
+            field="person",
+        )
+    scope = scope_of(user)
+    wanted = frozenset(role.actions or ()) | {"view"}
+    if wanted & PRIVILEGED_ACTIONS and not scope.network_wide("admin"):
+        raise AccessDenied(
+            _("Bạn không thể giao vai trò %(role)s: vai trò này có quyền mà bạn không có.") % {"role": role.display_name},
+            field="role",
+        )
+    missing = wanted - scope.actions_on(unit, reach=role_reach(role, unit))
+    if missing:
+        raise AccessDenied(
+            _(
+                "Bạn không thể giao vai trò %(role)s tại %(unit)s: vai trò này có quyền mà bạn không có ở đó (%(actions)s)."
+            ) % {"role": role.display_name, "unit": unit.display_name, "actions": ", ".join(sorted(missing))},
+            field="role",
+        )
+
+
+# --------------------------------------------------------------------------- names under a label
+
+
+def label_guarded(model) -> bool:
+    """Whether who may read rows of `model` depends on a TLP label (its own or that of the
+    object it hangs off): then a name or title of such a row is itself under the label."""
+    policy = getattr(model, "access_policy", None)
+    return isinstance(policy, (SharedUnitsPolicy, TLPPolicy, BorrowedAudiencePolicy, RollupLabelPolicy)) or (
+        isinstance(policy, ParentPolicy) and label_guarded(policy._parent_model())
+    )
+
+
+def neutral_name(model, pk) -> str:
+    """How an object is named to a reader who may not read it: its kind and id
+    ("Sự cố #123"), never its title."""
+    kind = str(model._meta.verbose_name)
+    return f"{kind[:1].upper()}{kind[1:]} #{pk}"
+
+
+def hidden_ids(user, model, ids) -> set:
+    """Of the ids `ids` of `model` (label-guarded), those `user` may not read."""
+    from django.core.exceptions import ValidationError
+    from django.db.models import IntegerField
+
+    ids = {str(i) for i in ids if i not in (None, "")}
+    if not ids or not label_guarded(model):
+        return set()
+    if isinstance(model._meta.pk, IntegerField):  # Auto/BigAuto fields included
+        wanted = [int(i) for i in ids if is_pk(i)]
+    else:
+        wanted = list(ids)
+    try:
+        seen = {str(pk) for pk in visible_to(user, model).filter(pk__in=wanted).values_list("pk", flat=True)}
+    except (ValueError, ValidationError):  # an id that is no id of this model: nothing to show
+        seen = set()
+    return ids - seen
+
+
+def label_of(obj) -> str | None:
+    """The TLP label that governs `obj`: its own, or that of the shared object it hangs
+    off (an incident's comment: the incident's). None when it carries none."""
+    if obj is None:
+        return None
+    policy = getattr(type(obj), "access_policy", None)
+    if isinstance(policy, SharedUnitsPolicy):
+        for step in filter(None, policy.through.split("__")):
+            obj = getattr(obj, step, None)
+            if obj is None:
+                return None
+    return getattr(obj, "tlp", None)

@@ -18,14 +18,18 @@ class Actor:
 
 
 def client_address(request) -> str | None:
-    # Behind the production proxy REMOTE_ADDR is the proxy; the first forwarded hop is the client.
-    from django.conf import settings
+    """The client's address: REMOTE_ADDR, which TrustedProxyMiddleware (core/proxies.py)
+    has set to the real client when, and only when, the peer is a trusted proxy. An
+    X-Forwarded-For from anyone else is never read here."""
+    import ipaddress
 
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    address = request.META.get("REMOTE_ADDR") or None
+    if address is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(address.strip("[]")))
+    except ValueError:
+        return None
 
 
 def actor_from_request(request, channel: str = "web") -> Actor:

@@ -3,11 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core.pagination import PageNumberPagination
 from vigil.org.selectors.memberships import my_memberships
 
-from . import selectors
+from . import concurrency, selectors
 from .access import scope_of
 from .actors import api_actor
 from .schemas import (
@@ -105,7 +106,7 @@ def role_list(request):
 
 @router.get("/roles/{role_id}", response=RoleOut, summary="One role")
 def role_get(request, role_id: int):
-    return selectors.role_get(user=request.auth, role_id=role_id)
+    return concurrency.tag(request, selectors.role_get(user=request.auth, role_id=role_id))
 
 
 @router.patch(
@@ -117,7 +118,9 @@ def role_update(request, role_id: int, payload: RolePatch):
 
     require_network(request.auth, "admin")
     role = selectors.role_get(user=request.auth, role_id=role_id, action="admin")
-    return role_set_2fa(actor=api_actor(request), role=role, required=payload.requires_2fa)
+    version = concurrency.if_match(request, role)
+    return concurrency.tag(request, role_set_2fa(actor=api_actor(request), role=role, required=payload.requires_2fa,
+                                                 version=version))
 
 
 # --------------------------------------------------------------------------- audit log

@@ -1,8 +1,10 @@
 """API authentication: personal tokens (Bearer) and, for the browser, the session with CSRF."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
+from .errors import AccessDenied
 from .models import ApiToken
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -27,6 +29,30 @@ def user_for_token(raw: str):
     return token.user, token
 
 
+class TokenRefused(AccessDenied):
+    """A valid token that may not be used for this request (403). `code` tells why:
+    `read-only-token` or `second-factor-required`."""
+
+
+def check_token_use(user, token, method: str) -> None:
+    """The one rule on what a valid token may do, shared by the API, the exports and TAXII.
+
+    Refused (TokenRefused) when the token's user holds a role that requires a second
+    factor and has no confirmed TOTP device (a token made before the role started
+    requiring it must stop working), and when a read-only token is used to write.
+    """
+    from .services.auth import second_factor_missing
+
+    if second_factor_missing(user):
+        raise TokenRefused(
+            _("Vai trò của bạn yêu cầu xác thực hai lớp nhưng tài khoản chưa có ứng dụng xác thực; "
+              "khoá API bị từ chối cho đến khi bạn đăng nhập và đăng ký ứng dụng xác thực."),
+            code="second-factor-required",
+        )
+    if token.scope == ApiToken.Scope.READ and method not in SAFE_METHODS:
+        raise TokenRefused(_("Khoá API chỉ đọc không được phép ghi."), code="read-only-token")
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
@@ -34,12 +60,7 @@ class TokenAuth(HttpBearer):
         user, api_token = user_for_token(token)
         if user is None:
             return None
-        if api_token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
-            from django.utils.translation import gettext as _
-
-            from .errors import AccessDenied
-
-            raise AccessDenied(_("Khoá API chỉ đọc không được phép ghi."))
+        check_token_use(user, api_token, request.method)
         request.auth_user = user
         request.user = user
         request.api_token = api_token

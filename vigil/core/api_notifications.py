@@ -3,9 +3,13 @@ mark all read, unread count) and what they receive through each channel."""
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core.pagination import PageNumberPagination
+
+from . import concurrency
 from .actors import api_actor
 from .notify import selectors as notify_selectors
 from .notify import services as notify_services
@@ -86,11 +90,17 @@ def notification_read_all(request):
     return {"count": notify_services.notification_mark_all_read(actor=api_actor(request))}
 
 
+def _preferences_tag(user) -> concurrency.Tagged:
+    return concurrency.Tagged(version=notify_selectors.preferences_version(user=user),
+                              name=str(_("Tuỳ chọn thông báo")))
+
+
 @router.get(
     "/notifications/preferences", response=list[PreferenceOut],
     summary="What you receive: every kind of notification x channel (in_app, email)",
 )
 def preference_list(request):
+    concurrency.tag(request, _preferences_tag(request.auth))
     return _preferences(request.auth)
 
 
@@ -99,8 +109,10 @@ def preference_list(request):
     summary="Turn kinds of notification on or off per channel (the pairs listed); returns all",
 )
 def preference_update(request, payload: PreferencesIn):
+    version = concurrency.if_match(request, _preferences_tag(request.auth))
     values = {(p.kind, p.channel): p.enabled for p in payload.preferences}
-    notify_services.preferences_set(actor=api_actor(request), user=request.auth, values=values)
+    notify_services.preferences_set(actor=api_actor(request), user=request.auth, values=values, version=version)
+    concurrency.tag(request, _preferences_tag(request.auth))
     return _preferences(request.auth)
 
 

@@ -9,10 +9,12 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core.pagination import PageNumberPagination
 from vigil.org.selectors.units import unit_get
 
+from . import concurrency
 from .actors import api_actor
 from .errors import NotFound
 from .notify import webhooks
@@ -115,14 +117,16 @@ def webhook_create(request, payload: WebhookIn):
 
 @router.get("/webhooks/{int:webhook_id}", response=WebhookOut, summary="One webhook endpoint")
 def webhook_get(request, webhook_id: int):
-    return webhooks.endpoint_get(user=request.auth, webhook_id=webhook_id)
+    return concurrency.tag(request, webhooks.endpoint_get(user=request.auth, webhook_id=webhook_id))
 
 
 @router.patch("/webhooks/{int:webhook_id}", response=WebhookOut,
               summary="Change an endpoint (name, url, kinds, descendants; is_active enables or disables it)")
 def webhook_update(request, webhook_id: int, payload: WebhookPatch):
     ep = webhooks.endpoint_get(user=request.auth, webhook_id=webhook_id)
-    return webhooks.endpoint_update(actor=api_actor(request), endpoint=ep, **payload.dict(exclude_unset=True))
+    version = concurrency.if_match(request, ep)
+    return concurrency.tag(request, webhooks.endpoint_update(actor=api_actor(request), endpoint=ep, version=version,
+                                                             **payload.dict(exclude_unset=True)))
 
 
 @router.delete("/webhooks/{int:webhook_id}", response={204: None}, summary="Delete an endpoint and its delivery log")

@@ -2,6 +2,11 @@
 
 Each entry's hash covers its own canonical content and the previous entry's hash, so
 altering, deleting or inserting an entry anywhere breaks the chain from that point on.
+The hash is an HMAC-SHA256 keyed with a secret kept outside the database, and signed
+checkpoints of the head are written outside it too (`audit_seal`), so that someone with
+write access to the database can neither recompute the chain after a rewrite nor cut
+off its last entries unnoticed. Entries written before the key existed keep their plain
+SHA-256 (`hash_alg` NULL) and are verified as such, but only before the first keyed one.
 Appends serialise on the single `AuditChainHead` row (SELECT ... FOR UPDATE on
 PostgreSQL; SQLite serialises writers by itself).
 """
@@ -57,7 +62,12 @@ def snapshot(obj: models.Model | None) -> dict | None:
     return json.loads(canonical(data))
 
 
-def entry_digest(entry: AuditEntry) -> str:
+HASH_LEGACY = None  # plain SHA-256: entries written before the chain was keyed
+HASH_HMAC = 1  # HMAC-SHA256 with the audit key (audit_seal.audit_key), kept outside the database
+
+
+def entry_digest(entry: AuditEntry, key: bytes | None = None) -> str:
+    """The hash an entry must carry, by the algorithm it was written with (`hash_alg`)."""
     body = {
         "seq": entry.seq,
         "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -74,6 +84,13 @@ def entry_digest(entry: AuditEntry) -> str:
         "after": entry.after,
         "prev": entry.prev_hash,
     }
+    if entry.hash_alg == HASH_HMAC:
+        from .audit_seal import keyed_digest
+
+        body["alg"] = HASH_HMAC
+        return keyed_digest(canonical(body).encode(), key)
+    if entry.hash_alg is not None:
+        return ""  # an unknown algorithm never verifies
     return hashlib.sha256(canonical(body).encode()).hexdigest()
 
 
@@ -134,6 +151,7 @@ def record(
             before=before,
             after=after,
             prev_hash=head.last_hash,
+            hash_alg=HASH_HMAC,
         )
         # Round-trip JSON now so the digest matches what the database will return.
         entry.before = json.loads(canonical(before)) if before is not None else None
@@ -205,13 +223,38 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    checkpoints: int = 0  # how many signed checkpoints the chain was compared with
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    unkeyed: int = 0  # entries written before the chain was keyed (plain SHA-256)
+    detail: str = ""
 
 
 def verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first altered, missing or inserted entry."""
+    """Walk the chain in order; report the first altered, missing or inserted entry, and
+    compare it with the signed checkpoints kept outside the database (audit_seal).
+
+    Reasons: `missing`, `chain`, `altered` (an entry's own hash is wrong, or the key
+    changed), `downgraded` (an unkeyed entry after a keyed one: someone recomputed hashes
+    without the key), `rewritten` (the hash at a checkpoint's sequence differs),
+    `truncated` (fewer entries than a checkpoint's sequence), `checkpoint` (the
+    checkpoint file has a malformed or wrongly signed line: `detail` names it).
+    """
+    from .audit_seal import CheckpointFileError, audit_key, read_checkpoints
+
+    try:
+        checkpoints = read_checkpoints()
+    except CheckpointFileError as exc:
+        return VerifyResult(False, 0, None, "checkpoint", detail=str(exc))
+    sealed = {}
+    for cp in checkpoints:
+        sealed.setdefault(cp.seq, set()).add(cp.hash)
+    key = audit_key()
     prev = GENESIS
     expected = 1
     checked = 0
+    unkeyed = 0
+    keyed_seen = False
     last_seen = 0
     while True:
         rows = list(AuditEntry.objects.filter(seq__gt=last_seen).order_by("seq")[:batch])
@@ -219,16 +262,30 @@ def verify(batch: int = 5000) -> VerifyResult:
             break
         for e in rows:
             if e.seq != expected:
-                return VerifyResult(False, checked, expected, "missing")
+                return VerifyResult(False, checked, expected, "missing", len(checkpoints))
             if e.prev_hash != prev:
-                return VerifyResult(False, checked, e.seq, "chain")
-            if entry_digest(e) != e.hash:
-                return VerifyResult(False, checked, e.seq, "altered")
+                return VerifyResult(False, checked, e.seq, "chain", len(checkpoints))
+            if e.hash_alg == HASH_LEGACY:
+                if keyed_seen:
+                    return VerifyResult(False, checked, e.seq, "downgraded", len(checkpoints))
+                unkeyed += 1
+            else:
+                keyed_seen = True
+            if entry_digest(e, key) != e.hash:
+                return VerifyResult(False, checked, e.seq, "altered", len(checkpoints))
+            if e.seq in sealed and sealed[e.seq] != {e.hash}:
+                return VerifyResult(False, checked, e.seq, "rewritten", len(checkpoints))
             prev = e.hash
             expected += 1
             checked += 1
             last_seen = e.seq
+    if checkpoints:
+        highest = max(cp.seq for cp in checkpoints)
+        if highest > last_seen:
+            return VerifyResult(False, checked, last_seen + 1, "truncated", len(checkpoints),
+                                detail=f"checkpoint seq {highest}")
     head = AuditChainHead.objects.filter(pk=1).first()
     if head and (head.last_seq != last_seen or head.last_hash != prev):
-        return VerifyResult(False, checked, last_seen + 1, "missing")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, last_seen + 1, "missing", len(checkpoints))
+    return VerifyResult(True, checked, checkpoints=len(checkpoints), head_seq=last_seen, head_hash=prev,
+                        unkeyed=unkeyed)

@@ -32,6 +32,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "ms": round(elapsed * 1000, 1),
                     "user": getattr(user, "username", None) if user and user.is_authenticated else None,
+                    "client": request.META.get("REMOTE_ADDR"),  # the real client (core/proxies.py)
                 },
             )
         return response

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import AuditPolicy, OwnerPolicy, UnitFieldPolicy
+from .concurrency import Versioned
 
 
 class User(AbstractUser):
@@ -83,7 +84,8 @@ class SharedObject(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One append-only entry of the audit log, chained to the previous one by SHA-256.
+    """One append-only entry of the audit log, chained to the previous one by HMAC-SHA256
+    keyed with a secret kept outside the database (plain SHA-256 for older entries).
 
     Database triggers (see migration 0002) refuse UPDATE and DELETE on both SQLite and
     PostgreSQL; `vigil audit verify` recomputes the chain to find an altered or missing entry.
@@ -109,6 +111,10 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How `hash` was computed: NULL = plain SHA-256 (entries written before the chain was
+    # keyed), 1 = HMAC-SHA256 with the audit key kept outside the database (audit.py).
+    # Nullable so that adding it is an ALTER TABLE ADD COLUMN that keeps the triggers.
+    hash_alg = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     access_policy = AuditPolicy()
 
@@ -236,7 +242,7 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
-class NotificationPreference(models.Model):
+class NotificationPreference(Versioned, models.Model):
     """Whether a user wants one kind of notification through one channel. Without a row
     the kind's default applies (in the app and by e-mail)."""
 
@@ -269,7 +275,7 @@ class NotificationPreference(models.Model):
         return f"{self.user_id} {self.kind} {self.channel}={self.enabled}"
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(Versioned, models.Model):
     """A URL a unit's systems listen on: notifications about the unit (and, with
     `include_descendants`, its subtree) of the chosen kinds are POSTed to it as JSON,
     signed with HMAC-SHA256 (Standard Webhooks headers) with the endpoint's secret."""

@@ -1,9 +1,20 @@
 """RFC 9457 problem details for the API, with messages in the request's language."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import json
+
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from ninja.parser import Parser
 
+from . import safejson
 from .errors import DomainError, validation_errors
 
 PROBLEM_TYPE = "/api/v1/docs#problems"
@@ -53,9 +64,39 @@ def _pydantic_message(err: dict) -> str:
     return str(messages.get(kind, _("Giá trị không hợp lệ.")))
 
 
+def _json_detail(exc) -> str:
+    if isinstance(exc, safejson.JSONTooDeep):
+        return exc.msg
+    if isinstance(exc, json.JSONDecodeError):
+        return _("Lỗi ở dòng %(line)s, cột %(col)s.") % {"line": exc.lineno, "col": exc.colno}
+    return _("Nội dung không phải văn bản UTF-8.")
+
+
 def _field_path(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data", "form")]
     return ".".join(parts) or "__all__"
+
+
+class BoundedJsonParser(Parser):
+    """Ninja's JSON body parser through `safejson`: a body nested thousands deep is a 400
+    naming the problem, not a RecursionError."""
+
+    def parse_body(self, request):
+        return safejson.loads(request.body)
+
+
+def too_large(request):
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises RequestDataTooBig)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem(request, 413, _("Nội dung gửi lên quá lớn"),
+                   _("Giới hạn là %(mib)s MiB.") % {"mib": round(limit / 1024 / 1024, 1)}, code="too-large")
+
+
+@csrf_exempt  # nothing is written; a PUT to an unknown path is a 404, not a CSRF page
+def api_not_found(request, *args, **kwargs):
+    """Under /api/v1/, a path that matches no operation (e.g. a negative id) is a 404
+    problem detail like any other, whatever the method."""
+    return problem(request, 404, _("Không tìm thấy"), code="not-found")
 
 
 def install(api):
@@ -101,7 +142,23 @@ def install(api):
 
     @api.exception_handler(HttpError)
     def _http(request, exc):
+        if isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError):  # from the body parser
+            return problem(request, 400, _("Nội dung JSON không hợp lệ."), _json_detail(exc.__cause__),
+                           code="invalid-json")
         return problem(request, exc.status_code, str(exc), code=str(exc.status_code))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return too_large(request)
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request, exc):
+        return problem(request, 400, _("Yêu cầu không hợp lệ"), code="bad-request")
+
+    @api.exception_handler(RecursionError)
+    def _recursion(request, exc):  # a last resort: hostile JSON is bounded before it is walked
+        return problem(request, 400, _("Nội dung JSON không hợp lệ."),
+                       _("JSON lồng nhau quá %(n)s cấp") % {"n": safejson.MAX_DEPTH}, code="invalid-json")
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):

@@ -1,9 +1,18 @@
 """django-ninja schemas of core: the user, API tokens, roles and the audit log."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
+
+# A local wall-clock time ("08:30" or "08:30:00"). Pydantic documents `datetime.time` as
+# `format: time`, which JSON Schema reads as RFC 3339 full-time with an offset: the answers
+# ("08:30:00") then contradicted the document and offsets in requests were accepted.
+LocalTime = Annotated[dt.time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "description": "Local time, HH:MM or HH:MM:SS (no offset)", "examples": ["08:30"],
+})]
 
 
 class UnitRefOut(Schema):

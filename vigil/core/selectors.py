@@ -160,6 +160,59 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+class _RedactedEntries(QuerySet):
+    """Audit entries read on behalf of `reader`: each entry about an object under a TLP
+    label that the reader may not read is shown by reference only (see `redact_entries`),
+    however the queryset is later sliced, paginated or iterated."""
+
+    reader = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.reader = self.reader
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self.reader is not None and self._result_cache:
+            redact_entries(self.reader, [e for e in self._result_cache if isinstance(e, AuditEntry)])
+
+
+def _redacted(qs: QuerySet, user) -> QuerySet:
+    qs = qs._chain()
+    qs.__class__ = _RedactedEntries
+    qs.reader = user
+    return qs
+
+
+def redact_entries(user, entries) -> None:
+    """Audit entries never carry more than their reader may see of their object: for an
+    object under a TLP label (an incident and what hangs off it, a decision, a source...)
+    that `user` may not read, the name becomes its kind and id ("Sự cố #123") and the
+    before/after snapshots are withheld. Decided through the access layer; changes the
+    instances in memory only (the log itself is append-only)."""
+    from django.apps import apps
+
+    from .access import hidden_ids, neutral_name
+
+    by_type: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        if entry.object_type and entry.object_id:
+            by_type.setdefault(entry.object_type, []).append(entry)
+    for label, group in by_type.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        hidden = hidden_ids(user, model, [e.object_id for e in group])
+        for entry in group:
+            if entry.object_id in hidden:
+                entry.object_repr = neutral_name(model, entry.object_id)
+                entry.before = None
+                entry.after = None
+
+
 def audit_entries(*, user, filters: AuditFilter | None = None) -> QuerySet[AuditEntry]:
     """Audit entries the user may read (auditors, for the units in their scope), filtered,
     newest first."""
@@ -186,7 +239,7 @@ def audit_entries(*, user, filters: AuditFilter | None = None) -> QuerySet[Audit
         qs = qs.filter(at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
     if f.q:
         qs = qs.filter(object_repr__icontains=f.q.strip())
-    return qs.order_by("-seq")
+    return _redacted(qs.order_by("-seq"), user)
 
 
 def audit_entry_get(*, user, entry_id: int) -> AuditEntry:
@@ -194,6 +247,7 @@ def audit_entry_get(*, user, entry_id: int) -> AuditEntry:
     entry = visible_to(user, AuditEntry).select_related("unit").filter(pk=entry_id).first()
     if entry is None:
         raise NotFound()
+    redact_entries(user, [entry])
     return entry
 
 

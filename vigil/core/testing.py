@@ -62,6 +62,8 @@ def make_network() -> Network:
     make_user(n, "a_dept", u["prov_a_dept"], "responder", full_name="Hoàng Văn Sở A")
     make_user(n, "b_analyst", u["prov_b"], "analyst", full_name="Vũ Thị B")
     make_user(n, "auditor", u["national"], "auditor", full_name="Đỗ Kiểm Toán")
+    # A parent unit's member above the provinces (a subtree scope, not network-wide).
+    make_user(n, "national_viewer", u["national"], "viewer", full_name="Ngô Cấp Trên")
     make_user(n, "nobody", u["prov_a"], "viewer", full_name="Không Vai Trò", since=date(2099, 1, 1))
     n.users["admin"] = User.objects.create_superuser(username="admin", password=PASSWORD, full_name="Quản trị")
     return n

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from . import archives
 from .errors import DomainError
 
 # Extension -> (content type, magic prefixes; None = text that must decode as UTF-8).
@@ -29,6 +30,9 @@ ALLOWED = {
     "csv": ("text/csv", None),
     "json": ("application/json", None),
 }
+
+
+ZIP_BASED = frozenset(ext for ext, (_type, magics) in ALLOWED.items() if magics == (b"PK\x03\x04",))
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,11 @@ def check_upload(upload, *, field: str = "file", limit: int | None = None) -> Ch
         raise DomainError(
             _("Tệp %(name)s không phải văn bản UTF-8.") % {"name": raw_name}, field=field, code="type-mismatch"
         )
+    if ext in ZIP_BASED and hasattr(upload, "seek"):
+        # Office documents and archives are ZIPs: their central directory must not promise a
+        # decompression bomb to whoever opens them (the platform or a colleague).
+        upload.seek(0)
+        archives.inspect_zip(getattr(upload, "file", None) or upload, name=raw_name or name, field=field)
     if hasattr(upload, "seek"):
         upload.seek(0)
     return CheckedUpload(name=name[:255], size=total, sha256=digest.hexdigest(), content_type=content_type)

@@ -15,12 +15,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.access import GlobalPolicy, SharedUnitsPolicy, UnitsPolicy
+from vigil.core.access import GlobalPolicy, SharedUnitsPolicy
+from vigil.core.concurrency import Versioned
 from vigil.core.models import SharedObject
 
 USER = settings.AUTH_USER_MODEL
-HANDLERS = ("owner_unit", "lead_unit", "units__unit")
-INCIDENT_VIEW = tuple(f"incident__{p}" for p in HANDLERS)
+# The units handling an incident: its owner, its lead and the supporting (or lead)
+# requests still live: active and not declined. TLP decides who else reads it.
+HANDLING_UNITS = ("owner_unit", "lead_unit")
+LIVE_REQUEST = Q(active=True) & ~Q(answer="declined")
+
+
+def incident_policy(through: str = "") -> SharedUnitsPolicy:
+    """The access policy of an incident (`through=""`) or of a row reached from one."""
+    return SharedUnitsPolicy(units=HANDLING_UNITS, links="units", live=LIVE_REQUEST, through=through)
 
 
 class Severity(models.TextChoices):
@@ -192,7 +200,7 @@ class ChecklistTemplate(models.Model):
 # --------------------------------------------------------------------------- incidents
 
 
-class Incident(SharedObject):
+class Incident(Versioned, SharedObject):
     """One incident, from the first report to closure. `owner_unit` is the unit that owns
     the affected system or network (found at intake, corrected at triage); `lead_unit`
     handles it, with supporting units (`units`). Each report received creates one; a
@@ -221,6 +229,9 @@ class Incident(SharedObject):
     description = models.TextField(_("mô tả"), blank=True)
     channel = models.CharField(_("kênh tiếp nhận"), max_length=12, choices=Channel.choices, default=Channel.WEB)
     intake_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    # SHA-256 of the submission stored under `intake_key`: the key sent again with other
+    # content is refused (422), not answered with this incident.
+    intake_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     state = models.CharField(_("trạng thái"), max_length=12, choices=State.choices, default=State.NEW)
     incident_type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+", verbose_name=_("loại sự cố"))
@@ -260,7 +271,7 @@ class Incident(SharedObject):
     lessons_learned = models.TextField(_("bài học kinh nghiệm"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    access_policy = SharedUnitsPolicy(view=HANDLERS, write=HANDLERS)
+    access_policy = incident_policy()
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -312,7 +323,7 @@ class IncidentUnit(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)  # False once replaced or removed
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["role", "assigned_at"]
@@ -335,7 +346,7 @@ class TimelineEvent(models.Model):
     text = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["at", "pk"]
@@ -354,7 +365,7 @@ class Comment(models.Model):
     mentions = models.ManyToManyField(USER, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -363,7 +374,7 @@ class Comment(models.Model):
         return self.body[:60]
 
 
-class IncidentTask(models.Model):
+class IncidentTask(Versioned, models.Model):
     """A piece of work on an incident for a unit (and optionally a person), with a checklist."""
 
     class Status(models.TextChoices):
@@ -384,7 +395,7 @@ class IncidentTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -393,7 +404,7 @@ class IncidentTask(models.Model):
         return self.title
 
 
-class ChecklistItem(models.Model):
+class ChecklistItem(Versioned, models.Model):
     task = models.ForeignKey(IncidentTask, on_delete=models.CASCADE, related_name="items")
     text = models.CharField(_("bước"), max_length=500)
     position = models.PositiveSmallIntegerField(default=0)
@@ -401,8 +412,7 @@ class ChecklistItem(models.Model):
     done_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
 
-    access_policy = UnitsPolicy(view=tuple(f"task__{p}" for p in INCIDENT_VIEW),
-                                write=tuple(f"task__{p}" for p in INCIDENT_VIEW))
+    access_policy = incident_policy("task__incident")
 
     class Meta:
         ordering = ["position", "pk"]
@@ -411,7 +421,7 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class Observable(models.Model):
+class Observable(Versioned, models.Model):
     """A technical fact of an incident: an IP, domain, URL, hash, e-mail address or file
     name, stored normalised (refanged) and shown defanged."""
 
@@ -434,7 +444,7 @@ class Observable(models.Model):
     added_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["kind", "value"]
@@ -468,7 +478,7 @@ class EvidenceFile(models.Model):
     uploaded_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -489,7 +499,7 @@ class StageReport(models.Model):
     submitted_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     data = models.JSONField(default=dict, blank=True)
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -518,7 +528,7 @@ class SlaBreach(models.Model):
     detected_at = models.DateTimeField(default=timezone.now)
     escalated_to = models.ForeignKey("org.Unit", on_delete=models.PROTECT, null=True, related_name="+")
 
-    access_policy = UnitsPolicy(view=INCIDENT_VIEW, write=INCIDENT_VIEW)
+    access_policy = incident_policy("incident")
 
     class Meta:
         ordering = ["detected_at", "pk"]

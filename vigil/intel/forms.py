@@ -10,6 +10,7 @@ from django import forms
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core import safejson
 from vigil.core.access import visible_to
 from vigil.core.form_fields import UnitChoiceField, UnitMultipleChoiceField
 from vigil.core.forms import BootstrapMixin
@@ -55,7 +56,7 @@ def _json_options(value: str) -> dict:
     if not text:
         return {}
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise forms.ValidationError(_("Tuỳ chọn phải là đối tượng JSON hợp lệ (lỗi ở vị trí %(pos)s).")
                                     % {"pos": exc.pos}) from None

@@ -27,6 +27,7 @@ from vigil.core.access import (
     RollupLabelPolicy,
     TLPPolicy,
 )
+from vigil.core.concurrency import Versioned
 from vigil.core.models import TLP, SharedObject
 
 from . import types
@@ -39,7 +40,7 @@ _NAMESPACE_BYTES = STIX_NAMESPACE.bytes
 TLP_ORDER = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]  # most permissive first
 
 
-class Source(SharedObject):
+class Source(Versioned, SharedObject):
     """Who asserts indicators: a feed, a partner organisation, a unit's own analysts, an
     incident, a TAXII client. `tlp` labels the source record and is the default label of
     its claims; `lifetime_days` overrides the decay model's lifetime for its claims."""
@@ -90,7 +91,7 @@ class Source(SharedObject):
         return self.name
 
 
-class Feed(models.Model):
+class Feed(Versioned, models.Model):
     """A feed a scheduled job pulls: a URL (HTTP/HTTPS) or a file path, in one format, every
     `interval_minutes`. Each run is recorded; values it no longer lists keep their last-seen
     time and age out by the decay model."""

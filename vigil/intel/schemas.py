@@ -183,7 +183,7 @@ class ManualIndicatorIn(Schema):
     description: str = Field("", max_length=10000)
 
 
-class ReasonIn(Schema):
+class IntelReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=5000)
 
 
@@ -328,7 +328,7 @@ class FeedRunOut(Schema):
 # --------------------------------------------------------------------------- imports
 
 
-class ImportErrorOut(Schema):
+class IntelImportErrorOut(Schema):
     line: int = Field(description="1-based line (or object position) in the file")
     ref: str = ""
     field: str = ""
@@ -360,7 +360,7 @@ class ImportJobOut(Schema):
 
 
 class ImportJobDetailOut(ImportJobOut):
-    errors: list[ImportErrorOut] = Field(description="Lines that were refused (at most 1000 kept)")
+    errors: list[IntelImportErrorOut] = Field(description="Lines that were refused (at most 1000 kept)")
 
     @staticmethod
     def resolve_errors(obj) -> list:

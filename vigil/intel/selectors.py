@@ -184,14 +184,52 @@ def indicator_page(user, filters: IndicatorFilters, *, cursor: str = "", limit: 
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows=rows, next_cursor=_cursor_encode(rows[-1]) if more and rows else "")
+    cursor_row = rows[-1] if more and rows else None
+    next_cursor = _cursor_encode(cursor_row) if cursor_row is not None else ""
+    return Page(rows=as_seen_by(user, rows), next_cursor=next_cursor)
 
 
 def indicator_get(user, indicator_id: int) -> Indicator:
+    """One indicator the user may see, its roll-up limited to the claims they may see."""
     indicator = visible_to(user, Indicator).filter(pk=indicator_id).first()
     if indicator is None:
         raise NotFound()
-    return indicator
+    return as_seen_by(user, [indicator])[0]
+
+
+def as_seen_by(user, rows: list[Indicator]) -> list[Indicator]:
+    """The indicators with their roll-up (label, confidence, first and last seen, expiry,
+    description) recomputed, in memory, from the claims `user` may see, when some claim is
+    hidden from them: a claim another unit holds as RED must not show through the times
+    or confidence of the indicator (issue 11). Two queries for any number of rows; rows
+    whose claims are all visible, or none (seen by their public label), are unchanged."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    ids = [r.pk for r in rows]
+    totals = dict(
+        IndicatorSource.objects.filter(indicator_id__in=ids).order_by().values("indicator_id")
+        .annotate(n=Count("id")).values_list("indicator_id", "n")
+    )
+    seen: dict[int, list[dict]] = {}
+    for claim in (visible_to(user, IndicatorSource).filter(indicator_id__in=ids).order_by("-last_seen")
+                  .values("indicator_id", "tlp", "confidence", "first_seen", "last_seen", "expires_at",
+                          "description")):
+        seen.setdefault(claim["indicator_id"], []).append(claim)
+    for row in rows:
+        claims = seen.get(row.pk, [])
+        if not claims or len(claims) >= totals.get(row.pk, 0):
+            continue
+        row.tlp = min((c["tlp"] for c in claims), key=lambda t: _TLP_ORDER.index(t) if t in _TLP_ORDER else 99)
+        row.confidence = max(c["confidence"] for c in claims)
+        row.first_seen = min(c["first_seen"] for c in claims)
+        row.last_seen = max(c["last_seen"] for c in claims)
+        row.expires_at = max(c["expires_at"] for c in claims)
+        row.description = next((c["description"] for c in claims if c["description"]), "")
+    return rows
+
+
+_TLP_ORDER = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]
 
 
 def indicator_by_value(user, type_code: str, value: str) -> Indicator | None:

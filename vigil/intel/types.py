@@ -18,6 +18,7 @@ import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.errors import DomainError
+from vigil.core.samples import sample
 from vigil.incidents import observables as obs
 
 _BANK = re.compile(r"^(?:([A-Z][A-Z0-9]{1,11})\s*[:/ ]\s*)?([0-9][0-9 .-]{4,30}[0-9])$")
@@ -219,7 +220,7 @@ def normalise(type_code: str, value: str) -> str:
     if result is None:
         raise DomainError(
             _("“%(value)s” không phải là %(type)s hợp lệ.")
-            % {"value": obs.defang_text(str(value or ""))[:200], "type": TYPES[type_code].label},
+            % {"value": sample(obs.defang_text(str(value or ""))), "type": TYPES[type_code].label},
             field="value",
         )
     return result
@@ -238,7 +239,7 @@ def detect(value: str) -> tuple[str, str]:
         if result is not None:
             return code, result
     raise DomainError(
-        _("Không nhận ra loại chỉ báo của “%(value)s”.") % {"value": obs.defang_text(text)[:200]},
+        _("Không nhận ra loại chỉ báo của “%(value)s”.") % {"value": sample(obs.defang_text(text))},
         field="value",
     )
 

@@ -211,3 +211,5 @@ class DecisionFileForm(BootstrapMixin, forms.Form):
 class TargetForm(BootstrapMixin, forms.Form):
     target_date = forms.DateField(label=_("Hạn kiện toàn"), widget=DateInput)
     note = forms.CharField(label=_("Căn cứ / ghi chú"), max_length=300, required=False)
+    # The id of the target the user saw (0: none yet): a target set meanwhile refuses the change.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)

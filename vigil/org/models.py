@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from vigil.core.access import GlobalPolicy, PersonPolicy, TLPPolicy, UnitFieldPolicy, UnitPolicy
+from vigil.core.access import (
+    GlobalPolicy,
+    PersonPolicy,
+    TLPPolicy,
+    UnitFieldPolicy,
+    UnitPolicy,
+    UnitsPolicy,
+)
+from vigil.core.concurrency import Versioned
 from vigil.core.models import SharedObject
 
 PATH_SEGMENT = 8  # digits per level of the materialised path: "00000001.00000042."
@@ -58,7 +66,7 @@ class UnitKind(BilingualName):
         verbose_name_plural = _("loại đơn vị")
 
 
-class Unit(BilingualName):
+class Unit(Versioned, BilingualName):
     """A node of the organisation tree, with a materialised path for cheap subtree queries."""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
@@ -106,7 +114,7 @@ class Unit(BilingualName):
         return Q(**{f"{prefix}path__startswith": self.path})
 
 
-class Role(BilingualName):
+class Role(Versioned, BilingualName):
     """A role: which actions it grants on a unit, and whether it reaches the unit's descendants."""
 
     code = models.SlugField(_("mã"), max_length=40, unique=True)
@@ -126,7 +134,7 @@ class Role(BilingualName):
         verbose_name_plural = _("vai trò")
 
 
-class Person(models.Model):
+class Person(Versioned, models.Model):
     """A person of the network. May have a login account (`user`), or not (an appointed official)."""
 
     full_name = models.CharField(_("họ và tên"), max_length=200)
@@ -155,7 +163,7 @@ class Person(models.Model):
         return self.full_name
 
 
-class MembershipDecision(SharedObject):
+class MembershipDecision(Versioned, SharedObject):
     """A decision ("quyết định kiện toàn") that appoints or removes members of a unit's body."""
 
     class Status(models.TextChoices):
@@ -224,7 +232,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(Q(since__lte=on), Q(until__isnull=True) | Q(until__gt=on))
 
 
-class Membership(models.Model):
+class Membership(Versioned, models.Model):
     """(person, unit, role, since, until): the source of every permission a user holds."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
@@ -264,7 +272,7 @@ class Membership(models.Model):
         return self.since <= today and (self.until is None or self.until > today)
 
 
-class ConstituencyEntry(models.Model):
+class ConstituencyEntry(Versioned, models.Model):
     """An IP range, ASN or domain a unit answers for. IPs are stored as fixed-width hex so
     that containment and longest-prefix match are plain indexed string comparisons on
     SQLite and PostgreSQL alike; domains are stored reversed for suffix matching."""
@@ -274,6 +282,11 @@ class ConstituencyEntry(models.Model):
         IPV6 = "ipv6", "IPv6"
         ASN = "asn", "ASN"
         DOMAIN = "domain", _("tên miền")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("hiệu lực")
+        PENDING = "pending", _("chờ chấp thuận")
+        REFUSED = "refused", _("bị từ chối")
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="constituency")
     kind = models.CharField(_("loại"), max_length=8, choices=Kind.choices)
@@ -285,8 +298,22 @@ class ConstituencyEntry(models.Model):
     match_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     note = models.CharField(_("ghi chú"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A claim inside or over another unit's claim is a request for delegation: it stays
+    # pending (ignored by routing, who-owns and overlaps) until every unit it overlaps
+    # (`consent_units`), or the committee office, accepts it; a refused one stays refused.
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    consent_units = models.ManyToManyField(Unit, blank=True, related_name="constituency_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("ý kiến"), max_length=300, blank=True)
 
-    access_policy = UnitFieldPolicy("unit")
+    # The claimant's members, and the units asked to delegate (they must see what they decide).
+    access_policy = UnitsPolicy(view=("unit", "consent_units"), write=("unit",))
 
     class Meta:
         ordering = ["unit__path", "kind", "value"]
@@ -309,7 +336,7 @@ class ConstituencyEntry(models.Model):
         return f"{int(address):0{width}x}"
 
 
-class CompletenessTarget(models.Model):
+class CompletenessTarget(Versioned, models.Model):
     """The date by which the office wants every unit's body complete (one row per setting)."""
 
     target_date = models.DateField(_("hạn kiện toàn"))

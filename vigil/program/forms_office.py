@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.forms import BootstrapMixin
+from vigil.core.refs import is_pk
 
 from .models import Task
 from .selectors import office as sel
@@ -60,7 +61,7 @@ class OfficeFilterForm(BootstrapMixin, forms.Form):
         for name in self.unit_fields:
             field = self.fields[name]
             field.queryset = sel.visible_units(user)
-            if data is not None and str(data.get(name) or "").isdigit():
+            if data is not None and is_pk(data.get(name) or ""):
                 current = field.queryset.filter(pk=data.get(name)).first() or current
         if self.unit_fields:
             offered = sel.unit_choices(user, current=current)
@@ -102,7 +103,9 @@ class MatrixFilterForm(RowsMixin, OfficeFilterForm):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, user=user, **kwargs)
-        self.fields["year"].choices = _year_choices(blank=str(_("Mọi năm")))
+        self.fields["year"].choices = [(sel.CURRENT, str(_("Việc hiện tại (năm nay và hạn trong quý tới)")))] + _year_choices(
+            blank=str(_("Mọi năm"))
+        )
         self.fields["meeting"].choices = [("", _("Tất cả"))] + [
             (str(m.pk), f"{m.held_on:%d/%m/%Y} — {m.title}") for m in sel.meeting_choices(user)
         ]
@@ -112,7 +115,7 @@ class MatrixFilterForm(RowsMixin, OfficeFilterForm):
         return {
             "under": d.get("under"), "unit_kind": d.get("unit_kind") or None, "source": d.get("source") or None,
             "meeting": int(d["meeting"]) if d.get("meeting") else None, "conclusion": d.get("conclusion"),
-            "year": int(d["year"]) if d.get("year") else None, "assigning_unit": d.get("assigning_unit"),
+            "year": sel.check_period(d.get("year") or None), "assigning_unit": d.get("assigning_unit"),
             "q": d.get("q") or None, "per_page": d.get("per_page") or 20,
         }
 

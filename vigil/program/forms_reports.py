@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.form_fields import BAD_DATE, DATE_FORMATS, DateInput, UnitChoiceField
 from vigil.core.forms import BootstrapMixin
+from vigil.core.refs import is_pk
 from vigil.org.selectors import people as people_sel
 
 from .reports import premeeting as premeeting_sel
@@ -22,7 +23,7 @@ class MeetingField(forms.ChoiceField):
     is accepted here and looked up through the access layer by the report."""
 
     def valid_value(self, value):
-        return str(value).isdigit() or super().valid_value(value)
+        return is_pk(value) or super().valid_value(value)
 
 
 class PreMeetingReportForm(BootstrapMixin, forms.Form):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import UnitsPolicy
+from vigil.core.concurrency import Versioned
 
 USER = settings.AUTH_USER_MODEL
 
@@ -21,7 +22,7 @@ USER = settings.AUTH_USER_MODEL
 # --------------------------------------------------------------------------- meetings
 
 
-class Meeting(models.Model):
+class Meeting(Versioned, models.Model):
     """A meeting of a unit's body (the national committee, a provincial subcommittee, a
     working group). Connected sites of an online meeting see it too."""
 
@@ -81,7 +82,7 @@ class Meeting(models.Model):
             raise ValidationError({"notice_date": _("Ngày thông báo không thể trước ngày họp.")})
 
 
-class MeetingAttendee(models.Model):
+class MeetingAttendee(Versioned, models.Model):
     """A member of the body and whether they attended, were absent, or sent a delegate."""
 
     class Presence(models.TextChoices):
@@ -114,7 +115,7 @@ class MeetingAttendee(models.Model):
             raise ValidationError({"delegate_name": _("Hãy ghi tên người dự thay.")})
 
 
-class MeetingSite(models.Model):
+class MeetingSite(Versioned, models.Model):
     """A connected site (điểm cầu) of an online meeting, and whether it attended."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sites")
@@ -167,7 +168,7 @@ class MeetingDocument(models.Model):
         return self.title
 
 
-class Conclusion(models.Model):
+class Conclusion(Versioned, models.Model):
     """One item of a meeting's conclusion notice; it may produce one or more tasks."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="conclusions")
@@ -195,7 +196,7 @@ class Conclusion(models.Model):
 # --------------------------------------------------------------------------- work programmes
 
 
-class WorkProgramme(models.Model):
+class WorkProgramme(Versioned, models.Model):
     """A unit's annual work programme: its tasks, approved by the unit's head."""
 
     class Status(models.TextChoices):
@@ -232,7 +233,7 @@ class WorkProgramme(models.Model):
 # --------------------------------------------------------------------------- inspections
 
 
-class Inspection(models.Model):
+class Inspection(Versioned, models.Model):
     """An inspection planned and conducted by a unit over some units it oversees."""
 
     class Status(models.TextChoices):
@@ -283,7 +284,7 @@ class Inspection(models.Model):
             raise ValidationError({"planned_end": _("Ngày kết thúc không thể trước ngày bắt đầu.")})
 
 
-class InspectionTarget(models.Model):
+class InspectionTarget(Versioned, models.Model):
     """A unit inspected in an inspection."""
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="target_rows")
@@ -306,7 +307,7 @@ class InspectionTarget(models.Model):
         return str(self.unit)
 
 
-class Finding(models.Model):
+class Finding(Versioned, models.Model):
     """A finding of an inspection at one unit, with its recommendation. The recommendation
     becomes a task; the finding stays open until it is closed after follow-up."""
 
@@ -360,7 +361,7 @@ class TaskQuerySet(models.QuerySet):
         return self.annotate(status=status_expression(today))
 
 
-class Task(models.Model):
+class Task(Versioned, models.Model):
     """A task assigned by one unit to a lead unit (with supporting units), with a deadline
     and an expected product. A task assigned to many units is a parent whose children
     (one per lead unit) carry the work; the parent's progress is derived from them."""

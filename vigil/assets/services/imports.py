@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
+from vigil.core import archives, audit, exports
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError, validation_errors
 from vigil.core.uploads import check_upload
@@ -201,9 +201,17 @@ def _read_csv(content: bytes) -> list[tuple[int, list]]:
     return rows
 
 
-def _read_xlsx(content: bytes) -> list[tuple[int, list]]:
+XLSX_MAX_BYTES = 100 * 1024 * 1024  # decompressed: far above 5,000 rows of a register
+XLSX_MAX_RUN = 32767 * 6  # bytes of one cell's XML text: Excel's 32,767 characters, each escaped
+
+
+def _read_xlsx(content: bytes, name: str = "XLSX") -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    # Before openpyxl decompresses anything: the declared sizes, the ratio, then no cell
+    # longer than Excel allows (streamed, never held) — a 1 MB file with a 1 GB cell is refused.
+    archives.inspect_zip(content, name=name, limit=min(XLSX_MAX_BYTES, archives.max_bytes()))
+    archives.check_xml_runs(content, name=name, max_run=XLSX_MAX_RUN)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken file
@@ -220,9 +228,9 @@ def _read_xlsx(content: bytes) -> list[tuple[int, list]]:
     return rows
 
 
-def read_table(content: bytes, fmt: str) -> list[tuple[int, list]]:
+def read_table(content: bytes, fmt: str, name: str = "") -> list[tuple[int, list]]:
     """(line number, cells) of every row of the file, the header first."""
-    return _read_csv(content) if fmt == "csv" else _read_xlsx(content)
+    return _read_csv(content) if fmt == "csv" else _read_xlsx(content, name or "XLSX")
 
 
 def _cell_text(value) -> str:
@@ -230,7 +238,7 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return exports.unquote(str(value).strip())  # `'+84…` as the export wrote it
 
 
 def _split_list(value) -> list[str]:
@@ -295,7 +303,7 @@ def _plan_row(actor: Actor, line: int, cells: dict, headers: dict, units: dict, 
             continue
         raw = cells.get(name)
         try:
-            values[name] = svc.clean_value(name, raw if not isinstance(raw, str) else raw.strip())
+            values[name] = svc.clean_value(name, raw if not isinstance(raw, str) else exports.unquote(raw.strip()))
         except DomainError as exc:
             err(name, exc.message)
     if "code" not in values and code:
@@ -413,7 +421,7 @@ def import_registry(
     the result, with `imported` False when nothing was written."""
     fmt = _format_of(filename, fmt)
     result = ImportResult(filename=filename, format=fmt, dry_run=dry_run, skip_bad_lines=skip_bad_lines)
-    plans = _plan(actor, read_table(content, fmt), result)
+    plans = _plan(actor, read_table(content, fmt, filename), result)
     result.skipped_lines = result.bad_lines if skip_bad_lines else []
     if dry_run or (result.errors and not skip_bad_lines):
         return result
@@ -488,7 +496,7 @@ def system_row(system: InformationSystem, *, typed: bool = False) -> list:
 
 def _csv(rows: list[list]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = exports.csv_writer(buffer, lineterminator="\r\n")  # no cell becomes a formula
     writer.writerow([c.header for c in COLUMNS])
     writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -505,8 +513,8 @@ def _xlsx(rows: list[list]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append([v if v is not None else "" for v in row])
+    for row in rows:  # XML-safe, no formula, text typed as text (core.exports)
+        sheet.append(exports.xlsx_row(sheet, [v if v is not None else "" for v in row]))
     date_columns = [i + 1 for i, c in enumerate(COLUMNS) if c.key in svc.DATE_FIELDS]
     for row in sheet.iter_rows(min_row=2):
         for cell in row:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can_in_unit
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, validation_errors
@@ -291,9 +291,10 @@ def system_create(*, actor: Actor, owner_unit: Unit, code, name, addresses=(), s
 
 
 def system_update(*, actor: Actor, system: InformationSystem, owner_unit: Unit | None = None,
-                  **changes) -> InformationSystem:
+                  version: int | None = None, **changes) -> InformationSystem:
     """Change a system (`change` on its unit). Moving it to another unit (`owner_unit`)
-    also needs `add` on that unit."""
+    also needs `add` on that unit. `version` (the one the caller edited) refuses a stale
+    edit (409)."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise DomainError(_("Không sửa được trường: %(f)s.") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
@@ -303,6 +304,7 @@ def system_update(*, actor: Actor, system: InformationSystem, owner_unit: Unit |
     values = {field: clean_value(field, value) for field, value in changes.items()}
     with transaction.atomic():
         system = InformationSystem.objects.select_for_update().select_related("owner_unit").get(pk=system.pk)
+        concurrency.require_version(system, version)
         before = snapshot(system)
         build_system(owner_unit=owner_unit or system.owner_unit, values=values, system=system)
         _full_clean(system)

@@ -24,6 +24,8 @@ KIND_MODULES = [
     "vigil.incidents.services.intake",
     "vigil.incidents.services.workflow",
     "vigil.incidents.services.sla",
+    "vigil.org.services.constituency",
+    "vigil.core.audit_seal",
 ]
 
 IN_APP = "in_app"

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from vigil.core.refs import is_pk
 
 from ..access import visible_to
 from ..errors import NotFound
@@ -33,7 +35,7 @@ def notification_list(*, user, unread: bool | None = None, kind: str | None = No
 def notification_get(*, user, notification_id) -> Notification:
     """One of the user's notifications; NotFound for anyone else's (or a bad id)."""
     found = None
-    if str(notification_id).isdigit():
+    if is_pk(notification_id):
         found = visible_to(user, Notification).filter(in_app=True, pk=int(notification_id)).first()
     if found is None:
         raise NotFound(_("Không tìm thấy thông báo."), field="notification_id")
@@ -83,6 +85,14 @@ def preferences(*, user) -> list[PreferenceRow]:
         )
         for kind in registry.all_kinds()
     ]
+
+
+def preferences_version(*, user) -> int:
+    """A number that grows with every change of the user's preferences (a row added or
+    changed): the version behind the ETag of their preferences."""
+    totals = NotificationPreference.objects.filter(user=user).aggregate(
+        versions=Sum("version"), rows=Count("id"))
+    return (totals["versions"] or 0) + (totals["rows"] or 0)
 
 
 def wanted_channels(user_ids: Iterable[int], kind: registry.NotificationKind) -> dict[int, set[str]]:

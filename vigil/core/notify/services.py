@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import audit, concurrency
 from ..actors import Actor
 from ..errors import DomainError
 from ..models import Notification, NotificationPreference, User
@@ -87,6 +87,7 @@ def notify(
         )
         users = [u for u in users if u.pk not in already]
     url = (url or "")[:URL_MAX]
+    hidden = _hidden_from(users, subject)
     by_lang: dict[str, tuple[str, str]] = {}
     rows: list[Notification] = []
     author = _user_of(actor)
@@ -98,10 +99,15 @@ def notify(
         if not in_app and not address:
             continue
         lang = user.language or settings.LANGUAGE_CODE
-        if lang not in by_lang:
+        if hidden is not None and user.pk in hidden:
+            # The recipient may not read the subject (TLP): name it by reference only.
             with translation.override(lang):
-                by_lang[lang] = (render(title)[:TITLE_MAX], render(body))
-        text_title, text_body = by_lang[lang]
+                text_title, text_body = _neutral_text(subject)
+        else:
+            if lang not in by_lang:
+                with translation.override(lang):
+                    by_lang[lang] = (render(title)[:TITLE_MAX], render(body))
+            text_title, text_body = by_lang[lang]
         rows.append(Notification(
             recipient=user, unit=unit, actor=author, kind=kind, key=key, title=text_title,
             body=text_body, url=url, in_app=in_app, created_at=now, email_to=address,
@@ -132,6 +138,24 @@ def notify(
         if mail_ids:
             transaction.on_commit(lambda: _queue_emails(mail_ids))
     return created
+
+
+def _hidden_from(users, subject) -> set[int] | None:
+    """The ids of `users` who may not read `subject` (an object under a TLP label), decided
+    at send time through the access layer; None when the subject's name is not labelled."""
+    from ..access import can, label_guarded
+
+    if subject is None or getattr(subject, "pk", None) is None or not label_guarded(type(subject)):
+        return None
+    return {u.pk for u in users if not can(u, "view", subject)}
+
+
+def _neutral_text(subject) -> tuple[str, str]:
+    """A notice about an object its recipient may not read: its kind and id, nothing else."""
+    from ..access import neutral_name
+
+    name = neutral_name(type(subject), subject.pk)
+    return (_("Có cập nhật về %(name)s") % {"name": name})[:TITLE_MAX], ""
 
 
 def _queue_emails(ids: list[int]) -> None:
@@ -240,9 +264,10 @@ def notification_mark_all_read(*, actor: Actor) -> int:
 # --------------------------------------------------------------------------- preferences
 
 
-def preferences_set(*, actor: Actor, user, values: dict[tuple[str, str], bool]) -> None:
+def preferences_set(*, actor: Actor, user, values: dict[tuple[str, str], bool], version: int | None = None) -> None:
     """Set what `user` receives: {(kind, channel): enabled}. Only the user themself may.
-    An unknown kind or channel is refused, naming it; nothing is half-saved."""
+    An unknown kind or channel is refused, naming it; nothing is half-saved. `version`
+    (selectors.preferences_version when the caller read them) refuses a stale change."""
     me = _user_of(actor)
     if me is None or me.pk != user.pk:
         from ..errors import AccessDenied
@@ -256,6 +281,11 @@ def preferences_set(*, actor: Actor, user, values: dict[tuple[str, str], bool]) 
         if not isinstance(enabled, bool):
             raise DomainError(_("Giá trị bật/tắt không hợp lệ."), field="enabled")
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one writer of a user's preferences at a time
+        if version is not None and selectors.preferences_version(user=user) != version:
+            raise concurrency.StaleObject(message=_(
+                "Tuỳ chọn thông báo của bạn đã được thay đổi ở nơi khác sau khi bạn mở chúng. "
+                "Hãy tải lại rồi lưu lại."))
         current = {
             (p.kind, p.channel): p for p in NotificationPreference.objects.select_for_update().filter(user=user)
         }

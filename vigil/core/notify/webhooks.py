@@ -34,8 +34,6 @@ import logging
 import random
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -47,12 +45,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import audit
+from vigil.core.refs import is_pk
+
+from .. import audit, concurrency, netguard
 from ..access import require, require_in_unit, visible_to
 from ..actors import Actor
 from ..errors import DomainError, NotFound
 from ..models import WebhookDelivery, WebhookEndpoint
-from ..netguard import internal_address
 from . import registry
 from .text import render
 
@@ -102,7 +101,7 @@ def verify(secret: str, headers, body: bytes, *, tolerance: int = 300, now: floa
     freshness. Used by the tests and handy for receivers written in Python."""
     get = headers.get
     msg_id, ts, sigs = get("webhook-id"), get("webhook-timestamp"), get("webhook-signature") or ""
-    if not msg_id or not ts or not str(ts).isdigit():
+    if not msg_id or not ts or not is_pk(str(ts)):
         return False
     if abs((now or time.time()) - int(ts)) > tolerance:
         return False
@@ -139,6 +138,10 @@ def clean_url(url: str) -> str:
         )
     if any(c.isspace() for c in url):
         raise DomainError(_("Địa chỉ nhận không hợp lệ."), field="url")
+    try:
+        netguard.prepare(url)  # the host as the client will send it: no %-escapes or odd characters
+    except netguard.Refused:
+        raise DomainError(_("Địa chỉ nhận không hợp lệ."), field="url") from None
     del port
     return url
 
@@ -196,8 +199,10 @@ def endpoint_create(*, actor: Actor, unit, name: str, url: str, kinds: Iterable[
     return ep, secret
 
 
-def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
-    """Change name, url, kinds, include_descendants or is_active (enable / disable)."""
+def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, version: int | None = None,
+                    **changes) -> WebhookEndpoint:
+    """Change name, url, kinds, include_descendants or is_active (enable / disable); only
+    those are written, and `version` (the one the caller edited) refuses a stale edit."""
     require(_user(actor), "change", endpoint)
     allowed = {"name", "url", "kinds", "include_descendants", "is_active"}
     unknown = set(changes) - allowed
@@ -206,6 +211,7 @@ def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, **changes) -> We
                           field=sorted(unknown)[0])
     with transaction.atomic():
         ep = WebhookEndpoint.objects.select_for_update().select_related("unit").get(pk=endpoint.pk)
+        concurrency.require_version(ep, version)
         before = _snapshot(ep)
         if "name" in changes and changes["name"] is not None:
             ep.name = clean_name(changes["name"])
@@ -217,7 +223,7 @@ def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, **changes) -> We
             if changes.get(flag) is not None:
                 setattr(ep, flag, bool(changes[flag]))
         ep.full_clean()
-        ep.save()
+        ep.save(update_fields=[f for f in sorted(allowed) if changes.get(f) is not None])
         after = _snapshot(ep)
         if after != before:
             audit.record(actor=actor, action="core.webhook.update", obj=ep, unit_id=ep.unit_id,
@@ -259,7 +265,7 @@ def endpoint_list(*, user, unit=None) -> QuerySet[WebhookEndpoint]:
 
 def endpoint_get(*, user, webhook_id) -> WebhookEndpoint:
     row = None
-    if str(webhook_id).isdigit():
+    if is_pk(webhook_id):
         row = endpoint_list(user=user).filter(pk=int(webhook_id)).first()
     if row is None:
         raise NotFound(_("Không tìm thấy webhook."), field="webhook_id")
@@ -278,7 +284,7 @@ def delivery_list(*, user, endpoint: WebhookEndpoint | None = None, status: str 
 
 def delivery_get(*, user, delivery_id, endpoint: WebhookEndpoint | None = None) -> WebhookDelivery:
     row = None
-    if str(delivery_id).isdigit():
+    if is_pk(delivery_id):
         row = delivery_list(user=user, endpoint=endpoint).filter(pk=int(delivery_id)).first()
     if row is None:
         raise NotFound(_("Không tìm thấy lần gửi webhook."), field="delivery_id")
@@ -333,8 +339,16 @@ def fan_out_on_commit(*, kind: str, unit, title, body="", url: str = "", subject
     transaction commits, create the deliveries and queue them."""
     if unit is None:
         return
+    from ..access import label_of, neutral_name
+    from ..models import TLP
+
     with translation.override(settings.LANGUAGE_CODE):
-        text_title, text_body = render(title), render(body)
+        if label_of(subject) in (TLP.AMBER_STRICT, TLP.RED):
+            # A webhook leaves the platform (and reaches the ancestors' endpoints too): an
+            # object under AMBER+STRICT or RED is named by reference only.
+            text_title, text_body = neutral_name(type(subject), subject.pk), ""
+        else:
+            text_title, text_body = render(title), render(body)
         unit_name = str(unit.display_name)
     event = {
         "kind": kind, "unit_id": unit.pk, "ancestors": unit.ancestor_ids() if unit.path else [],
@@ -391,46 +405,44 @@ def _queue(delivery_id: int) -> None:
 # --------------------------------------------------------------------------- delivery
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # a 3xx is the answer, and a failure
-
-
 def backoff(attempt: int) -> timedelta:
     """Wait before attempt `attempt + 1`: 30 s x 2^(attempt-1), jitter 0.8–1.2, ≤ 6 h."""
     base = min(BACKOFF_BASE * (2 ** max(attempt - 1, 0)), BACKOFF_CAP)
     return timedelta(seconds=min(base * random.uniform(0.8, 1.2), BACKOFF_CAP))
 
 
-def _internal_address(host: str) -> str:
-    """An internal address of `host`, or "" — unless WEBHOOK_ALLOW_PRIVATE, for receivers
-    inside the network and for tests."""
-    if getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False):
-        return ""
-    return internal_address(host)
+def _allow_private() -> bool:
+    """WEBHOOK_ALLOW_PRIVATE: receivers inside the network, and tests."""
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False))
 
 
 def post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """POST once; (status code, error text). Redirects are not followed; a host that
-    resolves to an internal address is refused."""
-    internal = _internal_address(urlsplit(url).hostname or "")
-    if internal:
-        return None, _("Địa chỉ nhận trỏ vào mạng nội bộ (%(a)s); không gửi.") % {"a": internal}
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    opener = urllib.request.build_opener(_NoRedirect)
+    """POST once; (status code, error text). The host is resolved once and the connection
+    goes to that checked address (`netguard`); an internal address or a name that does not
+    resolve is refused; redirects are not followed. The receiver's answer is never read
+    into the log: only its status code."""
+    import requests
+
     try:
-        with opener.open(request, timeout=timeout()) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        code = exc.code
-        exc.close()
-        if 300 <= code < 400:
-            return code, _("Chuyển hướng (%(c)s) không được theo.") % {"c": code}
-        return code, f"HTTP {code}"
-    except urllib.error.URLError as exc:
-        return None, f"{type(exc.reason).__name__}: {exc.reason}"[:500]
-    except Exception as exc:  # timeouts, resets, bad responses: all recorded
-        return None, f"{type(exc).__name__}: {exc}"[:500]
+        target = netguard.check_url(url, allow_private=_allow_private())
+    except netguard.Refused as exc:
+        if exc.address:
+            return None, _("Địa chỉ nhận trỏ vào mạng nội bộ (%(a)s); không gửi.") % {"a": exc.address}
+        return None, str(exc.message)[:500]
+    try:
+        with netguard.send("POST", target, data=body, headers=headers, timeout=timeout(), stream=True) as response:
+            code = response.status_code
+    except requests.Timeout:
+        return None, _("Hết thời gian chờ (%(s)s giây).") % {"s": timeout()}
+    except requests.ConnectionError:
+        return None, _("Không kết nối được tới địa chỉ nhận.")
+    except Exception as exc:  # a bad answer, TLS errors…: recorded by kind, never echoing content
+        return None, type(exc).__name__
+    if 200 <= code < 300:
+        return code, ""
+    if 300 <= code < 400:
+        return code, _("Chuyển hướng (%(c)s) không được theo.") % {"c": code}
+    return code, f"HTTP {code}"
 
 
 def _log_attempt(pk: int, attempt: int, code, error, at) -> None:

@@ -11,13 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit
-from ..access import require_in_unit, require_network
+from ..access import require_grantable, require_in_unit
 from ..actors import Actor
 from ..errors import Conflict, DomainError
 from ..models import User
-
-# Granting these needs a network-wide administrator: they open the whole platform.
-PRIVILEGED_ACTIONS = {"admin", "audit"}
 
 
 def _unit(code: str):
@@ -67,8 +64,8 @@ def account_create(
     role = _role(role_code)
     if actor.user is not None:
         require_in_unit(actor.user, "manage_members", unit)
-        if PRIVILEGED_ACTIONS & set(role.actions):
-            require_network(actor.user, "admin")
+        # No role carrying more than the actor holds there (admin/audit: network-wide admins only).
+        require_grantable(actor.user, role, unit)
 
     if not username:
         raise DomainError(_("Tên đăng nhập là bắt buộc."), field="username")

@@ -51,6 +51,20 @@ def second_factor_required(user) -> bool:
     return cached
 
 
+def second_factor_missing(user) -> bool:
+    """True when the user holds an active membership in a role that requires 2FA and has
+    no confirmed TOTP device: such a user may not use API tokens (made before the role
+    started requiring it) until they enrol one through a browser session."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vigil.org.models import Membership
+
+    return (
+        Membership.objects.active().filter(person__user=user, role__requires_2fa=True).exists()
+        and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
 def _forget_2fa_cache(user) -> None:
     if hasattr(user, "_vigil_2fa_required"):
         del user._vigil_2fa_required

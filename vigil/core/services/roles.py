@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .. import audit
+from .. import audit, concurrency
 from ..access import require_network
 from ..actors import Actor
 
 
-def role_set_2fa(*, actor: Actor, role, required: bool):
+def role_set_2fa(*, actor: Actor, role, required: bool, version: int | None = None):
     """Mark `role` as requiring (or not) a TOTP second factor for everyone who holds it.
 
     Needs the network-wide `admin` action (or a superuser); the platform itself
     (`actor.user is None`) may too. Takes effect at each holder's next request: pages
     redirect to verification or enrolment, and session access to the API is refused
-    until the session is verified.
+    until the session is verified. `version` (the one the caller edited) refuses a stale
+    change (409).
     """
     from vigil.org.models import Role
 
@@ -24,6 +25,7 @@ def role_set_2fa(*, actor: Actor, role, required: bool):
     required = bool(required)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
+        concurrency.require_version(role, version)
         if role.requires_2fa == required:
             return role
         before = audit.snapshot(role)

@@ -6,7 +6,9 @@ from vigil.core.navigation import menu_for
 def test_steering_pages_share_one_drop_down_marked_active_on_its_pages(net):
     menu = menu_for(net.users["office_staff"], "/program/tasks/12/")
     groups = {str(item["label"]): item for item in menu if item.get("children")}
-    assert set(groups) == {"Chỉ đạo, điều hành", "Sự cố", "Tri thức mối đe doạ"}
+    assert set(groups) == {"Phạm vi quản lý", "Chỉ đạo, điều hành", "Sự cố", "Tri thức mối đe doạ"}
+    constituency = {str(c["label"]) for c in groups["Phạm vi quản lý"]["children"]}
+    assert constituency == {"Tra cứu chủ sở hữu", "Yêu cầu nhận phạm vi"}
     steering, incidents = groups["Chỉ đạo, điều hành"], groups["Sự cố"]
     children = {str(c["label"]): c for c in steering["children"]}
     assert {"Phiên họp", "Nhiệm vụ", "Ma trận nhiệm vụ", "Kiểm tra", "Báo cáo phiên họp"} <= set(children)

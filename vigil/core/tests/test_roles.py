@@ -74,7 +74,10 @@ def test_roles_api(net, platform_admin, api_client):
     assert patched.status_code == 200 and patched.json()["requires_2fa"] is True
     assert admin.get(f"/api/v1/roles/{role.pk}").json()["requires_2fa"] is True
 
-    other = api_client(net.office_staff)
+    # the secretary role now requires 2FA: office_staff (a secretary, no device) is refused
+    secretary = api_client(net.office_staff).get("/api/v1/roles")
+    assert secretary.status_code == 403 and secretary.json()["type"].endswith("second-factor-required")
+    other = api_client(net.a_analyst)
     assert other.get("/api/v1/roles").status_code == 200
     refused = other.patch(f"/api/v1/roles/{role.pk}", {"requires_2fa": False}, content_type="application/json")
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"

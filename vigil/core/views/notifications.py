@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import concurrency
 from ..actors import actor_from_request
 from ..errors import DomainError
 from ..notify import registry
@@ -87,7 +88,11 @@ def notification_preferences(request):
             for channel in registry.CHANNELS
         }
         try:
-            notify_services.preferences_set(actor=actor_from_request(request), user=user, values=values)
+            notify_services.preferences_set(actor=actor_from_request(request), user=user, values=values,
+                                            version=concurrency.expected_version(request.POST.get("version")))
+        except concurrency.StaleObject as exc:
+            messages.error(request, str(exc.message))
+            status = 409
         except DomainError as exc:
             if exc.status != 400:
                 return render_error(request, exc)
@@ -111,5 +116,6 @@ def notification_preferences(request):
         "groups": groups,
         "channels": [(ch, registry.CHANNEL_LABELS[ch]) for ch in registry.CHANNELS],
         "email": notify_selectors.email_address(user),
+        "version": notify_selectors.preferences_version(user=user),
     }
     return render(request, "core/notification_preferences.html", context, status=status)

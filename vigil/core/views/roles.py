@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import selectors
+from .. import concurrency, selectors
 from ..access import require_network
 from ..actors import actor_from_request
 from ..forms import RoleTwoFactorForm
@@ -31,17 +31,22 @@ def role_edit(request, role_id: int):
     require_network(request.user, "admin")
     role = selectors.role_get(user=request.user, role_id=role_id, action="admin")
     form = RoleTwoFactorForm(request.POST if request.method == "POST" else None, initial={"requires_2fa": role.requires_2fa})
+    concurrency.add_version_field(form, role)
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
-            role = role_set_2fa(
-                actor=actor_from_request(request), role=role,
-                required=form.cleaned_data["requires_2fa"],
-            )
+            try:
+                role = role_set_2fa(
+                    actor=actor_from_request(request), role=role,
+                    required=form.cleaned_data["requires_2fa"], version=form.cleaned_data.get("version"),
+                )
+            except concurrency.StaleObject as exc:
+                status = concurrency.refuse_stale(form, exc, role)
+                return render(request, "core/role_edit.html", {"role": role, "form": form}, status=status)
             if role.requires_2fa:
                 messages.success(request, _("Vai trò %(role)s nay bắt buộc xác thực hai yếu tố.") % {"role": role})
             else:
                 messages.success(request, _("Vai trò %(role)s không còn bắt buộc xác thực hai yếu tố.") % {"role": role})
             return redirect("core:role_list")
-        status = 400
     return render(request, "core/role_edit.html", {"role": role, "form": form}, status=status)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import concurrency
 from ..actors import actor_from_request
 from ..errors import DomainError
 from ..forms_webhooks import WebhookForm
@@ -63,11 +64,17 @@ def _detail(request, endpoint, *, form=None, new_secret=None, status=200):
                "include_descendants": endpoint.include_descendants, "is_active": endpoint.is_active}
     context = {
         "endpoint": endpoint, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
-        "form": form or WebhookForm(user=user, endpoint=endpoint, initial=initial), "new_secret": new_secret,
+        "form": form or _versioned(WebhookForm(user=user, endpoint=endpoint, initial=initial), endpoint),
+        "new_secret": new_secret,
         "statuses": webhooks.Status.choices, "status_filter": request.GET.get("status") or "",
         "query": f"status={request.GET['status']}" if request.GET.get("status") else "",
     }
     return render(request, "core/webhook_detail.html", context, status=status)
+
+
+def _versioned(form, endpoint):
+    concurrency.add_version_field(form, endpoint)
+    return form
 
 
 @login_required
@@ -79,15 +86,19 @@ def webhook_detail(request, webhook_id):
     endpoint = webhooks.endpoint_get(user=user, webhook_id=webhook_id)
     if request.method == "POST":
         form = WebhookForm(request.POST, user=user, endpoint=endpoint)
+        concurrency.add_version_field(form, endpoint)
+        status = 400
         if form.is_valid():
             try:
                 webhooks.endpoint_update(actor=_actor(request), endpoint=endpoint, **form.cleaned_data)
+            except concurrency.StaleObject as exc:
+                status = concurrency.refuse_stale(form, exc, endpoint)
             except (DomainError, ValidationError) as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("Đã lưu webhook."))
                 return redirect("core:webhook_detail", webhook_id=endpoint.pk)
-        return _detail(request, endpoint, form=form, status=400)
+        return _detail(request, endpoint, form=form, status=status)
     return _detail(request, endpoint)
 
 

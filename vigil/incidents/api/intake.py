@@ -15,6 +15,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.schemas import UnitRefOut
@@ -41,7 +42,7 @@ class ObservableIn(Schema):
     value: str = Field(min_length=1, max_length=2000, description="Defanged values are accepted")
 
 
-class ReportIn(Schema):
+class IncidentReportIn(Schema):
     title: str = Field(max_length=300)
     description: str = ""
     detected_at: dt.datetime | None = Field(None, description="When the incident was detected (now by default)")
@@ -58,7 +59,7 @@ class ReportIn(Schema):
     sector: str = Field("", max_length=64)
 
 
-class ReportOut(Schema):
+class IncidentReportOut(Schema):
     id: int
     reference: str = Field(description="Tracking number, e.g. SC-2026-7F3K9Q")
     title: str
@@ -211,23 +212,26 @@ def _observables(items) -> list:
 
 
 @router.post(
-    "/incidents/reports", response={200: ReportOut, 201: ReportOut},
+    "/incidents/reports", response={200: IncidentReportOut, 201: IncidentReportOut},
     summary="Report an incident (stored before the answer; Idempotency-Key makes retries safe)",
 )
-def report_incident(request, payload: ReportIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+def report_incident(request, payload: IncidentReportIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     user = request.auth
     key = (idempotency_key or "").strip()
     if len(key) > 150:
         raise DomainError(_("Idempotency-Key tối đa 150 ký tự."), field="Idempotency-Key")
     unit = _unit(user, payload.reporter_unit, "reporter_unit") if payload.reporter_unit not in (None, "") else None
-    incident = intake_svc.incident_report(
-        actor=api_actor(request), title=payload.title, description=payload.description, channel="api",
-        detected_at=payload.detected_at, reporter_unit=unit, reporter_name=payload.reporter_name,
-        reporter_email=payload.reporter_email, reporter_phone=payload.reporter_phone,
-        observables=_observables(payload.observables), observables_text=payload.observables_text,
-        systems=payload.systems, tlp=payload.tlp, sector=payload.sector,
-        intake_key=f"api:{user.pk}:{key}" if key else None,
-    )
+    try:
+        incident = intake_svc.incident_report(
+            actor=api_actor(request), title=payload.title, description=payload.description, channel="api",
+            detected_at=payload.detected_at, reporter_unit=unit, reporter_name=payload.reporter_name,
+            reporter_email=payload.reporter_email, reporter_phone=payload.reporter_phone,
+            observables=_observables(payload.observables), observables_text=payload.observables_text,
+            systems=payload.systems, tlp=payload.tlp, sector=payload.sector,
+            intake_key=f"api:{user.pk}:{key}" if key else None,
+        )
+    except intake_svc.KeyReused as exc:  # 422, naming the header the client sent
+        raise intake_svc.KeyReused(exc.message, field="Idempotency-Key", code=exc.code) from None
     return Status(200 if getattr(incident, "replayed", False) else 201, incident)
 
 
@@ -248,13 +252,14 @@ def track_incident(request, reference: str):
 def triage_incident(request, incident_id: int, payload: TriageIn):
     user = request.auth
     incident = incident_get(user=user, pk=incident_id)
+    version = concurrency.if_match(request, incident)
     owner = _unit(user, payload.owner_unit, "owner_unit") if payload.owner_unit not in (None, "") else None
     triage_svc.incident_triage(
         actor=api_actor(request), incident=incident, incident_type=payload.incident_type, impact=payload.impact,
         urgency=payload.urgency, tlp=payload.tlp, pap=payload.pap, owner_unit=owner, sector=payload.sector,
-        systems=payload.systems, shared_with=payload.shared_with, recipients=payload.recipients,
+        systems=payload.systems, shared_with=payload.shared_with, recipients=payload.recipients, version=version,
     )
-    return incident_get(user=user, pk=incident_id)
+    return concurrency.tag(request, incident_get(user=user, pk=incident_id))
 
 
 @router.post("/incidents/{incident_id}/merge", response=IncidentTriageOut,

@@ -55,7 +55,7 @@ def incident_report_docx(request, incident_id: int, q: Query[ReportDocQuery]):
 # --------------------------------------------------------------------------- list exports
 
 
-class ExportQuery(Schema):
+class IncidentExportQuery(Schema):
     format: str = Field("csv", description="csv or xlsx")
     unit: str | None = Field(None, description="Unit (id or code) whose incidents to list")
     subtree: bool = Field(True, description="Also the unit's descendants")
@@ -86,7 +86,7 @@ def export_response(produced) -> StreamingHttpResponse:
     summary="Export the incident list as CSV or XLSX (the list's filters; at most 100,000 rows; recorded)",
     openapi_extra=_binary("The incident list (CSV, UTF-8 with BOM; or XLSX)", list_exports.FORMATS["csv"]),
 )
-def incident_export(request, q: Query[ExportQuery]):
+def incident_export(request, q: Query[IncidentExportQuery]):
     user = request.auth
     filters = list_exports.parse_filters(
         user, unit=q.unit, subtree=q.subtree, relation=q.relation, state=q.state, severity=q.severity,

@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from vigil.core.actors import api_actor
+from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import incidents as incident_sel
 from ..selectors import sla as sla_sel
@@ -157,7 +158,7 @@ class DueFilter(Schema):
     horizon_days: int = Field(30, ge=0, le=366, description="Also reports due within this many days")
 
 
-class LateFilter(Schema):
+class LateStageFilter(Schema):
     unit: str | None = Field(None, description="Unit id or code: only incidents owned or led in its subtree")
 
 
@@ -189,7 +190,7 @@ def stage_reports_due(request, filters: Query[DueFilter]):
 
 @router.get("/incidents/stage-reports/overdue", response=list[LateUnitOut],
             summary="Who is late: overdue statutory reports grouped by reporting unit")
-def stage_reports_overdue(request, filters: Query[LateFilter]):
+def stage_reports_overdue(request, filters: Query[LateStageFilter]):
     user = request.auth
     return stage_sel.stages_overdue(user=user, unit=_unit(user, filters.unit))
 

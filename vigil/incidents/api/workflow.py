@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.schemas import UnitRefOut
@@ -94,7 +95,7 @@ class ChecklistItemOut(Schema):
     done_at: dt.datetime | None
 
 
-class TaskOut(Schema):
+class IncidentTaskOut(Schema):
     id: int
     title: str
     description: str
@@ -152,7 +153,7 @@ class ObservableOut(Schema):
         return indicator.status if indicator else None
 
 
-class EvidenceOut(Schema):
+class IncidentEvidenceOut(Schema):
     id: int
     name: str
     size: int
@@ -188,7 +189,7 @@ class CommentOut(Schema):
         return [u.username for u in obj.mentions.all()]
 
 
-class TimelineOut(Schema):
+class IncidentTimelineOut(Schema):
     id: int
     at: dt.datetime
     kind: str
@@ -224,9 +225,9 @@ class IncidentDetailOut(IncidentOut):
     lessons_learned: str
     merged_into: str | None
     units: list[IncidentUnitOut]
-    tasks: list[TaskOut]
+    tasks: list[IncidentTaskOut]
     observables: list[ObservableOut]
-    evidence: list[EvidenceOut]
+    evidence: list[IncidentEvidenceOut]
     related: list[RelatedOut]
 
     @staticmethod
@@ -296,7 +297,7 @@ class CloseIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class IncidentReasonIn(Schema):
     reason: str
 
 
@@ -304,7 +305,7 @@ class CommentIn(Schema):
     body: str = Field(description="Text; @username mentions notify those who may see the incident")
 
 
-class TaskIn(Schema):
+class IncidentTaskIn(Schema):
     unit: int | str = Field(description="A handling unit (id or code)")
     title: str = Field("", max_length=300, description="Defaults to the template's name")
     description: str = ""
@@ -323,7 +324,7 @@ class ItemIn(Schema):
     done: bool
 
 
-class ObservableIn(Schema):
+class ObservableAddIn(Schema):
     value: str = Field(description="The value; defanged input (hxxp, [.], [at]) is accepted")
     kind: Literal["ipv4", "ipv6", "domain", "url", "email", "md5", "sha1", "sha256", "file"] | None = Field(
         None, description="Detected from the value when omitted")
@@ -394,7 +395,7 @@ def list_incidents(request, filters: Query[IncidentFilter]):
 @router.get("/incidents/{int:incident_id}", response=IncidentDetailOut,
             summary="One incident: units and answers, tasks, observables, evidence metadata, related incidents")
 def get_incident(request, incident_id: int):
-    return _detail(request, incident_id)
+    return concurrency.tag(request, _detail(request, incident_id))
 
 
 @router.post("/incidents/{int:incident_id}/assign", response=IncidentDetailOut,
@@ -438,13 +439,13 @@ def close_incident(request, incident_id: int, payload: CloseIn):
 
 @router.post("/incidents/{int:incident_id}/reopen", response=IncidentDetailOut,
              summary="Reopen a resolved or closed incident, with a reason")
-def reopen_incident(request, incident_id: int, payload: ReasonIn):
+def reopen_incident(request, incident_id: int, payload: IncidentReasonIn):
     incident = _incident(request, incident_id)
     wf.incident_reopen(actor=api_actor(request), incident=incident, reason=payload.reason)
     return _detail(request, incident_id)
 
 
-@router.get("/incidents/{int:incident_id}/timeline", response=list[TimelineOut],
+@router.get("/incidents/{int:incident_id}/timeline", response=list[IncidentTimelineOut],
             summary="The incident's timeline, oldest first")
 def incident_timeline(request, incident_id: int):
     return list(sel.timeline(request.auth, _incident(request, incident_id)))
@@ -469,14 +470,14 @@ def add_comment(request, incident_id: int, payload: CommentIn):
 # --------------------------------------------------------------------------- tasks
 
 
-@router.get("/incidents/{int:incident_id}/tasks", response=list[TaskOut], summary="Tasks with their checklists")
+@router.get("/incidents/{int:incident_id}/tasks", response=list[IncidentTaskOut], summary="Tasks with their checklists")
 def list_tasks(request, incident_id: int):
     return list(sel.tasks(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/tasks", response={201: TaskOut},
+@router.post("/incidents/{int:incident_id}/tasks", response={201: IncidentTaskOut},
              summary="Add a task for a handling unit (from a checklist template or free)")
-def create_task(request, incident_id: int, payload: TaskIn):
+def create_task(request, incident_id: int, payload: IncidentTaskIn):
     user = request.auth
     incident = _incident(request, incident_id)
     template = None
@@ -500,12 +501,12 @@ def create_task(request, incident_id: int, payload: TaskIn):
     return Status(201, sel.task_get(user, incident, task.pk))
 
 
-@router.get("/incidents/{int:incident_id}/tasks/{int:incident_task_id}", response=TaskOut, summary="One task")
+@router.get("/incidents/{int:incident_id}/tasks/{int:incident_task_id}", response=IncidentTaskOut, summary="One task")
 def get_task(request, incident_id: int, incident_task_id: int):
     return sel.task_get(request.auth, _incident(request, incident_id), incident_task_id)
 
 
-@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/complete", response=TaskOut,
+@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/complete", response=IncidentTaskOut,
              summary="Complete a task (all steps ticked, or `force`)")
 def complete_task(request, incident_id: int, incident_task_id: int, payload: TaskCompleteIn):
     incident = _incident(request, incident_id)
@@ -514,22 +515,23 @@ def complete_task(request, incident_id: int, incident_task_id: int, payload: Tas
     return sel.task_get(request.auth, incident, incident_task_id)
 
 
-@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/cancel", response=TaskOut,
+@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/cancel", response=IncidentTaskOut,
              summary="Cancel a task, with a reason")
-def cancel_task(request, incident_id: int, incident_task_id: int, payload: ReasonIn):
+def cancel_task(request, incident_id: int, incident_task_id: int, payload: IncidentReasonIn):
     incident = _incident(request, incident_id)
     task = sel.task_get(request.auth, incident, incident_task_id)
     task_svc.task_cancel(actor=api_actor(request), task=task, reason=payload.reason)
     return sel.task_get(request.auth, incident, incident_task_id)
 
 
-@router.put("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/items/{int:checklist_item_id}", response=TaskOut,
+@router.put("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/items/{int:checklist_item_id}", response=IncidentTaskOut,
             summary="Tick or untick one checklist step")
 def tick_item(request, incident_id: int, incident_task_id: int, checklist_item_id: int, payload: ItemIn):
     incident = _incident(request, incident_id)
     task = sel.task_get(request.auth, incident, incident_task_id)
     item = sel.item_get(request.auth, task, checklist_item_id)
-    task_svc.item_set(actor=api_actor(request), item=item, done=payload.done)
+    version = concurrency.if_match(request, item)
+    concurrency.tag(request, task_svc.item_set(actor=api_actor(request), item=item, done=payload.done, version=version))
     return sel.task_get(request.auth, incident, incident_task_id)
 
 
@@ -546,7 +548,7 @@ def list_observables(request, incident_id: int):
 
 @router.post("/incidents/{int:incident_id}/observables", response={201: ObservableOut},
              summary="Add an observable (kind detected when omitted; defanged input accepted)")
-def add_observable(request, incident_id: int, payload: ObservableIn):
+def add_observable(request, incident_id: int, payload: ObservableAddIn):
     obs = obs_svc.observable_add(actor=api_actor(request), incident=_incident(request, incident_id),
                                  value=payload.value, kind=payload.kind, note=payload.note, is_ioc=payload.is_ioc)
     return Status(201, obs)
@@ -563,12 +565,12 @@ def delete_observable(request, incident_id: int, observable_id: int):
 # --------------------------------------------------------------------------- evidence
 
 
-@router.get("/incidents/{int:incident_id}/evidence", response=list[EvidenceOut], summary="Evidence files (metadata)")
+@router.get("/incidents/{int:incident_id}/evidence", response=list[IncidentEvidenceOut], summary="Evidence files (metadata)")
 def list_evidence(request, incident_id: int):
     return list(sel.evidence(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/evidence", response={201: EvidenceOut},
+@router.post("/incidents/{int:incident_id}/evidence", response={201: IncidentEvidenceOut},
              summary="Upload an evidence file (multipart: file, description; size, type and SHA-256 checked)")
 def upload_evidence(request, incident_id: int, file: File[UploadedFile], description: Form[str] = ""):
     ev = evidence_svc.evidence_upload(actor=api_actor(request), incident=_incident(request, incident_id),
@@ -579,8 +581,8 @@ def upload_evidence(request, incident_id: int, file: File[UploadedFile], descrip
 @router.get(
     "/incidents/{int:incident_id}/evidence/{int:incident_evidence_id}",
     summary="Download an evidence file (audited)",
-    openapi_extra={"responses": {200: {"description": "The file", "content": {
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}},
+    openapi_extra={"responses": {200: {"description": "The file, with the media type sniffed at upload", "content": {
+        "*/*": {"schema": {"type": "string", "format": "binary"}}}}}},
 )
 def download_evidence(request, incident_id: int, incident_evidence_id: int):
     ev = sel.evidence_get(request.auth, incident_evidence_id, incident=_incident(request, incident_id))

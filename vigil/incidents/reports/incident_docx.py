@@ -30,7 +30,13 @@ from docx.shared import Pt, RGBColor
 from vigil.core import audit
 from vigil.core.actors import Actor
 from vigil.core.models import TLP
-from vigil.program.reports.docx_layout import TEXT_WIDTH_MM, AdministrativeDocument, Issuer, Signer
+from vigil.program.reports.docx_layout import (
+    TEXT_WIDTH_MM,
+    AdministrativeDocument,
+    Issuer,
+    Signer,
+    add_run,
+)
 
 from ..models import Incident, IncidentUnit, Observable, SlaBreach, SlaTarget, StageReport
 from ..observables import defang
@@ -108,7 +114,7 @@ def tlp_label(incident: Incident) -> str:
 
 
 def _tlp_run(paragraph, label: str, colour: str, *, size: float = 11) -> None:
-    run = paragraph.add_run(label)
+    run = add_run(paragraph, label)
     run.font.name = "Times New Roman"
     run.font.bold = True
     run.font.size = Pt(size)

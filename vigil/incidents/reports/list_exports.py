@@ -15,7 +15,6 @@ from / to (local dates).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, exports
 from vigil.core.access import scope_of
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
@@ -221,7 +220,7 @@ class _Echo:
 
 def _csv_chunks(qs, limit: int, count: int, total: int) -> Iterator[bytes]:
     tz = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
+    writer = exports.csv_writer(_Echo())  # no cell becomes a formula
     yield "\ufeff".encode()  # a BOM, so spreadsheet programs read UTF-8
     yield writer.writerow([h for h, _w in columns()]).encode()
     batch = []
@@ -259,11 +258,11 @@ def _xlsx_bytes(qs, limit: int, count: int, total: int) -> bytes:
         header.append(cell)
     ws.append(header)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{count + 1}"
-    for inc in qs[:limit].iterator(chunk_size=2000):
-        ws.append(row_values(inc, tz))
+    for inc in qs[:limit].iterator(chunk_size=2000):  # XML-safe, no formula, text as text
+        ws.append(exports.xlsx_row(ws, row_values(inc, tz)))
     if total > count:
         note = wb.create_sheet(_("Ghi chú")[:31])
-        note.append([truncation_message(count, total)])
+        note.append(exports.xlsx_row(note, [truncation_message(count, total)]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,8 +4,9 @@ Unit filters are resolved to unit ids first (a subtree is one indexed `path LIKE
 then each branch of "owned by, led by, or supported by these units" becomes an
 `…_id IN (ids)` test that the (owner_unit, state, received_at) and (lead_unit, state,
 received_at) indexes answer; supporting units go through the IncidentUnit index as a
-literal list of incident ids. When the user's scope covers the unit asked for, the access
-filter cannot remove a row and is skipped (`visible_within`). Pages are read with a
+literal list of incident ids. The access filter always applies (`visible_within`: under
+TLP, covering a unit does not reach its AMBER+STRICT and RED incidents); it is itself a
+union of such index-friendly tests. Pages are read with a
 keyset cursor on (received_at, pk): no OFFSET, and no COUNT(*) over the whole table (a
 count capped at COUNT_CAP is offered instead).
 """

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import visible_to
 from vigil.core.errors import NotFound
+from vigil.core.refs import is_pk
 
 from ..models import Incident, SlaBreach, SlaTarget
 
@@ -102,7 +103,7 @@ def breach_list(*, user, unit=None, clock: str | None = None, level: int | None 
 
 def breach_get(*, user, breach_id) -> SlaBreach:
     row = None
-    if str(breach_id).isdigit():
+    if is_pk(breach_id):
         row = visible_to(user, SlaBreach).select_related("incident", "escalated_to").filter(pk=int(breach_id)).first()
     if row is None:
         raise NotFound(_("Không tìm thấy lần vi phạm SLA."), field="breach_id")
@@ -124,7 +125,7 @@ def unit_ref(*, user, ref, field: str = "unit"):
 
     value = str(ref if ref is not None else "").strip()
     try:
-        if value.isdigit():
+        if is_pk(value):
             return unit_get(user=user, unit_id=int(value))
         return unit_get(user=user, code=value)
     except NotFound:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import visible_to
 from vigil.core.errors import NotFound
+from vigil.core.refs import is_pk
 from vigil.org.models import Unit
 
 from ..models import Incident, ReportingStage, StageReport
@@ -41,7 +42,7 @@ def stage_report_get(*, user, stage_report_id, incident: Incident | None = None,
     """One statutory report the user may see (NotFound otherwise, and for another
     incident's report when `incident` is given)."""
     row = None
-    if str(stage_report_id).isdigit():
+    if is_pk(stage_report_id):
         qs = visible_to(user, StageReport, action).select_related("stage", "incident", "submitted_by")
         if incident is not None:
             qs = qs.filter(incident=incident)

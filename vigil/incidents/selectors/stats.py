@@ -305,19 +305,42 @@ def _cache_key(user, *, unit, by, since, until, klass, severity, engine) -> str 
             who = "a" + ",".join(f"{u.pk}{'s' if s else ''}" for u, s in sorted(anchors, key=lambda a: a[0].pk))
         else:
             who = f"user{user.pk}"
-    raw = "|".join(str(x) for x in (who, by, since, until, getattr(klass, "pk", ""), severity, engine,
-                                      get_language() or "vi"))
+    raw = "|".join(str(x) for x in (who, _label_audience(user), by, since, until, getattr(klass, "pk", ""),
+                                      severity, engine, get_language() or "vi"))
     return "vigil:incident-stats:" + hashlib.sha1(raw.encode()).hexdigest()  # noqa: S324 - a cache key
+
+
+def _label_audience(user) -> str:
+    """What, beside the scope, decides which labelled incidents a reader counts (TLP):
+    the units they are a direct member of (AMBER+STRICT and RED of those units, AMBER
+    shared with them), and the reader themselves when named on or author of a RED
+    incident. A superuser counts everything."""
+    from vigil.core.access import scope_of
+    from vigil.core.models import TLP
+
+    scope = scope_of(user)
+    if scope.superuser:
+        return "all"
+    red = Incident.objects.filter(tlp=TLP.RED).filter(Q(recipients=user) | Q(created_by=user)).exists()
+    return "m" + ",".join(str(i) for i in sorted(scope.member_unit_ids)) + (f"r{user.pk}" if red else "")
 
 
 def warm_network_stats() -> None:
     """Compute the default network-wide statistics again (for a periodic job, every
     CACHE_SECONDS or so): the standing agency's views then answer from the cache."""
     from vigil.core.models import User
+    from vigil.org.models import Membership
 
-    reader = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-    if reader is not None:
-        incident_stats(reader, fresh=True)
+    # Once per audience (TLP: who counts which labelled incidents) among network-wide readers.
+    ids = (Membership.objects.active().filter(unit__kind__oversees_network=True, role__reaches_descendants=True,
+                                              person__user__is_active=True)
+           .values_list("person__user_id", flat=True).distinct())
+    done = set()
+    for reader in User.objects.filter(pk__in=list(ids)).order_by("pk"):
+        audience = _label_audience(reader)
+        if scope_anchors(reader) is None and audience not in done:
+            done.add(audience)
+            incident_stats(reader, fresh=True)
 
 
 def class_by_code(code, *, field: str = "class") -> IncidentClass:

@@ -17,6 +17,8 @@ the tracking number (a mail failure is logged, never raised: the report is safe)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 import secrets
@@ -66,6 +68,14 @@ MAX_ATTACHMENTS = 20
 CLOCK_SKEW = dt.timedelta(minutes=10)
 TITLE_MAX = Incident._meta.get_field("title").max_length
 KEY_MAX = Incident._meta.get_field("intake_key").max_length
+
+
+class KeyReused(DomainError):
+    """An intake key (Idempotency-Key) sent again with a different submission: the IETF
+    draft "The Idempotency-Key HTTP Header Field" answers 422 Unprocessable Content."""
+
+    status = 422
+    title = gettext_lazy("Khoá chống gửi lặp đã dùng cho một báo cáo khác")
 
 
 @dataclass
@@ -341,6 +351,7 @@ def incident_report(
     intake_key: str | None = None,
     attachments: Iterable = (),
     skip_bad_attachments: bool = False,
+    intake_fingerprint: str | None = None,
 ) -> Incident:
     """Receive a report and store it as a NEW incident; returns it once committed.
 
@@ -351,7 +362,10 @@ def incident_report(
     `attachments`: uploaded files (checked by core.uploads; with `skip_bad_attachments`
     a refused file is noted in the timeline instead of refusing the report, for mail).
     `intake_key`: a retry with the same key returns the stored incident, with
-    `incident.replayed = True`, and stores nothing new.
+    `incident.replayed = True`, and stores nothing new; the same key with a different
+    submission raises KeyReused (422). Submissions are compared by `intake_fingerprint`,
+    by default `submission_fingerprint()` of every argument (a mailbox passes its own,
+    without the clock-dependent fields).
 
     Raises AccessDenied for a non-member; ValidationError naming every bad field.
     """
@@ -361,8 +375,15 @@ def incident_report(
     key = (intake_key or "").strip() or None
     if key and len(key) > KEY_MAX:
         raise DomainError(_("Khoá chống gửi lặp tối đa %(n)s ký tự.") % {"n": KEY_MAX}, field="intake_key")
+    attachments = list(attachments or ())
+    fingerprint = intake_fingerprint or submission_fingerprint(
+        title=title, description=description, channel=channel, detected_at=detected_at, reporter_unit=reporter_unit,
+        reporter_name=reporter_name, reporter_email=reporter_email, reporter_phone=reporter_phone,
+        observables=observables, observables_text=observables_text, systems=systems, tlp=tlp, sector=sector,
+        attachments=attachments,
+    ) if key else ""
     if key:
-        existing = _replay(key)
+        existing = _replay(key, fingerprint)
         if existing is not None:
             return existing
     clean = _validate(
@@ -379,10 +400,11 @@ def incident_report(
     saved_files: list[str] = []
     try:
         with transaction.atomic():
-            incident = _store(actor=actor, user=user, clean=clean, key=key, route=route, saved_files=saved_files)
+            incident = _store(actor=actor, user=user, clean=clean, key=key, fingerprint=fingerprint, route=route,
+                              saved_files=saved_files)
     except IntegrityError:
         _remove_files(saved_files)
-        existing = _replay(key) if key else None
+        existing = _replay(key, fingerprint) if key else None
         if existing is not None:
             return existing  # a concurrent retry with the same key stored it first
         raise
@@ -394,11 +416,60 @@ def incident_report(
     return incident
 
 
-def _replay(key: str) -> Incident | None:
+def _replay(key: str, fingerprint: str) -> Incident | None:
+    """The incident stored under `key`, when this is a retry of the same submission;
+    KeyReused when the key was used for a different one (never answered silently)."""
     existing = Incident.objects.select_related("owner_unit").filter(intake_key=key).first()
-    if existing is not None:
-        existing.replayed = True
+    if existing is None:
+        return None
+    if existing.intake_fingerprint and existing.intake_fingerprint != fingerprint:
+        raise KeyReused(
+            _("Khoá chống gửi lặp này đã được dùng cho một báo cáo có nội dung khác; hãy dùng khoá mới cho báo cáo mới."),
+            field="intake_key", code="idempotency-key-reused",
+        )
+    existing.replayed = True
     return existing
+
+
+def _canonical(value):
+    """A JSON-able form of a submission's value, the same for the same content."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "_meta") and hasattr(value, "pk"):  # a model instance: its identity
+        return [value._meta.label_lower, value.pk]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if hasattr(value, "kind") and hasattr(value, "value"):
+        return [_canonical(value.kind), _canonical(value.value)]
+    return str(value)
+
+
+def _upload_digest(upload) -> list:
+    """Name, size and SHA-256 of an uploaded file, read in chunks and rewound."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        upload.seek(0)
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(65536), b""):
+            digest.update(chunk)
+            size += len(chunk)
+        upload.seek(0)
+    except (AttributeError, OSError, ValueError):
+        return [str(getattr(upload, "name", "") or ""), None, None]
+    return [str(getattr(upload, "name", "") or ""), size, digest.hexdigest()]
+
+
+def submission_fingerprint(*, attachments=(), **fields) -> str:
+    """SHA-256 of a submission as received (every field, the attachments' contents), kept
+    with its intake key: a retry must carry the same content to be answered as a retry."""
+    data = {name: _canonical(value) for name, value in fields.items()}
+    data["attachments"] = [_upload_digest(a) for a in attachments]
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _remove_files(names: list[str]) -> None:
@@ -409,10 +480,11 @@ def _remove_files(names: list[str]) -> None:
             log.warning("could not remove evidence file %s after a failed intake", name)
 
 
-def _store(*, actor, user, clean: _Clean, key, route, saved_files: list[str]) -> Incident:
+def _store(*, actor, user, clean: _Clean, key, fingerprint: str = "", route, saved_files: list[str]) -> Incident:
     now = timezone.now()
     incident = Incident(
         title=clean.title, description=clean.description, channel=clean.channel, intake_key=key,
+        intake_fingerprint=fingerprint if key else "",
         state=Incident.State.NEW, owner_unit=route.unit, tlp=clean.tlp, sector=clean.sector,
         reported_by=user, reporter_unit=clean.reporter_unit, reporter_name=clean.reporter_name or
         (getattr(user, "full_name", "") if clean.channel in (Incident.Channel.WEB, Incident.Channel.API) else ""),
@@ -420,8 +492,8 @@ def _store(*, actor, user, clean: _Clean, key, route, saved_files: list[str]) ->
         detected_at=min(clean.detected_at, now), received_at=now, created_by=user,
     )
     # The units and accounts were checked by _validate and routing: skip the re-reads.
-    incident.full_clean(exclude=["reference", "intake_key", "owner_unit", "reporter_unit", "reported_by",
-                                 "created_by"])
+    incident.full_clean(exclude=["reference", "intake_key", "intake_fingerprint", "owner_unit", "reporter_unit",
+                                 "reported_by", "created_by"])
     # The clocks run from receipt: until triage rates it, a report has the provisional
     # severity's targets, so an untriaged report breaches and escalates like any other.
     apply_targets(incident, severity=settings.INCIDENT_INTAKE_SEVERITY)

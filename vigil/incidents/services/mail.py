@@ -39,7 +39,7 @@ from vigil.core.actors import Actor
 from vigil.core.errors import DomainError, validation_errors
 
 from ..models import Incident
-from .intake import KEY_MAX, MAX_DESCRIPTION, TITLE_MAX, incident_report
+from .intake import KEY_MAX, MAX_DESCRIPTION, TITLE_MAX, incident_report, submission_fingerprint
 
 log = logging.getLogger("vigil.incidents.mail")
 
@@ -163,6 +163,11 @@ def import_message(*, actor: Actor, raw: bytes, source_key: str = "") -> MailRes
             actor=actor, title=parsed.title, description=description, channel=Incident.Channel.EMAIL,
             detected_at=parsed.date, reporter_name=parsed.from_name, reporter_email=parsed.from_email,
             intake_key=parsed.key, attachments=parsed.attachments, skip_bad_attachments=True,
+            # The same Message-ID with other content is refused; not the date (clamped to now).
+            intake_fingerprint=submission_fingerprint(
+                title=parsed.title, description=description, reporter_name=parsed.from_name,
+                reporter_email=parsed.from_email, attachments=parsed.attachments,
+            ),
         )
     except ValidationError as exc:
         text = "; ".join(f"{f}: {' '.join(m)}" for f, m in validation_errors(exc).items())

@@ -3,9 +3,13 @@ at triage). The most specific evidence wins:
 
 1. an affected system named in the report: the system's owning unit;
 2. an address in the report (an observable, or an address written in the text) that is
-   one of a registered system's addresses: that system's owning unit;
+   one of a registered system's addresses: that system's owning unit — provided that
+   unit answers for the address (it, or a unit above it, holds the most specific active
+   constituency claim covering it, or nobody claims it): a unit cannot take another
+   unit's reports by registering a system on its addresses (issue 11);
 3. the constituency: the unit whose declared IP block or domain covers the address, the
-   longest prefix / suffix first (`org.selectors.constituency.covering_entries`);
+   longest prefix / suffix first (`org.selectors.constituency.covering_entries`; active
+   claims only: a pending or refused delegation request never routes);
 4. the reporter's own unit;
 5. the standing agency (unit kind `standing_agency`), which sees everything and routes
    by hand.
@@ -78,9 +82,10 @@ def find_owner_unit(*, systems: Iterable = (), values: Iterable[str] = (), repor
             return Route(system.owner_unit, SYSTEM)
     values = [v for v in dict.fromkeys(str(v).strip() for v in values) if v]
     for value in values:
-        found = _systems_for_value(value)
-        if found:
-            return Route(found[0].owner_unit, ADDRESS, value)
+        claim = _constituency_owner(value)
+        for system in _systems_for_value(value):
+            if claim is None or system.owner_unit.path.startswith(claim[0].path):
+                return Route(system.owner_unit, ADDRESS, value)
     best: tuple[Unit, int, str] | None = None
     for value in values:
         hit = _constituency_owner(value)

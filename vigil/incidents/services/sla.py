@@ -114,7 +114,8 @@ def responsible_unit(incident: Incident) -> Unit | None:
 
 def handling_unit_ids(incident: Incident) -> list[int]:
     ids = [incident.owner_unit_id, incident.lead_unit_id]
-    ids += list(incident.units.filter(active=True).values_list("unit_id", flat=True))
+    # Live requests only: a declined or withdrawn unit no longer handles it (nor reads it, under TLP).
+    ids += list(incident.units.filter(active=True).exclude(answer="declined").values_list("unit_id", flat=True))
     out: list[int] = []
     for uid in ids:
         if uid is not None and uid not in out:

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError
 from vigil.core.notify import message, unit_recipients
+from vigil.core.refs import is_pk
 from vigil.org.models import Membership, Unit
 
 from ..models import ChecklistItem, ChecklistTemplate, Incident, IncidentTask
@@ -67,7 +68,7 @@ def task_create(*, actor: Actor, incident: Incident, unit, title: str = "", desc
     if not incident.is_open:
         raise Conflict(_("Sự cố đã đóng; không thể thêm công việc."), field="incident_id", code="workflow")
     allowed = set(handling_unit_ids(incident)) | {incident.owner_unit_id}
-    unit_obj = unit if isinstance(unit, Unit) else Unit.objects.filter(pk=unit).first() if str(unit).isdigit() else (
+    unit_obj = unit if isinstance(unit, Unit) else Unit.objects.filter(pk=unit).first() if is_pk(unit) else (
         Unit.objects.filter(code=str(unit)).first())
     if unit_obj is None or unit_obj.pk not in allowed:
         raise DomainError(_("Đơn vị thực hiện phải là một đơn vị đang xử lý sự cố."), field="unit")
@@ -110,9 +111,11 @@ def _open_task(task: IncidentTask) -> IncidentTask:
 
 
 @transaction.atomic
-def item_set(*, actor: Actor, item: ChecklistItem, done: bool) -> ChecklistItem:
-    """Tick (or untick) one step of a task's checklist."""
+def item_set(*, actor: Actor, item: ChecklistItem, done: bool, version: int | None = None) -> ChecklistItem:
+    """Tick (or untick) one step of a task's checklist (`version`: the one the caller saw,
+    refused when the step changed since)."""
     item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("task__incident").get(pk=item.pk)
+    concurrency.require_version(item, version)
     require_change(actor, item.task.incident)
     _open_task(item.task)
     if item.done == bool(done):

@@ -18,11 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can_in_unit, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
-from vigil.core.models import TLP, User
+from vigil.core.models import TLP
+from vigil.core.refs import is_pk
 from vigil.org.models import Unit
 
 from ..models import (
@@ -100,7 +101,7 @@ def _type(value) -> IncidentType | None:
         return value
     text = str(value).strip()
     qs = IncidentType.objects.select_related("klass")
-    return (qs.filter(pk=int(text)).first() if text.isdigit() else None) or qs.filter(code=text.lower()).first()
+    return (qs.filter(pk=int(text)).first() if is_pk(text) else None) or qs.filter(code=text.lower()).first()
 
 
 def _level(name: str, value, errors: dict) -> int | None:
@@ -121,7 +122,7 @@ def _units(values: Iterable, name: str, errors: dict) -> list[Unit]:
         if unit is None:
             text = str(v).strip()
             qs = Unit.objects.filter(is_active=True)
-            unit = (qs.filter(pk=int(text)).first() if text.isdigit() else None) or qs.filter(code=text).first()
+            unit = (qs.filter(pk=int(text)).first() if is_pk(text) else None) or qs.filter(code=text).first()
         if unit is None or not unit.is_active:
             errors.setdefault(name, []).append(_("Đơn vị không tồn tại: %(v)s") % {"v": v})
         elif unit not in out:
@@ -129,18 +130,20 @@ def _units(values: Iterable, name: str, errors: dict) -> list[Unit]:
     return out
 
 
-def _users(values: Iterable, errors: dict) -> list:
+def _users(actor_user, values: Iterable, errors: dict) -> list:
+    """The TLP:RED recipients named, among the people the actor may name: an unknown
+    account and one the actor may not see get the same error (no enumeration)."""
+    from vigil.org.selectors.people import recipients_named
+
     out = []
     for v in values or ():
-        user = v if isinstance(v, User) else None
-        if user is None:
-            text = str(v).strip()
-            qs = User.objects.filter(is_active=True)
-            user = (qs.filter(pk=int(text)).first() if text.isdigit() else None) or qs.filter(username=text).first()
-        if user is None or not user.is_active:
-            errors.setdefault("recipients", []).append(_("Tài khoản không tồn tại: %(v)s") % {"v": v})
-        elif user not in out:
-            out.append(user)
+        try:
+            found = recipients_named(user=actor_user, values=[v])
+        except DomainError as exc:
+            errors.setdefault("recipients", []).append(str(exc.message))
+            continue
+        if found[0] not in out:
+            out.append(found[0])
     return out
 
 
@@ -158,13 +161,15 @@ def incident_triage(
     systems: Iterable | None = None,
     shared_with: Iterable | None = None,
     recipients: Iterable | None = None,
+    version: int | None = None,
 ) -> Incident:
     """Classify and rate `incident` (a type code or instance, impact and urgency 1–4).
     Severity comes from the matrix, the SLA due times from the severity's target counted
     from `received_at`; the first triage acknowledges the report and moves it from NEW to
     TRIAGED (a later triage re-rates it without changing the state). Arguments left None
     keep their value; lists replace. Moving the incident to another owning unit needs
-    `change` there too. Timeline and audit record before and after."""
+    `change` there too. Timeline and audit record before and after. `version` (the one the
+    caller saw) refuses a triage of an incident changed since (409)."""
     from .intake import _systems
 
     user = actor_user(actor)
@@ -202,12 +207,13 @@ def incident_triage(
         except DomainError as exc:
             errors.setdefault("systems", []).append(str(exc.message))
     units = _units(shared_with, "shared_with", errors) if shared_with is not None else None
-    people = _users(recipients, errors) if recipients is not None else None
+    people = _users(user, recipients, errors) if recipients is not None else None
     if errors:
         raise ValidationError(errors)
     severity = severity_for(impact, urgency)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().select_related("owner_unit").get(pk=incident.pk)
+        concurrency.require_version(incident, version)
         before_row = audit.snapshot(incident)
         before = _state(incident)
         incident.incident_type = itype
@@ -384,7 +390,7 @@ def incident_for_merge(*, user, reference_or_id) -> Incident:
     """The incident named by id or tracking number that `user` may change; NotFound."""
     text = str(reference_or_id or "").strip()
     qs = visible_to(user, Incident).select_related("owner_unit")
-    row = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(reference=text.upper()).first()
+    row = qs.filter(pk=int(text)).first() if is_pk(text) else qs.filter(reference=text.upper()).first()
     if row is None:
         raise NotFound(_("Không tìm thấy sự cố."), field="into")
     return row

@@ -24,6 +24,7 @@ from vigil.core.access import scope_of, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError
 from vigil.core.notify import NotificationKind, message, notify, unit_recipients
+from vigil.core.refs import is_pk
 from vigil.org.models import Unit
 
 from ..models import Incident, IncidentUnit
@@ -152,7 +153,7 @@ def _units(actor: Actor, values: Iterable, field: str) -> list[Unit]:
         if value in (None, ""):
             continue
         pk = value.pk if isinstance(value, Unit) else value
-        unit = qs.filter(pk=int(pk)).first() if str(pk).isdigit() else qs.filter(code=str(pk)).first()
+        unit = qs.filter(pk=int(pk)).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
         if unit is None:
             raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
         if all(u.pk != unit.pk for u in result):

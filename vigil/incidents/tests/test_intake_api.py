@@ -49,6 +49,20 @@ def test_idempotency_key_replay_answers_200_with_the_same_incident(ref, api_clie
     assert Incident.objects.count() == 2
 
 
+def test_idempotency_key_replayed_with_another_body_is_422(ref, api_client):
+    client = api_client(ref.users["a_analyst"])
+    first = client.post(f"{API}/reports", {"title": "Tấn công DDoS"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k-2")
+    assert first.status_code == 201
+    other = client.post(f"{API}/reports", {"title": "Tấn công DDoS", "description": "khác"},
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert other.status_code == 422 and other["Content-Type"] == "application/problem+json"
+    body = other.json()
+    assert body["status"] == 422 and body["type"].endswith("idempotency-key-reused")
+    assert "Idempotency-Key" in str(body.get("errors"))
+    assert Incident.objects.count() == 1 and Incident.objects.get().description == ""
+
+
 def test_bad_report_is_a_problem_naming_the_fields(ref, api_client):
     resp = api_client(ref.users["a_analyst"]).post(f"{API}/reports", {
         "title": " ", "reporter_email": "x", "observables": ["???"],

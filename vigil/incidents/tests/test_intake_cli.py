@@ -40,6 +40,10 @@ def test_idempotency_key_from_the_shell(ref, capsys):
     a = json.loads(run(capsys, "report", "--title", "x", "--idempotency-key", "k", "--as", "a_analyst", "--json"))
     b = json.loads(run(capsys, "report", "--title", "x", "--idempotency-key", "k", "--as", "a_analyst", "--json"))
     assert a["id"] == b["id"] and b["replayed"] is True
+    with pytest.raises(CommandError) as exc:  # the same key with another report: refused, not replayed
+        call_command("incident_intake", "report", "--title", "y", "--idempotency-key", "k", "--as", "a_analyst")
+    assert exc.value.returncode == 1 and "khoá mới" in str(exc.value)
+    assert Incident.objects.count() == 1
 
 
 def test_taxonomy_lists_types_and_marks_inactive(ref, capsys):

@@ -61,11 +61,33 @@ def test_affected_system_decides_the_owner_unit(ref):
     assert list(incident.systems.all()) == [s]
 
 
-def test_address_of_a_registered_system_beats_the_constituency(ref):
+def test_address_of_a_registered_system_beats_the_constituency_of_its_own_tree(ref):
     system(ref.units["ministry"], "mail", "203.0.113.10")
-    claim(ref.units["prov_b"], "203.0.113.0/24")
+    claim(ref.units["national"], "203.0.113.0/24")  # the ministry's parent answers for the block
     incident = report(ref.users["a_analyst"], observables=["203.0.113.10"])
     assert incident.owner_unit == ref.units["ministry"]
+    system(ref.units["ministry"], "web", "198.51.100.10")  # nobody claims it
+    assert routing.find_owner_unit(values=["198.51.100.10"]).unit == ref.units["ministry"]
+
+
+def test_a_system_on_another_units_addresses_does_not_take_its_reports(ref):
+    """Issue 11: registering a system on an address of another unit's block routed that
+    unit's reports to the system's owner."""
+    claim(ref.units["prov_b"], "203.0.113.0/24")
+    system(ref.units["ministry"], "mail", "203.0.113.10")
+    incident = report(ref.users["a_analyst"], observables=["203.0.113.10"])
+    assert incident.owner_unit == ref.units["prov_b"]
+    assert incident.timeline.get(kind="reported").data["routed_by"] == routing.CONSTITUENCY
+
+
+def test_pending_and_refused_claims_do_not_route(ref):
+    claim(ref.units["prov_a_dept"], "198.51.100.0/24")
+    for status in (ConstituencyEntry.Status.PENDING, ConstituencyEntry.Status.REFUSED):
+        entry = claim(ref.units["prov_b"], "198.51.100.7/32")
+        ConstituencyEntry.objects.filter(pk=entry.pk).update(status=status)
+        route = routing.find_owner_unit(values=["198.51.100.7"])
+        assert (route.unit, route.how) == (ref.units["prov_a_dept"], routing.CONSTITUENCY)
+        entry.delete()
 
 
 def test_constituency_longest_prefix_wins(ref):
@@ -142,10 +164,29 @@ def test_receipt_failure_is_logged_not_raised(ref, monkeypatch, django_capture_o
 
 
 def test_same_intake_key_twice_gives_one_incident(ref):
-    first = report(ref.users["a_analyst"], intake_key="api:1:abc")
-    second = report(ref.users["a_analyst"], intake_key="api:1:abc", title="khác")
+    first = report(ref.users["a_analyst"], intake_key="api:1:abc", observables_text="evil.example")
+    second = report(ref.users["a_analyst"], intake_key="api:1:abc", observables_text="evil.example")
     assert second.pk == first.pk and second.replayed and not first.replayed
     assert Incident.objects.count() == 1
+
+
+def test_same_intake_key_with_other_content_is_refused_not_answered_silently(ref):
+    first = report(ref.users["a_analyst"], intake_key="api:1:abc", observables_text="evil.example")
+    assert len(first.intake_fingerprint) == 64
+    for change in ({"title": "khác"}, {"observables_text": "other.example"}, {"tlp": "red"},
+                   {"attachments": [ContentFile(b"log", name="a.txt")]}):
+        with pytest.raises(intake.KeyReused) as exc:
+            report(ref.users["a_analyst"], intake_key="api:1:abc", **{"observables_text": "evil.example", **change})
+        assert exc.value.status == 422 and exc.value.field == "intake_key"
+    assert Incident.objects.count() == 1 and Incident.objects.get().title == first.title
+
+
+def test_same_intake_key_with_the_same_attachment_is_a_replay(ref):
+    first = report(ref.users["a_analyst"], intake_key="mail:att@x", attachments=[ContentFile(b"log 1", name="a.txt")])
+    again = report(ref.users["a_analyst"], intake_key="mail:att@x", attachments=[ContentFile(b"log 1", name="a.txt")])
+    assert again.pk == first.pk and again.replayed
+    with pytest.raises(intake.KeyReused):
+        report(ref.users["a_analyst"], intake_key="mail:att@x", attachments=[ContentFile(b"log 2", name="a.txt")])
 
 
 def test_intake_key_race_returns_the_winner(ref, monkeypatch):
@@ -153,13 +194,16 @@ def test_intake_key_race_returns_the_winner(ref, monkeypatch):
     calls = {"n": 0}
     real = intake._replay
 
-    def late_replay(key):  # the first look misses (the other request had not committed yet)
+    def late_replay(key, fingerprint):  # the first look misses (the other request had not committed yet)
         calls["n"] += 1
-        return None if calls["n"] == 1 else real(key)
+        return None if calls["n"] == 1 else real(key, fingerprint)
 
     monkeypatch.setattr(intake, "_replay", late_replay)
     again = report(ref.users["a_analyst"], intake_key="mail:race@x")
     assert again.pk == winner.pk and Incident.objects.count() == 1
+    calls["n"] = 0  # the loser of the race with other content is refused too
+    with pytest.raises(intake.KeyReused):
+        report(ref.users["a_analyst"], intake_key="mail:race@x", title="Nội dung khác")
 
 
 def test_reference_collision_is_retried(ref, monkeypatch):

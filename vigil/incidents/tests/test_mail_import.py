@@ -101,6 +101,23 @@ def test_a_message_seen_again_is_not_stored_twice(ref, tmp_path):
     assert mail_svc.import_message(actor=actor, raw=raw).status == "created"
     again = mail_svc.import_message(actor=actor, raw=raw)
     assert again.status == "replayed" and Incident.objects.count() == 1
+    # The same message delivered again with other transport headers and a date in the
+    # future (clamped to now) is still the same message.
+    resent = message(5)
+    resent["Received"] = "from relay.example by mx.example"
+    del resent["Date"]
+    resent["Date"] = "Tue, 03 Mar 2099 08:15:00 +0700"
+    assert mail_svc.import_message(actor=actor, raw=resent.as_bytes()).status == "replayed"
+
+
+def test_a_different_message_reusing_a_message_id_fails_instead_of_vanishing(ref):
+    actor = Actor(user=ref.users["agency_analyst"], channel="cli")
+    assert mail_svc.import_message(actor=actor, raw=message(6).as_bytes()).status == "created"
+    forged = message(7)
+    del forged["Message-ID"]
+    forged["Message-ID"] = "<report-6@example.org>"
+    result = mail_svc.import_message(actor=actor, raw=forged.as_bytes())
+    assert result.status == "failed" and "khoá mới" in result.error and Incident.objects.count() == 1
 
 
 def test_routing_uses_addresses_in_the_mail_body(ref, tmp_path):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from vigil.assets.selectors import systems_visible
+from vigil.core import concurrency
 from vigil.core.access import scope_of
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, validation_errors
@@ -107,6 +108,8 @@ def triage(request, incident_id):
     }
     form = forms.TriageForm(request.POST or None, user=user, types=triage_svc.active_types(), incident=incident,
                             initial=initial)
+    concurrency.add_version_field(form, incident)
+    stale = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -114,8 +117,10 @@ def triage(request, incident_id):
                 actor=_actor(request), incident=incident, incident_type=data["incident_type"],
                 impact=data["impact"], urgency=data["urgency"], tlp=data["tlp"], pap=data["pap"],
                 owner_unit=data["owner_unit"], sector=data.get("sector", ""),
-                shared_with=list(data.get("shared_with") or []),
+                shared_with=list(data.get("shared_with") or []), version=data.get("version"),
             )
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, incident)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
@@ -123,7 +128,7 @@ def triage(request, incident_id):
             return redirect(intake_svc.incident_url(incident))
     return render(request, "incidents/triage_form.html", {
         "form": form, "incident": incident, "detail_url": intake_svc.incident_url(incident),
-    }, status=400 if request.method == "POST" else 200)
+    }, status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required

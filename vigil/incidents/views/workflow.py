@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.core import concurrency
 from vigil.core.access import can
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import DomainError, NotFound, validation_errors
@@ -313,7 +314,8 @@ def item_toggle(request, incident_id, incident_task_id, checklist_item_id):
     item = sel.item_get(request.user, task, checklist_item_id)
     error = None
     try:
-        task_svc.item_set(actor=_actor(request), item=item, done=not item.done)
+        task_svc.item_set(actor=_actor(request), item=item, done=not item.done,
+                          version=concurrency.expected_version(request.POST.get("version")))
     except DomainError as exc:
         if exc.status == 403:
             raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
 
@@ -47,7 +48,7 @@ def create_feed(request, payload: FeedIn):
 
 @router.get("/intel/feeds/{int:feed_id}", response=FeedOut, summary="One feed")
 def get_feed(request, feed_id: int):
-    return sel.feed_get(request.auth, feed_id)
+    return concurrency.tag(request, sel.feed_get(request.auth, feed_id))
 
 
 @router.patch("/intel/feeds/{int:feed_id}", response=FeedOut,
@@ -55,18 +56,20 @@ def get_feed(request, feed_id: int):
 def update_feed(request, feed_id: int, payload: FeedPatch):
     user = request.auth
     feed = sel.feed_get(user, feed_id)
+    version = concurrency.if_match(request, feed)
     changes = payload.dict(exclude_unset=True)
     for key in ("name", "format", "interval_minutes", "enabled", "options"):
         if key in changes and changes[key] is None:
             raise DomainError(_("Trường này không được để trống."), field=key)
-    _svc().feed_update(actor=api_actor(request), feed=feed, **changes)
-    return sel.feed_get(user, feed_id)
+    _svc().feed_update(actor=api_actor(request), feed=feed, version=version, **changes)
+    return concurrency.tag(request, sel.feed_get(user, feed_id))
 
 
 @router.delete("/intel/feeds/{int:feed_id}", response={204: None},
                summary="Delete a feed (its indicators stay with the source and age out)")
 def delete_feed(request, feed_id: int):
     feed = sel.feed_get(request.auth, feed_id)
+    concurrency.check(feed, concurrency.if_match(request, feed))
     _svc().feed_delete(actor=api_actor(request), feed=feed)
     return Status(204, None)
 

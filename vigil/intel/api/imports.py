@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from vigil.core import safejson
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError
 from vigil.core.problems import problem
@@ -33,7 +34,7 @@ def _options(text: str) -> dict:
     if not (text or "").strip():
         return {}
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise DomainError(_("Tuỳ chọn phải là đối tượng JSON hợp lệ (lỗi ở vị trí %(pos)s).") % {"pos": exc.pos},
                           field="options") from None

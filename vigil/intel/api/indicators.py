@@ -20,8 +20,8 @@ from ..schemas import (
     IndicatorOut,
     IndicatorPageOut,
     IndicatorPageQuery,
+    IntelReasonIn,
     ManualIndicatorIn,
-    ReasonIn,
     SightingIn,
     SightingOut,
 )
@@ -77,14 +77,14 @@ def get_indicator(request, indicator_id: int):
 
 @router.post("/intel/indicators/{int:indicator_id}/revoke", response=IndicatorOut,
              summary="Revoke an indicator (false positive): it leaves every export and TAXII collection")
-def revoke_indicator(request, indicator_id: int, payload: ReasonIn):
+def revoke_indicator(request, indicator_id: int, payload: IntelReasonIn):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_revoke(actor=api_actor(request), indicator=indicator, reason=payload.reason)
 
 
 @router.post("/intel/indicators/{int:indicator_id}/allow", response=IndicatorOut,
              summary="Activate a warninglisted indicator all the same (reason required)")
-def allow_indicator(request, indicator_id: int, payload: ReasonIn):
+def allow_indicator(request, indicator_id: int, payload: IntelReasonIn):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_allow(actor=api_actor(request), indicator=indicator, reason=payload.reason)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from vigil.core import selectors as core_selectors
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
-from vigil.core.errors import DomainError, NotFound
+from vigil.core.errors import DomainError
 
 from .. import selectors as sel
 from ..schemas import DeletedOut, SourceDetailOut, SourceIn, SourceOut, SourcePatch
@@ -18,16 +18,14 @@ from .indicators import unit_of
 router = Router(tags=["intel"])
 
 
-def _recipients(names):
+def _recipients(user, names):
+    """TLP:RED recipients among the people `user` may name; an unknown account and one the
+    caller may not see get the same error (no enumeration)."""
     if names is None:
         return None
-    people = []
-    for name in names:
-        try:
-            people.append(core_selectors.user_by_username(name))
-        except NotFound:
-            raise DomainError(_("Không có tài khoản tên %(u)s.") % {"u": name}, field="recipients") from None
-    return people
+    from vigil.org.selectors.people import recipients_named
+
+    return recipients_named(user=user, values=names)
 
 
 def _detail(user, source_id: int):
@@ -48,7 +46,7 @@ def create_source(request, payload: SourceIn):
     data = payload.dict()
     owner = unit_of(user, data.pop("owner_unit"), "owner_unit")
     shared = [unit_of(user, ref, "shared_with") for ref in data.pop("shared_with")]
-    recipients = _recipients(data.pop("recipients"))
+    recipients = _recipients(user, data.pop("recipients"))
     source = svc.source_create(actor=api_actor(request), owner_unit=owner, shared_with=shared,
                                recipients=recipients, **data)
     return Status(201, _detail(user, source.pk))
@@ -57,7 +55,7 @@ def create_source(request, payload: SourceIn):
 @router.get("/intel/sources/{int:intel_source_id}", response=SourceDetailOut,
             summary="One source, with how many claims it made")
 def get_source(request, intel_source_id: int):
-    return _detail(request.auth, intel_source_id)
+    return concurrency.tag(request, _detail(request.auth, intel_source_id))
 
 
 @router.patch("/intel/sources/{int:intel_source_id}", response=SourceDetailOut,
@@ -65,21 +63,24 @@ def get_source(request, intel_source_id: int):
 def update_source(request, intel_source_id: int, payload: SourcePatch):
     user = request.auth
     source = sel.source_get(user, intel_source_id)
+    version = concurrency.if_match(request, source)
     data = payload.dict(exclude_unset=True)
     shared = data.pop("shared_with", None)
     if shared is not None:
         shared = [unit_of(user, ref, "shared_with") for ref in shared]
-    recipients = _recipients(data.pop("recipients", None))
+    recipients = _recipients(user, data.pop("recipients", None))
     for key in ("name", "kind", "reliability", "default_confidence", "tlp", "is_active", "description"):
         if key in data and data[key] is None:
             raise DomainError(_("Trường này không được để trống."), field=key)
-    svc.source_update(actor=api_actor(request), source=source, shared_with=shared, recipients=recipients, **data)
-    return _detail(user, intel_source_id)
+    svc.source_update(actor=api_actor(request), source=source, shared_with=shared, recipients=recipients,
+                      version=version, **data)
+    return concurrency.tag(request, _detail(user, intel_source_id))
 
 
 @router.delete("/intel/sources/{int:intel_source_id}", response=DeletedOut,
                summary="Delete a source and its claims (indicators are recomputed from the claims that remain)")
 def delete_source(request, intel_source_id: int):
     source = sel.source_get(request.auth, intel_source_id)
+    concurrency.check(source, concurrency.if_match(request, source))
     recomputed = svc.source_delete(actor=api_actor(request), source=source)
     return {"detail": _("Đã xoá nguồn “%(n)s”.") % {"n": source.name}, "recomputed": recomputed}

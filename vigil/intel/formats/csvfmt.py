@@ -32,6 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core.errors import DomainError
+from vigil.core.exports import SUSPECT, neutralise
+from vigil.core.refs import is_pk
+from vigil.core.samples import sample
 
 from .. import types
 from .base import ExportFormat, ImportFormat, Problem, Record, decode_line
@@ -127,9 +130,12 @@ def parse_time(text: str) -> dt.datetime | None:
     text = text.strip()
     if text.lower() in NONE_CELLS:
         return None
-    if text.isdigit() and len(text) != 8:
-        return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
-    if text.isdigit():
+    if is_pk(text) and len(text) != 8:
+        try:
+            return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
+        except (OverflowError, OSError) as exc:  # past the platform's time_t
+            raise ValueError(str(exc)) from None
+    if is_pk(text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
@@ -191,7 +197,7 @@ class CsvImport(ImportFormat):
         plan = Plan(header=header, line=line)
         keys = [_key(h) for h in header]
         used: set[int] = set()
-        listing = ", ".join(h.strip() for h in header)
+        listing = sample(", ".join(h.strip() for h in header), 200)
         for name, column in self.mapping.items():
             if not column:
                 continue
@@ -231,7 +237,7 @@ class CsvImport(ImportFormat):
             return plan
         message = _("Dòng tiêu đề không có cột giá trị (value, indicator, ioc, ioc_value…) hay cột mang tên loại "
                     "chỉ báo: %(header)s. Hãy chỉ ra cột giá trị bằng tuỳ chọn mapping, ví dụ {\"value\": \"%(first)s\"}.") \
-            % {"header": listing, "first": header[0].strip() if header else "…"}
+            % {"header": listing, "first": sample(header[0].strip()) if header else "…"}
         if plan.type_columns and unknown:
             message += " " + _("Cột không nhận ra: %(names)s.") % {"names": ", ".join(unknown)}
         return Problem(line, message, field="value")
@@ -346,18 +352,18 @@ class CsvImport(ImportFormat):
                 confidence = -1
             if not 0 <= confidence <= 100:
                 errors.append(bad("confidence", _("độ tin cậy phải là số từ 0 đến 100 (đọc được “%(value)s”).")
-                                  % {"value": raw_conf[:50]}))
+                                  % {"value": sample(raw_conf, 50)}))
         for name in ("first_seen", "last_seen", "valid_until"):
             try:
                 values[name] = parse_time(cell(name))
             except (ValueError, OverflowError, OSError):
                 errors.append(bad(name, _("thời điểm không hợp lệ “%(value)s” (cần ISO 8601, "
-                                          "YYYY-MM-DD HH:MM:SS hoặc số giây Unix).") % {"value": cell(name)[:50]}))
+                                          "YYYY-MM-DD HH:MM:SS hoặc số giây Unix).") % {"value": sample(cell(name), 50)}))
         try:
             tlp = parse_tlp(cell("tlp"))
         except ValueError:
             tlp = None
-            errors.append(bad("tlp", _("nhãn TLP không hợp lệ “%(value)s”.") % {"value": cell("tlp")[:50]}))
+            errors.append(bad("tlp", _("nhãn TLP không hợp lệ “%(value)s”.") % {"value": sample(cell("tlp"), 50)}))
         if cell("to_ids").lower() in ("0", "false", "no", "f", "n"):
             confidence = min(UNTRUSTED_CONFIDENCE, UNTRUSTED_CONFIDENCE if confidence is None else confidence)
         tags = [t.strip() for t in cell("tags").split(",") if t.strip().lower() not in NONE_CELLS]
@@ -382,7 +388,7 @@ class CsvImport(ImportFormat):
                 found = type_pairs(type_name, raw)
                 if found is None:
                     errors.append(bad("type", _("loại chỉ báo không hỗ trợ “%(value)s”.")
-                                      % {"value": type_name[:50]}))
+                                      % {"value": sample(type_name, 50)}))
                 else:
                     pairs.extend(found)
         if errors:
@@ -424,7 +430,10 @@ class CsvExport(ExportFormat):
         for ind in indicators:
             status_at = getattr(ind, "status_at", None)
             status = status_at(now) if callable(status_at) else getattr(ind, "status", "")
-            writer.writerow((ind.type, ind.value, getattr(ind, "tlp", "") or "", getattr(ind, "confidence", ""),
+            value = ind.value
+            if value[:1] in SUSPECT:  # the only free text (the rest are codes, numbers, times): no formula
+                value = neutralise(value)
+            writer.writerow((ind.type, value, getattr(ind, "tlp", "") or "", getattr(ind, "confidence", ""),
                              _stamp(getattr(ind, "first_seen", None)), _stamp(getattr(ind, "last_seen", None)),
                              _stamp(getattr(ind, "expires_at", None)), status or ""))
             count += 1

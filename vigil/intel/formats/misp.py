@@ -32,6 +32,9 @@ import uuid
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigil.core import safejson
+from vigil.core.samples import sample
+
 from .. import types
 from .base import ExportFormat, ImportFormat, Problem, Record
 
@@ -193,7 +196,7 @@ class MispImport(ImportFormat):
         if not raw.strip():
             return
         try:
-            data = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+            data = safejson.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
         except UnicodeDecodeError:
             yield Problem(1, _("Tệp MISP không phải văn bản UTF-8."))
             return
@@ -212,7 +215,7 @@ class MispImport(ImportFormat):
                 event.load(item)
             except (PyMISPError, ValueError, TypeError, KeyError, AttributeError) as exc:
                 yield Problem(max(1, position), _("Sự kiện MISP thứ %(n)s không đọc được: %(error)s.")
-                              % {"n": number, "error": exc}, ref=str(item.get("uuid", "")))
+                              % {"n": number, "error": sample(exc, 120)}, ref=str(item.get("uuid", "")))
                 continue
             for outcome in self._event_records(event, position):
                 if isinstance(outcome, int):
@@ -259,7 +262,7 @@ class MispImport(ImportFormat):
                         message = _("Thuộc tính MISP %(ref)s (%(type)s): “%(value)s” không phải là "
                                     "%(label)s hợp lệ.") % {
                             "ref": ref, "type": attribute.type, "label": types.TYPES[type_code].label,
-                            "value": types.obs.defang_text(raw_value)[:200]}
+                            "value": sample(types.obs.defang_text(raw_value))}
                         yield Problem(position, message, ref=ref, field="value")
                     continue
                 yield Record(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from vigil.core.refs import is_pk
+
 from .base import ExportFormat, ImportFormat, Problem, Record, decode_line
 
 HOSTS_SINKS = {"0.0.0.0", "127.0.0.1", "::", "::1", "0", "::0"}
@@ -30,7 +32,7 @@ class PlainList(ImportFormat):
                 continue
             parts = text.split()
             confidence = None
-            if factor and len(parts) > 1 and parts[1].isdigit():
+            if factor and len(parts) > 1 and is_pk(parts[1]):
                 confidence = min(100, int(parts[1]) * factor)
             yield Record(type=type_code, value=parts[0], line=number, confidence=confidence)
 

@@ -30,6 +30,8 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from vigil.core import safejson
+
 from .. import stixmap
 from .base import ExportFormat, ImportFormat, Problem, Record
 
@@ -270,7 +272,7 @@ class StixImport(ImportFormat):
     def records(self, stream):
         strict = bool(self.settings.get("strict"))
         try:
-            data = json.load(stream)
+            data = safejson.load(stream)
         except json.JSONDecodeError as exc:
             yield Problem(exc.lineno or 1, _("Tệp không phải JSON hợp lệ: %(error)s (dòng %(line)s, cột %(col)s).")
                           % {"error": exc.msg, "line": exc.lineno, "col": exc.colno}, field="json")

@@ -6,9 +6,11 @@ moves and its expiry with it), while a value the feed no longer lists keeps its 
 last-seen time and ages out through the decay model. Nothing is deleted by a feed.
 
 Fetching is defensive because a feed URL is typed by a member's analyst and fetched by
-the platform from inside the government network: only http/https; a host that resolves
-to a loopback, private, link-local or reserved address is refused (at creation and at
-every run, DNS may change; redirects are followed by hand and each hop checked); the
+the platform from inside the government network: only http/https; the URL is read as the
+HTTP client sends it (percent-escapes decoded), its host resolved once, and a host that does
+not resolve or resolves to a loopback, private, link-local or reserved address is refused;
+the connection goes to the address checked, never to a second DNS answer (`core.netguard`;
+at creation and at every run; redirects are followed by hand and each hop checked); the
 body is streamed to a temporary file and cut off at `INTEL_FEED_MAX_BYTES`. A file-path
 feed must lie under one of `INTEL_FEED_PATHS`, so a feed cannot read the server's files.
 
@@ -37,11 +39,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, netguard
+from vigil.core import audit, concurrency, netguard
 from vigil.core.access import require
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import DomainError, validation_errors
 from vigil.core.models import TLP
+from vigil.core.refs import is_pk
+from vigil.core.samples import sample
 
 from .. import types
 from ..formats import IMPORTERS, importer
@@ -86,29 +90,26 @@ def refresh_window() -> dt.timedelta:
 # --------------------------------------------------------------------------- checks
 
 
-def internal_address(host: str) -> str:
-    """An internal address of `host`, or "" — unless INTEL_FEED_ALLOW_PRIVATE, for feeds
-    inside the network and for tests."""
-    if getattr(settings, "INTEL_FEED_ALLOW_PRIVATE", False):
-        return ""
-    return netguard.internal_address(host)
+def allow_private() -> bool:
+    """INTEL_FEED_ALLOW_PRIVATE: feeds inside the network, and tests."""
+    return bool(getattr(settings, "INTEL_FEED_ALLOW_PRIVATE", False))
 
 
-def _check_url(url: str, field: str = "url") -> None:
+def _check_url(url: str, field: str = "url", *, resolve_host: bool | None = None) -> netguard.Target:
+    """The URL prepared as it will be sent, its host resolved once and checked
+    (`netguard`). When private addresses are allowed the name is only resolved at fetch
+    time, so a feed can be saved while its server is down."""
+    if resolve_host is None:
+        resolve_host = not allow_private()
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise DomainError(_("Địa chỉ URL không hợp lệ: %(url)s") % {"url": url[:200]}, field=field) from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise DomainError(_("Địa chỉ URL phải bắt đầu bằng http:// hoặc https:// và có tên máy chủ."), field=field)
-    internal = internal_address(host)
-    if internal:
-        raise DomainError(
-            _("Địa chỉ URL trỏ vào mạng nội bộ (%(address)s); không được dùng làm nguồn cấp.") % {"address": internal},
-            field=field,
-        )
+        return netguard.check_url(url, allow_private=allow_private(), resolve_host=resolve_host)
+    except netguard.Refused as exc:
+        if exc.address:
+            message = (_("Địa chỉ URL trỏ vào mạng nội bộ (%(address)s); không được dùng làm nguồn cấp.")
+                       % {"address": exc.address})
+        else:
+            message = exc.message
+        raise DomainError(message, field=field) from None
 
 
 def _check_path(path: str) -> Path:
@@ -221,10 +222,11 @@ def feed_create(*, actor: Actor, source: Source, name: str, url: str = "", path:
     return feed
 
 
-def feed_update(*, actor: Actor, feed: Feed, **changes) -> Feed:
+def feed_update(*, actor: Actor, feed: Feed, version: int | None = None, **changes) -> Feed:
     """Change a feed's fields (any of FIELDS). A new URL replaces the path and the other
     way round; a new URL, path or format forgets the stored HTTP validators; a new
-    interval reschedules the next run from the last one."""
+    interval reschedules the next run from the last one. Only those fields are written;
+    `version` (the one the caller edited) refuses a stale edit (409)."""
     if actor.user is not None:
         require(actor.user, "change", feed.source)
     unknown = set(changes) - set(FIELDS)
@@ -243,12 +245,15 @@ def feed_update(*, actor: Actor, feed: Feed, **changes) -> Feed:
             value = {}
         setattr(feed, key, value)
     _validate(feed)
+    written = set(changes)
     if before["url"] != safe_url(feed.url) or before["path"] != feed.path or "format" in changes:
         feed.http_etag = feed.http_last_modified = ""
+        written |= {"http_etag", "http_last_modified"}
     if "interval_minutes" in changes and feed.last_run_at:
         feed.next_run_at = feed.last_run_at + dt.timedelta(minutes=feed.interval_minutes)
+        written.add("next_run_at")
     with transaction.atomic():
-        feed.save()
+        concurrency.save(feed, written, expected=version)
         audit.record(actor=actor, action="intel.feed.update", obj=feed, unit_id=feed.source.owner_unit_id,
                      before=before, after=_snapshot(feed))
     return feed
@@ -312,16 +317,15 @@ def _fetch_url(feed: Feed, now: dt.datetime) -> Fetched:
     limit = max_bytes()
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **_conditional_headers(feed, now)}
     url = feed.url
-    session = requests.Session()
     try:
         for _hop in range(MAX_REDIRECTS + 1):
-            _check_url(url)
+            target = _check_url(url, resolve_host=True)  # resolved once: the connection goes there
             try:
-                response = session.get(url, headers=headers, timeout=timeout(), stream=True, allow_redirects=False)
+                response = netguard.send("GET", target, headers=headers, timeout=timeout(), stream=True)
             except requests.RequestException as exc:
                 raise FetchError(_("Không tải được nguồn cấp: %(error)s") % {"error": _describe(exc)}) from exc
             if response.is_redirect and response.headers.get("location"):
-                url = urljoin(url, response.headers["location"])
+                url = urljoin(target.url, response.headers["location"])
                 response.close()
                 continue
             break
@@ -333,10 +337,10 @@ def _fetch_url(feed: Feed, now: dt.datetime) -> Fetched:
                 return Fetched(http_status=code, unchanged=True)
             if code >= 300:
                 raise FetchError(_("Máy chủ trả lời HTTP %(code)s %(reason)s.")
-                                 % {"code": code, "reason": response.reason or ""}, http_status=code)
+                                 % {"code": code, "reason": sample(response.reason or "", 60)}, http_status=code)
             declared = response.headers.get("content-length", "")
             encoded = response.headers.get("content-encoding", "")
-            if declared.isdigit() and not encoded and int(declared) > limit:
+            if is_pk(declared) and not encoded and int(declared) > limit:
                 raise FetchError(_too_large(limit), http_status=code)
             digest = hashlib.sha256()
             size = 0
@@ -362,8 +366,6 @@ def _fetch_url(feed: Feed, now: dt.datetime) -> Fetched:
                            last_modified=response.headers.get("last-modified", "")[:100])
     except DomainError as exc:  # a hop to an internal address or a bad URL
         raise FetchError(str(exc.message)) from exc
-    finally:
-        session.close()
 
 
 def _describe(exc: Exception) -> str:

@@ -24,10 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import archives, audit
 from vigil.core.access import require
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
+from vigil.core.samples import sample
 
 from .. import decay, types
 from ..formats import importer
@@ -119,7 +120,7 @@ class Normaliser:
                 return Problem(
                     record.line,
                     _("“%(value)s” không phải là %(type)s hợp lệ.")
-                    % {"value": types.obs.defang_text(str(raw))[:200], "type": types.TYPES[type_code].label},
+                    % {"value": sample(types.obs.defang_text(str(raw))), "type": types.TYPES[type_code].label},
                     ref=record.ref, field="value",
                 )
         tlp = record.tlp or self.tlp
@@ -159,16 +160,11 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _open(path: Path):
-    """A binary stream of the file, gunzipped when it is gzip."""
-    fh = open(path, "rb")
-    if fh.read(2) == b"\x1f\x8b":
-        import gzip
-
-        fh.seek(0)
-        return gzip.GzipFile(fileobj=fh)
-    fh.seek(0)
-    return fh
+def _open(path: Path, name: str | None = None):
+    """A binary stream of the file, gunzipped when it is gzip — bounded: a gzip that expands
+    beyond VIGIL_ARCHIVE_MAX_BYTES or the ratio limit, or is truncated, stops with an error
+    naming the file (`core.archives`)."""
+    return archives.open_maybe_gzip(path, name=name or Path(path).name)
 
 
 def _check_source(actor: Actor, source: Source) -> None:
@@ -225,7 +221,7 @@ def import_file(
     else:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, finished_at=None)
         job.status = ImportJob.Status.RUNNING
-    with _open(path) as stream:
+    with _open(path, filename or None) as stream:
         return _run(actor, job, source, parser.records(stream), tlp=tlp, confidence=confidence,
                     skip_invalid=skip_invalid, progress=progress, batch_size=batch_size or BATCH_SIZE)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import require, require_in_unit
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, validation_errors
@@ -58,7 +58,10 @@ def source_create(*, actor: Actor, owner_unit, name: str, tlp: str = TLP.AMBER, 
     return source
 
 
-def source_update(*, actor: Actor, source: Source, shared_with=None, recipients=None, **changes) -> Source:
+def source_update(*, actor: Actor, source: Source, shared_with=None, recipients=None, version=None,
+                  **changes) -> Source:
+    """Change the fields given (only those are written); `version`: the one the caller
+    edited, refused (409) when the source changed since."""
     if actor.user is not None:
         require(actor.user, "change", source)
     unknown = set(changes) - set(FIELDS)
@@ -70,7 +73,7 @@ def source_update(*, actor: Actor, source: Source, shared_with=None, recipients=
     _clean(source)
     try:
         with transaction.atomic():
-            source.save()
+            concurrency.save(source, changes, expected=version)
             _share(source, shared_with, recipients)
             audit.record(actor=actor, action="intel.source.update", obj=source, before=before,
                          after=audit.snapshot(source))

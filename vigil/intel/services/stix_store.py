@@ -8,6 +8,14 @@ and GREEN objects go to `shared-clear` / `shared-green`, everything narrower to
 `shared-amber` with its own label kept on the row, so the access layer still filters
 AMBER+STRICT and RED objects per reader. A version (id + `modified`, or `created`) is
 stored once per collection: importing the same bundle again adds nothing.
+
+An object id belongs to the unit that first stored it, in every collection (issue 11:
+anyone could post a newer version of another unit's object and readers got it as the
+latest). Another unit's new version of it, or the same version in another collection, is
+refused (status "refused", one message whatever the caller may see of the original, so
+that the answer never names its unit, collection or versions). A cyber-observable (SCO) is
+the exception: its id is derived from its value, so the same observable sent by another
+unit is the same object; it is acknowledged ("existing") and not stored again.
 """
 
 from __future__ import annotations
@@ -18,14 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, safejson
 from vigil.core.access import require
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 
 from .. import stixmap
 from ..formats.base import Problem
-from ..formats.stix import check_object, read_objects, spec_version_of
+from ..formats.stix import SCO_TYPES, check_object, read_objects, spec_version_of
 from ..models import Source, StixObject, TaxiiCollection
 from .ingest import _open
 
@@ -55,9 +63,10 @@ def store_objects(*, actor: Actor, source: Source, objects: list[dict], tlp: str
                   markings: dict | None = None, audit_entry: bool = True, first_position: int = 1) -> dict:
     """Store every object except bundles as StixObject rows of `source` (see the module
     docstring for collection and label). Objects failing the light checks are not stored:
-    they are listed under "failures" (id, version, message). Returns the counts and, per
-    object in input order, "results": {"id", "version", "status": created|existing|failed,
-    "message"?}."""
+    they are listed under "failures" (id, version, message), and so are objects whose id
+    belongs to another unit (status "refused", see the module docstring). Returns the
+    counts and, per object in input order, "results": {"id", "version", "status":
+    created|existing|failed|refused, "message"?}."""
     if actor.user is not None:
         require(actor.user, "add", source)
     if tlp is not None and tlp not in COLLECTION_FOR_TLP:
@@ -107,6 +116,19 @@ def store_objects(*, actor: Actor, source: Source, objects: list[dict], tlp: str
     with transaction.atomic():
         if rows:
             existing = _existing(keys)
+            foreign = _foreign_ids({k[1] for k in keys}, source.owner_unit_id)
+            refused = {k for k, r in zip(keys, rows, strict=True)
+                       if k[1] in foreign and k not in existing and r.type not in SCO_TYPES}
+            kept = [(r, k) for r, k in zip(rows, keys, strict=True) if k[1] not in foreign]
+            rows, keys = [r for r, _k in kept], [k for _r, k in kept]
+            for entry in results:
+                if entry.get("_key") in refused:
+                    entry.pop("_key")
+                    entry.update(status="refused", message=_(
+                        "Mã định danh %(id)s thuộc đối tượng của đơn vị khác: chỉ đơn vị đã tạo đối tượng mới "
+                        "được thêm phiên bản của nó. Hãy dùng mã định danh mới."
+                    ) % {"id": entry["id"][:100]})
+                    failures.append(entry)
             new_rows = [r for r, k in zip(rows, keys, strict=True) if k not in existing]
             StixObject.objects.bulk_create(new_rows, batch_size=1000, ignore_conflicts=True)
             created = {k for k in keys if k not in existing}
@@ -119,7 +141,8 @@ def store_objects(*, actor: Actor, source: Source, objects: list[dict], tlp: str
             "objects": len(results),
             "created": sum(1 for e in results if e["status"] == "created"),
             "existing": sum(1 for e in results if e["status"] == "existing"),
-            "failed": len(failures),
+            "failed": sum(1 for e in results if e["status"] == "failed"),
+            "refused": sum(1 for e in results if e["status"] == "refused"),
         }
         if audit_entry:
             _audit(actor, source, counts)
@@ -133,6 +156,18 @@ def _existing(keys: list[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
         chunk = ids[start:start + 500]
         found.update(StixObject.objects.filter(stix_id__in=chunk).values_list("collection_id", "stix_id", "version"))
     return found
+
+
+def _foreign_ids(ids: set[str], unit_id: int | None) -> set[str]:
+    """The ids among `ids` that another unit stored first (their owner, whoever may see them)."""
+    first: dict[str, int | None] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = (StixObject.objects.filter(stix_id__in=ordered[start:start + 500])
+                .order_by("stix_id", "date_added", "pk").values_list("stix_id", "owner_unit_id"))
+        for stix_id, owner in rows:
+            first.setdefault(stix_id, owner)
+    return {i for i, owner in first.items() if owner != unit_id}
 
 
 def _audit(actor: Actor, source: Source, counts: dict) -> None:
@@ -150,7 +185,7 @@ def store_file(*, actor: Actor, source: Source, path: Path | str, tlp: str | Non
         require(actor.user, "add", source)
     with _open(Path(path)) as stream:
         try:
-            data = json.load(stream)
+            data = safejson.load(stream)
         except json.JSONDecodeError as exc:
             raise DomainError(_("Tệp không phải JSON hợp lệ: %(error)s (dòng %(line)s, cột %(col)s).")
                               % {"error": exc.msg, "line": exc.lineno, "col": exc.colno}, field="file") from exc
@@ -161,15 +196,15 @@ def store_file(*, actor: Actor, source: Source, path: Path | str, tlp: str | Non
         raise DomainError(problems[0].message, field=problems[0].field)
     markings = {o["id"]: o for o in objects
                 if isinstance(o, dict) and o.get("type") == "marking-definition" and isinstance(o.get("id"), str)}
-    totals = {"objects": 0, "created": 0, "existing": 0, "failed": 0}
+    totals = {"objects": 0, "created": 0, "existing": 0, "failed": 0, "refused": 0}
     for start in range(0, len(objects), BATCH):
         with transaction.atomic():
             result = store_objects(actor=actor, source=source, objects=objects[start:start + BATCH], tlp=tlp,
                                    spec_version=bundle_version, markings=markings, audit_entry=False,
                                    first_position=start + 1)
-            if result["failures"]:
-                first = result["failures"][0]
-                raise DomainError(first["message"], field="objects")
+            invalid = [f for f in result["failures"] if f["status"] == "failed"]
+            if invalid:
+                raise DomainError(invalid[0]["message"], field="objects")
             for key in totals:
                 totals[key] += result[key]
             if result["created"]:

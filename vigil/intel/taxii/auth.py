@@ -11,7 +11,7 @@ import binascii
 
 from django.utils.translation import gettext as _
 
-from vigil.core.api_auth import SAFE_METHODS, user_for_token
+from vigil.core.api_auth import TokenRefused, check_token_use, user_for_token
 from vigil.core.models import ApiToken
 
 from .protocol import TaxiiError
@@ -47,8 +47,10 @@ def authenticate(request):
         description = (_("Khoá API không hợp lệ, đã hết hạn hoặc đã bị thu hồi.") if raw
                        else _("Cần khoá API: gửi “Authorization: Bearer <khoá>” hoặc HTTP Basic với khoá là mật khẩu."))
         raise TaxiiError(401, _("Chưa xác thực"), description, headers={"WWW-Authenticate": CHALLENGE})
-    if token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
-        raise TaxiiError(403, _("Không có quyền"), _("Khoá API chỉ đọc không được phép ghi."))
+    try:
+        check_token_use(user, token, request.method)
+    except TokenRefused as exc:
+        raise TaxiiError(403, _("Không có quyền"), str(exc.message)) from None
     return user, token
 
 

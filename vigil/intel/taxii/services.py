@@ -89,7 +89,8 @@ def objects_add(*, actor: Actor, collection: TaxiiCollection, envelope) -> Taxii
     as sent (`services.stix_store`), under their own TLP marking or else the collection's,
     owned by the submitting unit; the indicator values of their patterns and observables
     become claims of the unit's TAXII source (`services.ingest`). The status lists every
-    object: stored (or already there) as a success, refused as a failure with the reason."""
+    object: stored (or already there: not told apart) as a success; invalid, or a version
+    of an id another unit created, as a failure with the reason."""
     from ..services.ingest import import_records
     from ..services.stix_store import store_objects
 
@@ -115,13 +116,13 @@ def objects_add(*, actor: Actor, collection: TaxiiCollection, envelope) -> Taxii
             result = store_objects(actor=actor, source=source, objects=[obj for _n, obj in valid],
                                    tlp=collection.tlp, collection=collection)
             for (n, obj), entry in zip(valid, result["results"], strict=True):
-                if entry["status"] == "failed":
+                if entry["status"] in ("failed", "refused"):
                     failures.append({**_ref(obj, n), "message": str(entry.get("message", ""))})
                     continue
                 stored_positions.append(n)
-                message = (_("Đã thêm vào bộ sưu tập.") if entry["status"] == "created"
-                           else _("Phiên bản này đã có trong bộ sưu tập."))
-                successes.append({**_ref(obj, n), "message": message})
+                # One message for a new and an already-held version: "already there" would
+                # tell the caller that a unit it cannot see holds the object (issue 11).
+                successes.append({**_ref(obj, n), "message": _("Đã nhận vào bộ sưu tập.")})
         values = [r for n in stored_positions for r in records.get(n, [])]
         if values:
             import_records(actor=actor, source=source, records=values, label=f"TAXII {collection.alias}",

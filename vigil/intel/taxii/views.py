@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from vigil.core import safejson
 from vigil.core.actors import Actor, client_address
 from vigil.core.errors import DomainError
 
@@ -241,7 +242,7 @@ def _add_objects(request, collection):
     if len(body) > limit:
         raise too_big
     try:
-        envelope = json.loads(body.decode("utf-8"))
+        envelope = safejson.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TaxiiError(400, default_title(400),
                          _("Nội dung không phải JSON hợp lệ: %(error)s") % {"error": exc}) from exc

@@ -273,7 +273,7 @@ def test_observables_of_a_bare_array_are_imported(source, actor):
     assert ("md5", "a92e5b2bae0b4b3a3d81c85610b95cd4") in claims
     assert ("url", "https://example.com/research/index.html") in claims
     # 82 objects, 70 distinct ids: an observable's id is derived from its value, one row each
-    assert stored == {"objects": 82, "created": 70, "existing": 12, "failed": 0}
+    assert stored == {"objects": 82, "created": 70, "existing": 12, "failed": 0, "refused": 0}
 
 
 def test_observed_data_of_a_misp_stix_2_0_export_is_imported(source, actor):
@@ -323,7 +323,7 @@ def test_reimporting_a_bundle_changes_nothing(source, actor):
     from vigil.intel.services import stix_store
 
     again = stix_store.store_file(actor=actor, source=source, path=path)
-    assert again == {"objects": 76, "created": 0, "existing": 76, "failed": 0}
+    assert again == {"objects": 76, "created": 0, "existing": 76, "failed": 0, "refused": 0}
     entries = AuditEntry.objects.count()
     from vigil.intel.services.ingest import import_file
 

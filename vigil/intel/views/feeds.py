@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.core import concurrency
 from vigil.core.access import can
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.views.common import domain_errors
@@ -84,16 +85,20 @@ def feed_edit(request, feed_id):
     initial = {f: getattr(feed, f) for f in FIELDS}
     initial["options"] = json.dumps(feed.options, ensure_ascii=False) if feed.options else ""
     form = forms.FeedForm(request.POST if request.method == "POST" else None, user=user, feed=feed, initial=initial)
+    concurrency.add_version_field(form, feed)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             _svc().feed_update(actor=actor(request), feed=feed, **form.service_data())
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, feed)
         except (DomainError, ValidationError) as exc:
             form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu nguồn cấp “%(n)s”.") % {"n": feed.name})
             return redirect("intel:feed_detail", feed_id=feed.pk)
     return render(request, "intel/feed_form.html", {"form": form, "feed": feed},
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required

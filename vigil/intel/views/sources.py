@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from vigil.core import concurrency
 from vigil.core.access import can
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.views.common import domain_errors
@@ -89,18 +90,21 @@ def source_edit(request, intel_source_id):
     initial["shared_with"] = list(source.shared_with.all())
     form = forms.SourceForm(request.POST if request.method == "POST" else None, user=user, source=source,
                             initial=initial)
+    concurrency.add_version_field(form, source)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data.pop("owner_unit", None)
         try:
             svc.source_update(actor=actor(request), source=source, **data)
+        except concurrency.StaleObject as exc:
+            status = concurrency.refuse_stale(form, exc, source)
         except (DomainError, ValidationError) as exc:
             form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu nguồn “%(n)s”.") % {"n": source.name})
             return redirect("intel:source_detail", intel_source_id=source.pk)
-    return render(request, "intel/source_form.html", {"form": form, "source": source},
-                  status=400 if request.method == "POST" else 200)
+    return render(request, "intel/source_form.html", {"form": form, "source": source}, status=status)
 
 
 @login_required

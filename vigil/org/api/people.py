@@ -11,12 +11,15 @@ from typing import Literal
 
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.models import TLP
+from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import completeness as completeness_sel
 from ..selectors import decisions as decision_sel
@@ -60,7 +63,7 @@ class PersonOut(Schema):
         return obj.user.username if obj.user_id else None
 
 
-class MembershipOut(Schema):
+class PersonMembershipOut(Schema):
     id: int
     person_id: int
     person_name: str
@@ -102,7 +105,7 @@ class MembershipOut(Schema):
 
 
 class PersonDetailOut(PersonOut):
-    memberships: list[MembershipOut] = Field(description="Membership history in units you may see")
+    memberships: list[PersonMembershipOut] = Field(description="Membership history in units you may see")
 
     @staticmethod
     def resolve_memberships(obj) -> list:
@@ -237,7 +240,7 @@ class DecisionDetailOut(DecisionOut):
 TLPValue = Literal["clear", "green", "amber", "amber+strict", "red"]
 
 
-class DecisionIn(Schema):
+class MembershipDecisionIn(Schema):
     unit_id: int = Field(description="The unit whose body the decision completes")
     number: str = Field(min_length=1, max_length=64)
     date: dt.date = Field(description="Signing date")
@@ -322,7 +325,7 @@ class CompletenessFilter(Schema):
     incomplete_only: bool = False
 
 
-class TargetOut(Schema):
+class CompletenessTargetOut(Schema):
     target_date: dt.date | None
     note: str = ""
     set_at: dt.datetime | None = None
@@ -330,7 +333,7 @@ class TargetOut(Schema):
     passed: bool = Field(False, description="The target date is before today")
 
 
-class TargetIn(Schema):
+class CompletenessTargetIn(Schema):
     target_date: dt.date
     note: str = Field("", max_length=300)
 
@@ -377,13 +380,14 @@ def _person_detail(user, person_id):
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="One person, with their memberships")
 def get_person(request, person_id: int):
-    return _person_detail(request.auth, person_id)
+    return concurrency.tag(request, _person_detail(request.auth, person_id))
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
     user = request.auth
     person = people_sel.person_get(user=user, person_id=person_id)
+    version = concurrency.if_match(request, person)
     changes = payload.dict(exclude_unset=True)
     if "home_unit_id" in changes:
         changes["home_unit"] = people_sel.unit_ref(
@@ -391,14 +395,14 @@ def update_person(request, person_id: int, payload: PersonPatch):
         )
     if "username" in changes:
         changes["user"] = people_sel.account_for_link(user=user, username=changes.pop("username"))
-    people_svc.person_update(actor=api_actor(request), person=person, **changes)
-    return _person_detail(user, person_id)
+    people_svc.person_update(actor=api_actor(request), person=person, version=version, **changes)
+    return concurrency.tag(request, _person_detail(user, person_id))
 
 
 # --------------------------------------------------------------------------- memberships
 
 
-@router.get("/memberships", response=list[MembershipOut], summary="List memberships")
+@router.get("/memberships", response=list[PersonMembershipOut], summary="List memberships")
 @paginate(PageNumberPagination)
 def list_memberships(request, filters: Query[MembershipFilter]):
     user = request.auth
@@ -410,7 +414,7 @@ def list_memberships(request, filters: Query[MembershipFilter]):
     )
 
 
-@router.post("/memberships", response={201: MembershipOut}, summary="Give a person a role in a unit")
+@router.post("/memberships", response={201: PersonMembershipOut}, summary="Give a person a role in a unit")
 def add_membership(request, payload: MembershipIn):
     user = request.auth
     person = people_sel.person_get(user=user, person_id=payload.person_id)
@@ -423,12 +427,12 @@ def add_membership(request, payload: MembershipIn):
     return Status(201, membership_sel.membership_get(user=user, membership_id=m.pk))
 
 
-@router.get("/memberships/{membership_id}", response=MembershipOut, summary="One membership")
+@router.get("/memberships/{membership_id}", response=PersonMembershipOut, summary="One membership")
 def get_membership(request, membership_id: int):
     return membership_sel.membership_get(user=request.auth, membership_id=membership_id)
 
 
-@router.post("/memberships/{membership_id}/end", response=MembershipOut, summary="End a membership (kept as history)")
+@router.post("/memberships/{membership_id}/end", response=PersonMembershipOut, summary="End a membership (kept as history)")
 def end_membership(request, membership_id: int, payload: MembershipEndIn):
     user = request.auth
     m = membership_sel.membership_get(user=user, membership_id=membership_id)
@@ -457,7 +461,7 @@ def list_decisions(request, filters: Query[DecisionFilter]):
 
 
 @router.post("/decisions", response={201: DecisionDetailOut}, summary="Create a draft membership decision")
-def create_decision(request, payload: DecisionIn):
+def create_decision(request, payload: MembershipDecisionIn):
     user = request.auth
     unit = people_sel.unit_ref(user=user, ref=payload.unit_id, active_only=True)
     d = decision_svc.decision_create(
@@ -470,14 +474,16 @@ def create_decision(request, payload: DecisionIn):
 
 @router.get("/decisions/{decision_id}", response=DecisionDetailOut, summary="One membership decision with its items")
 def get_decision(request, decision_id: int):
-    return _decision_detail(request, decision_id)
+    return concurrency.tag(request, _decision_detail(request, decision_id))
 
 
 @router.patch("/decisions/{decision_id}", response=DecisionDetailOut, summary="Change a draft decision")
 def update_decision(request, decision_id: int, payload: DecisionPatch):
     decision = decision_sel.decision_get(user=request.auth, decision_id=decision_id)
-    decision_svc.decision_update(actor=api_actor(request), decision=decision, **payload.dict(exclude_unset=True))
-    return _decision_detail(request, decision_id)
+    version = concurrency.if_match(request, decision)
+    decision_svc.decision_update(actor=api_actor(request), decision=decision, version=version,
+                                 **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, _decision_detail(request, decision_id))
 
 
 @router.post("/decisions/{decision_id}/items", response={201: DecisionItemOut}, summary="Add an item to a draft decision")
@@ -559,14 +565,24 @@ def _target_out(target):
     }
 
 
-@router.get("/completeness/target", response=TargetOut, summary="The completeness target date")
+def _target_tag(target) -> concurrency.Tagged:
+    """The target date is a history of rows: its version is the id of the latest one."""
+    return concurrency.Tagged(version=target.pk if target else 0, name=str(_("Hạn kiện toàn")))
+
+
+@router.get("/completeness/target", response=CompletenessTargetOut, summary="The completeness target date")
 def get_target(request):
-    return _target_out(completeness_sel.current_target(user=request.auth))
+    target = completeness_sel.current_target(user=request.auth)
+    concurrency.tag(request, _target_tag(target))
+    return _target_out(target)
 
 
-@router.put("/completeness/target", response=TargetOut, summary="Set the completeness target date (office)")
-def set_target(request, payload: TargetIn):
+@router.put("/completeness/target", response=CompletenessTargetOut, summary="Set the completeness target date (office)")
+def set_target(request, payload: CompletenessTargetIn):
+    version = concurrency.if_match(request, _target_tag(completeness_sel.current_target(user=request.auth)))
     completeness_svc.completeness_target_set(
-        actor=api_actor(request), target_date=payload.target_date, note=payload.note
+        actor=api_actor(request), target_date=payload.target_date, note=payload.note, version=version,
     )
-    return _target_out(completeness_sel.current_target(user=request.auth))
+    target = completeness_sel.current_target(user=request.auth)
+    concurrency.tag(request, _target_tag(target))
+    return _target_out(target)

@@ -9,10 +9,12 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import constituency as constituency_sel
 from ..selectors import units as unit_sel
@@ -135,6 +137,24 @@ class EntryOut(Schema):
     prefix_len: int = Field(description="CIDR prefix length; number of labels for a domain")
     note: str
     created_at: dt.datetime
+    status: Literal["active", "pending", "refused"] = Field(
+        description="pending: inside or over another unit's claim, awaiting that unit's (or the office's) "
+        "acceptance; routing and who-owns use active claims only"
+    )
+
+
+class ClaimRequestOut(EntryOut):
+    unit: UnitRef
+    decided_at: dt.datetime | None
+    decision_note: str
+    can_decide: bool = Field(description="Whether the caller may accept or refuse it now")
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool = Field(description="true accepts the delegation, false refuses it")
+    note: str = Field("", max_length=300)
 
 
 class OwnerOut(Schema):
@@ -159,9 +179,6 @@ class WhoOwnsOut(Schema):
     owner: OwnerOut | None = Field(description="The most specific claim the caller may see")
     owners: list[OwnerOut] = Field(description="All claims at that level (more than one: a conflict)")
     matches: list[OwnerOut] = Field(description="Every visible covering claim, most specific first")
-    outside_scope: bool = Field(
-        description="A claim at least as specific as `owner` belongs to a unit outside the caller's scope (not named)"
-    )
 
 
 class OverlapSide(Schema):
@@ -218,7 +235,7 @@ def get_unit(request, unit_id: int):
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
     unit.ancestors = unit_sel.unit_ancestors(user=user, unit=unit)
     unit.stats = unit_sel.unit_stats(user=user, unit=unit)
-    return unit
+    return concurrency.tag(request, unit)
 
 
 @router.get("/units/{unit_id}/children", response=list[UnitOut], summary="List a unit's direct children")
@@ -248,6 +265,7 @@ def create_unit(request, payload: UnitIn):
 def update_unit(request, unit_id: int, payload: UnitPatch):
     user = request.auth
     unit = unit_sel.unit_get(user=user, unit_id=unit_id)
+    version = concurrency.if_match(request, unit)
     changes = {}
     for key, value in payload.model_dump(exclude_unset=True).items():
         if value is None:  # null clears a text field; it cannot clear a name, kind or status
@@ -255,7 +273,8 @@ def update_unit(request, unit_id: int, payload: UnitPatch):
                 continue
             value = ""
         changes[key] = value
-    return unit_svc.unit_update(actor=api_actor(request), unit=unit, **changes)
+    return concurrency.tag(request, unit_svc.unit_update(actor=api_actor(request), unit=unit, version=version,
+                                                         **changes))
 
 
 @router.post("/units/{unit_id}/move", response=UnitOut, summary="Move a unit and its subtree under another parent")
@@ -301,11 +320,47 @@ def remove_constituency(request, unit_id: int, entry_id: int):
     return Status(204, None)
 
 
+def _request_out(entry, user) -> dict:
+    return {
+        "id": entry.pk, "unit_id": entry.unit_id, "kind": entry.kind, "value": entry.value,
+        "prefix_len": entry.prefix_len, "note": entry.note, "created_at": entry.created_at,
+        "status": entry.status, "unit": entry.unit, "decided_at": entry.decided_at,
+        "decision_note": entry.decision_note,
+        "can_decide": constituency_sel.may_decide(user=user, entry=entry),
+    }
+
+
+@router.get(
+    "/constituency/requests", response=list[ClaimRequestOut],
+    summary="List delegation requests: claims inside or over another unit's claim",
+)
+@paginate(PageNumberPagination)
+def list_claim_requests(request, status: Literal["pending", "active", "refused", "all"] = "pending"):
+    """Claims of the caller's units awaiting (or given) another unit's consent, and claims
+    other units asked the caller's units to accept."""
+    user = request.auth
+    rows = constituency_sel.constituency_requests(user=user, status=None if status == "all" else status)
+    return [_request_out(e, user) for e in rows]
+
+
+@router.post(
+    "/constituency/requests/{entry_id}/decision", response=ClaimRequestOut,
+    summary="Accept or refuse a delegation request (manage_members on every overlapped unit, or the office)",
+)
+def decide_claim_request(request, entry_id: int, payload: DecisionIn):
+    user = request.auth
+    entry = constituency_sel.constituency_request_get(user=user, entry_id=entry_id)
+    entry = constituency_svc.constituency_decide(
+        actor=api_actor(request), entry=entry, accept=payload.accept, note=payload.note
+    )
+    return _request_out(entry, user)
+
+
 @router.get("/who-owns", response=WhoOwnsOut, summary="Which unit owns an IP address, domain or ASN")
 def who_owns(request, value: str = Query(..., max_length=2000)):
     """Longest IP prefix, longest domain suffix, exact ASN. A URL or e-mail address is read
-    as its host. Only owners the caller may see are named; `outside_scope` says when a claim
-    at least as specific belongs to a unit outside the caller's scope."""
+    as its host. Only claims the caller may see are used: whether a unit outside the
+    caller's scope claims the value is not disclosed."""
     answer = constituency_sel.who_owns(user=request.auth, value=value)
     return {
         "query": answer.query,
@@ -314,7 +369,6 @@ def who_owns(request, value: str = Query(..., max_length=2000)):
         "owner": answer.owner,
         "owners": answer.owners,
         "matches": answer.matches,
-        "outside_scope": answer.outside_scope,
     }
 
 

@@ -4,19 +4,18 @@ Visibility follows the access layer: a user sees the entries of the units in the
 (their own subtree; the whole network for the committee office and the standing agency).
 
 Who owns X? — the most specific claim wins: the longest matching IP prefix, the longest
-matching domain suffix, an ASN exactly. Only entries of active units count. The answer
-names only owners the asker may see; when a claim at least as specific as the best one
-they can see belongs to a unit outside their scope, the answer says so without naming the
-unit or the claim (`outside_scope`), so that a province analyst knows to hand the case to
-the standing agency instead of acting on a wider, less precise owner.
+matching domain suffix, an ASN exactly. Only active claims of active units count (a
+pending or refused delegation request never does). The answer is made of the claims the
+asker may see only: whether a unit outside their scope claims the value is not said, not
+even without naming it (issue 11: that alone tells an outsider who holds an address).
 
 Overlaps — pairs of entries of two different (active) units whose IP/ASN ranges intersect
 or whose domains are equal or suffix-related; "delegation" when one unit is an ancestor of
 the other (a province and its department), "conflict" otherwise. Found by one SQL
 self-join per family, on indexed range conditions, never by comparing all pairs in Python.
-Users without a network-wide role see the pairs that involve an entry in their scope; the
-other side's unit is withheld when it is outside their view (its value is shown: it is the
-contested range).
+Users without a network-wide role see the pairs whose both entries they may see (a
+hidden unit's range is never shown, nor that it exists); a delegation they were asked to
+accept is visible to them.
 """
 
 from __future__ import annotations
@@ -40,7 +39,8 @@ RELATIONS = (DELEGATION, CONFLICT)
 
 
 def constituency_for_unit(*, user, unit: Unit, kind: str | None = None) -> QuerySet:
-    """The entries of `unit` the user may see, IPs first, in address order."""
+    """The entries of `unit` the user may see (pending and refused requests included), IPs
+    first, in address order."""
     qs = visible_to(user, ConstituencyEntry.objects.filter(unit=unit)).select_related("unit__kind")
     if kind:
         qs = qs.filter(kind=kind)
@@ -59,6 +59,37 @@ def constituency_entry_get(*, user, unit: Unit, entry_id: int) -> ConstituencyEn
     return entry
 
 
+def constituency_requests(*, user, status: str | None = ConstituencyEntry.Status.PENDING) -> QuerySet:
+    """Delegation requests the user may see: claims of their units that needed another
+    unit's consent, and claims other units asked their units to accept. Pending ones by
+    default; `status=None` for every state. Newest first."""
+    qs = visible_to(user, ConstituencyEntry.objects.filter(consent_units__isnull=False).distinct())
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("unit__kind", "requested_by", "decided_by").prefetch_related("consent_units").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def constituency_request_get(*, user, entry_id: int) -> ConstituencyEntry:
+    """One delegation request the user may see; NotFound otherwise."""
+    entry = constituency_requests(user=user, status=None).filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    return entry
+
+
+def may_decide(*, user, entry: ConstituencyEntry) -> bool:
+    """Whether `user` may accept or refuse this pending request."""
+    from ..services.constituency import may_consent
+
+    return (
+        getattr(user, "is_authenticated", False)
+        and entry.status == ConstituencyEntry.Status.PENDING
+        and may_consent(user, list(entry.consent_units.all()))
+    )
+
+
 # --------------------------------------------------------------------------- who owns
 
 
@@ -66,14 +97,12 @@ def constituency_entry_get(*, user, unit: Unit, entry_id: int) -> ConstituencyEn
 class WhoOwnsAnswer:
     """`owners`: the most specific visible claims (more than one when units claim the same
     block: a conflict); `matches`: every visible claim covering the value, most specific
-    first; `outside_scope`: a claim at least as specific as `owners` exists in a unit the
-    asker cannot see (not named)."""
+    first. Whether a unit outside the asker's scope claims the value is not disclosed."""
 
     query: str
     parsed: ParsedValue
     owners: list[ConstituencyEntry] = field(default_factory=list)
     matches: list[ConstituencyEntry] = field(default_factory=list)
-    outside_scope: bool = False
 
     @property
     def kind(self) -> str:
@@ -93,7 +122,7 @@ class WhoOwnsAnswer:
 
     @property
     def found(self) -> bool:
-        return bool(self.owners) or self.outside_scope
+        return bool(self.owners)
 
 
 def covering_entries(parsed: ParsedValue) -> QuerySet:
@@ -104,7 +133,9 @@ def covering_entries(parsed: ParsedValue) -> QuerySet:
     `range_start` — an IN on the (kind, range_start, range_end) index — and the end must
     reach the query's end. Domain: the candidate suffixes' reversed keys, an IN on
     `match_key`. ASN: the value itself."""
-    base = ConstituencyEntry.objects.filter(kind=parsed.kind, unit__is_active=True)
+    base = ConstituencyEntry.objects.filter(
+        kind=parsed.kind, unit__is_active=True, status=ConstituencyEntry.Status.ACTIVE
+    )
     if parsed.kind in (Kind.IPV4, Kind.IPV6):
         network = parsed.network
         starts = {
@@ -128,9 +159,8 @@ def who_owns(*, user, value: str) -> WhoOwnsAnswer:
         visible_to(user, candidates).select_related("unit__kind").order_by("-prefix_len", "unit__path")
     )
     best = matches[0].prefix_len if matches else -1
-    hidden = candidates.exclude(pk__in=[m.pk for m in matches]).filter(prefix_len__gte=best).exists()
     owners = [m for m in matches if m.prefix_len == best]
-    return WhoOwnsAnswer(query=value.strip(), parsed=parsed, owners=owners, matches=matches, outside_scope=hidden)
+    return WhoOwnsAnswer(query=value.strip(), parsed=parsed, owners=owners, matches=matches)
 
 
 # --------------------------------------------------------------------------- overlaps
@@ -163,7 +193,7 @@ def _pair_sql(dialect: tuple[str, str, str]) -> str:
     u = q(Unit._meta.db_table)
     ge, lt, same_kind = dialect
     active = f"JOIN {u} ua ON ua.id = a.unit_id JOIN {u} ub ON ub.id = b.unit_id"
-    where = "ua.is_active = %s AND ub.is_active = %s {scope} {kind}"
+    where = "ua.is_active = %s AND ub.is_active = %s AND a.status = %s AND b.status = %s {scope} {kind}"
     # Ranges: CIDR blocks are nested or disjoint, so an intersecting pair is one whose
     # narrower block starts inside the wider one: a range scan of (kind, range_start) per
     # row. Each pair comes once: the wider side is `a`; equal blocks are ordered by id.
@@ -206,8 +236,8 @@ def _dialect() -> tuple[str, str, str]:
 
 
 def overlap_pairs(*, user, kind: str | None = None) -> list[tuple[int, int]]:
-    """(wider entry id, narrower entry id) of every overlapping pair involving an entry the
-    user may see. One SQL statement."""
+    """(wider entry id, narrower entry id) of every overlapping pair of active claims whose
+    both entries the user may see. One SQL statement."""
     visible = visible_to(user, ConstituencyEntry)
     scope_sql, scope_params = "", []
     if visible.query.where:
@@ -215,13 +245,14 @@ def overlap_pairs(*, user, kind: str | None = None) -> list[tuple[int, int]]:
             sub, sub_params = visible.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:
             return []
-        scope_sql = f"AND (a.id IN ({sub}) OR b.id IN ({sub}))"
+        scope_sql = f"AND a.id IN ({sub}) AND b.id IN ({sub})"
         scope_params = [*sub_params, *sub_params]
     elif not getattr(user, "is_authenticated", False):
         return []
     kind_sql, kind_params = ("AND a.kind = %s", [kind]) if kind else ("", [])
     sql = _pair_sql(_dialect()).format(scope=scope_sql, kind=kind_sql)
-    tail = [True, True, *scope_params, *kind_params]
+    status = ConstituencyEntry.Status.ACTIVE
+    tail = [True, True, status, status, *scope_params, *kind_params]
     params = [Kind.IPV4, Kind.IPV6, Kind.ASN, *tail, Kind.DOMAIN, *tail, Kind.DOMAIN, *tail]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -239,8 +270,6 @@ def overlaps(*, user, kind: str | None = None, relation: str | None = None) -> l
     ids = {i for pair in pairs for i in pair}
     entries = ConstituencyEntry.objects.filter(pk__in=ids).select_related("unit__kind").in_bulk()
     seen_entries = set(visible_to(user, ConstituencyEntry.objects.filter(pk__in=ids)).values_list("pk", flat=True))
-    unit_ids = {e.unit_id for e in entries.values()}
-    seen_units = set(visible_to(user, Unit.objects.filter(pk__in=unit_ids)).values_list("pk", flat=True))
     result = []
     for a_id, b_id in pairs:
         a, b = entries[a_id], entries[b_id]
@@ -251,8 +280,8 @@ def overlaps(*, user, kind: str | None = None, relation: str | None = None) -> l
         result.append(
             Overlap(
                 kind=a.kind, wider=a, narrower=b, relation=rel,
-                wider_visible=a_id in seen_entries or a.unit_id in seen_units,
-                narrower_visible=b_id in seen_entries or b.unit_id in seen_units,
+                wider_visible=a_id in seen_entries,
+                narrower_visible=b_id in seen_entries,
             )
         )
     result.sort(key=lambda o: (o.relation != CONFLICT, o.kind, _sort_value(o.wider), o.wider.unit.path))

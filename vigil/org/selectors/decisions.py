@@ -16,6 +16,7 @@ from vigil.core.access import can, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import NotFound
 from vigil.core.models import TLP
+from vigil.core.refs import is_pk
 
 from ..models import DecisionItem, MembershipDecision, Person, Unit
 
@@ -53,7 +54,7 @@ def decision_get(*, user, decision_id) -> MembershipDecision:
     found = (
         visible_to(user, MembershipDecision).select_related("owner_unit__kind", "created_by")
         .filter(pk=decision_id).first()
-        if str(decision_id).isdigit()
+        if is_pk(decision_id)
         else None
     )
     if found is None:
@@ -67,7 +68,7 @@ def decision_items(*, decision: MembershipDecision) -> QuerySet[DecisionItem]:
 
 
 def decision_item_get(*, decision: MembershipDecision, item_id) -> DecisionItem:
-    item = decision.items.filter(pk=item_id).first() if str(item_id).isdigit() else None
+    item = decision.items.filter(pk=item_id).first() if is_pk(item_id) else None
     if item is None:
         raise NotFound(_("Không tìm thấy nội dung này trong quyết định."))
     return item

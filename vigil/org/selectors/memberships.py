@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import visible_to
 from vigil.core.errors import NotFound
+from vigil.core.refs import is_pk
 
 from ..models import Membership, Role, Unit
 
@@ -60,7 +61,7 @@ def membership_get(*, user, membership_id) -> Membership:
     """One membership `user` may see, or NotFound."""
     found = (
         visible_to(user, Membership).select_related("person__user", "unit__kind", "role").filter(pk=membership_id).first()
-        if str(membership_id).isdigit()
+        if is_pk(membership_id)
         else None
     )
     if found is None:
@@ -85,7 +86,7 @@ def role_by_code(*, user, code, field: str = "role") -> Role:
 
     value = str(code or "").strip()
     qs = role_list(user=user)
-    found = qs.filter(code=value).first() or (qs.filter(pk=value).first() if value.isdigit() else None)
+    found = qs.filter(code=value).first() or (qs.filter(pk=value).first() if is_pk(value) else None)
     if found is None:
         raise DomainError(_("Vai trò không tồn tại: %(c)s") % {"c": value}, field=field)
     return found

@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vigil.core.access import visible_to
-from vigil.core.errors import NotFound
+from vigil.core.errors import DomainError, NotFound
+from vigil.core.refs import is_pk
 
 from ..models import Membership, Person, Role, Unit
 
@@ -51,7 +52,7 @@ def person_get(*, user, person_id) -> Person:
     """One person `user` may see, or NotFound."""
     person = (
         visible_to(user, Person).select_related("home_unit__kind", "user").filter(pk=person_id).first()
-        if str(person_id).isdigit()
+        if is_pk(person_id)
         else None
     )
     if person is None:
@@ -82,7 +83,7 @@ def unit_ref(*, user, ref, field: str = "unit_id", active_only: bool = False) ->
     qs = visible_to(user, Unit).select_related("kind")
     if active_only:
         qs = qs.filter(is_active=True)
-    found = (qs.filter(pk=value).first() if value.isdigit() else None) or qs.filter(code=value).first()
+    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
     if found is None:
         raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
     return found
@@ -108,3 +109,61 @@ def account_for_link(*, user, username: str | None):
     if account is None:
         raise DomainError(_("Không có tài khoản tên %(u)s.") % {"u": username}, field="username")
     return account
+
+
+# --------------------------------------------------------------------------- recipients
+
+
+def recipient_candidates(*, user) -> QuerySet:
+    """The active accounts `user` may name as TLP:RED recipients: people they may see
+    (`visible_to`), plus the people of the units above their own and of the units that
+    oversee the network (where reports go up). `user=None` is the platform's authority:
+    every active account."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()._default_manager.filter(is_active=True)
+    if user is None:
+        return users
+    if not getattr(user, "is_authenticated", False):
+        return users.none()
+    seen_people = visible_to(user, Person).values("pk")
+    own_units = Membership.objects.active().filter(person__user=user).values_list("unit_id", flat=True)
+    above: set[int] = set()
+    for unit in Unit.objects.filter(pk__in=list(own_units)):
+        above.update(unit.ancestor_ids())
+    upward = Membership.objects.active().filter(
+        Q(unit_id__in=above) | Q(unit__kind__oversees_network=True), unit__is_active=True
+    ).values("person_id")
+    return users.filter(
+        Q(pk=user.pk) | Q(person__in=seen_people, person__is_active=True)
+        | Q(person__in=upward, person__is_active=True)
+    ).distinct()
+
+
+def recipients_named(*, user, values, field: str = "recipients") -> list:
+    """The accounts named by `values` (usernames, or ids; users pass through when allowed),
+    among those `user` may name (`recipient_candidates`). A name that does not exist, is
+    inactive, or is someone the caller may not see gets the same error, so that the field
+    cannot be used to find out which accounts exist (issue 11). Raises DomainError naming
+    `field` and the first value refused; duplicates are dropped."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    allowed = recipient_candidates(user=user)
+    found: list = []
+    for value in values or ():
+        text = str(value.pk if isinstance(value, User) else value).strip()
+        if isinstance(value, User):
+            match = allowed.filter(pk=value.pk).first()
+        else:
+            match = allowed.filter(username=text).first() or allowed.filter(username__iexact=text).first()
+            if match is None and is_pk(text):
+                match = allowed.filter(pk=int(text)).first()
+        if match is None:
+            raise DomainError(
+                _("Không có người nhận “%(u)s” trong số những người bạn có thể chọn.") % {"u": str(value)[:150]},
+                field=field, code="unknown-recipient",
+            )
+        if match not in found:
+            found.append(match)
+    return found

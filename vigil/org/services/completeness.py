@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import require_network
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
@@ -16,14 +16,24 @@ from vigil.core.errors import DomainError
 from ..models import CompletenessTarget
 
 
-def completeness_target_set(*, actor: Actor, target_date: dt.date, note: str = "") -> CompletenessTarget:
-    """Set the network-wide completeness target date (network-wide `approve` or `admin`)."""
+def completeness_target_set(*, actor: Actor, target_date: dt.date, note: str = "",
+                            version: int | None = None) -> CompletenessTarget:
+    """Set the network-wide completeness target date (network-wide `approve` or `admin`).
+    `version`: the id of the target the caller saw (0: none), refused (409) when another
+    was set since."""
     if actor.user is not None:
         require_network(actor.user, "approve")
     if not isinstance(target_date, dt.date):
         raise DomainError(_("Hãy nhập hạn kiện toàn (YYYY-MM-DD)."), field="target_date")
     with transaction.atomic():
-        previous = CompletenessTarget.objects.order_by("-set_at", "-id").first()
+        previous = CompletenessTarget.objects.select_for_update().order_by("-set_at", "-id").first()
+        if version is not None:
+            # Read again once the lock is held: a setter that committed meanwhile is seen.
+            latest = CompletenessTarget.objects.order_by("-set_at", "-id").first()
+            if (latest.pk if latest else 0) != version:
+                raise concurrency.StaleObject(message=_(
+                    "Hạn kiện toàn đã được người khác đặt lại sau khi bạn mở nó. Hãy xem hạn mới rồi đặt lại."))
+            previous = latest
         target = CompletenessTarget(
             target_date=target_date, note=(note or "").strip(),
             set_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,

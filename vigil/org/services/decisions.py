@@ -15,17 +15,17 @@ import json
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import require, reset_scope, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
 from vigil.core.models import TLP
+from vigil.core.refs import is_pk
 
 from ..models import DecisionItem, Membership, MembershipDecision, Person, Role, Unit
 from .memberships import (
@@ -71,29 +71,25 @@ def _check_number_free(unit: Unit, number: str, exclude_pk=None) -> None:
         raise Conflict(_("Đơn vị đã có quyết định mang số này."), field="number", code="duplicate")
 
 
-def _save_numbered(decision: MembershipDecision) -> None:
-    """Save; a concurrent writer that took the same number first becomes a Conflict."""
+def _save_numbered(decision: MembershipDecision, fields=None, version: int | None = None) -> None:
+    """Save (only `fields` of an existing draft, refusing a stale `version`); a concurrent
+    writer that took the same number first becomes a Conflict."""
     try:
         with transaction.atomic():
-            decision.save()
+            if fields is None:
+                decision.save()
+            else:
+                concurrency.save(decision, fields, expected=version)
     except IntegrityError as exc:
         raise Conflict(_("Đơn vị đã có quyết định mang số này."), field="number", code="duplicate") from exc
 
 
 def _resolve_users(actor: Actor, usernames: Iterable) -> list:
-    User = get_user_model()
-    users = []
-    for value in usernames or []:
-        if isinstance(value, User):
-            users.append(value)
-            continue
-        user = User.objects.filter(username=str(value).strip(), is_active=True).first()
-        if user is None:
-            raise DomainError(
-                _("Không có tài khoản đang hoạt động tên %(u)s.") % {"u": value}, field="recipients"
-            )
-        users.append(user)
-    return users
+    """The TLP:RED recipients named, among the people the actor may name; an unknown name
+    and one the actor may not see get the same error (no account enumeration)."""
+    from ..selectors.people import recipients_named
+
+    return recipients_named(user=actor.user, values=usernames or [])
 
 
 def _resolve_units(actor: Actor, units: Iterable) -> list[Unit]:
@@ -103,7 +99,7 @@ def _resolve_units(actor: Actor, units: Iterable) -> list[Unit]:
     result = []
     for value in units or []:
         pk = value.pk if isinstance(value, Unit) else value
-        found = qs.filter(pk=pk).first() if str(pk).isdigit() else None
+        found = qs.filter(pk=pk).first() if is_pk(pk) else None
         if found is None:
             raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field="shared_with")
         result.append(found)
@@ -266,8 +262,10 @@ def _audience(decision: MembershipDecision) -> dict:
     }
 
 
-def decision_update(*, actor: Actor, decision: MembershipDecision, **changes) -> MembershipDecision:
-    """Change a draft's fields (number, dates, issuer, title, tlp, shared_with, recipients)."""
+def decision_update(*, actor: Actor, decision: MembershipDecision, version: int | None = None,
+                    **changes) -> MembershipDecision:
+    """Change a draft's fields (number, dates, issuer, title, tlp, shared_with, recipients).
+    Only the fields given are written; `version` refuses a stale edit."""
     unknown = set(changes) - set(EDITABLE) - {"shared_with", "recipients"}
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -289,7 +287,7 @@ def decision_update(*, actor: Actor, decision: MembershipDecision, **changes) ->
         if "number" in changes:
             _check_number_free(decision.owner_unit, decision.number, exclude_pk=decision.pk)
         decision.full_clean()
-        _save_numbered(decision)
+        _save_numbered(decision, [k for k in EDITABLE if k in changes], version)
         if "shared_with" in changes:
             decision.shared_with.set(_resolve_units(actor, changes["shared_with"]))
         if "recipients" in changes:
@@ -338,7 +336,7 @@ def decision_add_item(
         raise DomainError(_("Hãy chọn vai trò."), field="role")
     check_person_visible(actor, person)
     if action == DecisionItem.Action.APPOINT:
-        check_may_grant(actor, role, decision.owner_unit)
+        check_may_grant(actor, role, decision.owner_unit, person)
         if not person.is_active:
             raise DomainError(
                 _("%(name)s không còn công tác; không thể bổ nhiệm.") % {"name": person.full_name},
@@ -426,7 +424,7 @@ def decision_apply(*, actor: Actor, decision: MembershipDecision) -> MembershipD
                 end_membership(actor=actor, membership=current, until=on, ended_by=decision)
             else:
                 try:
-                    check_may_grant(actor, item.role, unit)
+                    check_may_grant(actor, item.role, unit, item.person)
                     create_membership(
                         actor=actor, person=item.person, unit=unit, role=item.role, since=on,
                         decision=decision, note=item.note,

@@ -1,8 +1,10 @@
 """Writes on memberships: add one (person x unit x role from a date) and end one.
 
 Memberships are history: they are ended (`until`), never deleted. Both writes need
-`manage_members` on the unit. A role that grants `admin` or `audit` opens the whole
-platform, so only a network-wide administrator gives it (as in core account_create).
+`manage_members` on the unit. Nobody gives a role carrying an action they do not hold
+there themselves, nor any role to themselves; a role that grants `admin` or `audit`
+opens the whole platform, so only a network-wide administrator gives it
+(`core.access.require_grantable`, as in core account_create).
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.access import reset_scope, scope_of, visible_to
+from vigil.core.access import require_grantable, reset_scope, scope_of, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
 
 from ..models import Membership, MembershipDecision, Person, Role, Unit
-
-SENSITIVE_ACTIONS = ("admin", "audit")
 
 
 def check_manage_members(actor: Actor, unit: Unit) -> None:
@@ -32,16 +32,12 @@ def check_manage_members(actor: Actor, unit: Unit) -> None:
         raise AccessDenied()
 
 
-def check_may_grant(actor: Actor, role: Role, unit: Unit) -> None:
-    """Refuse to hand out a role carrying `admin`/`audit` unless the actor is a
-    network-wide administrator."""
-    if actor.user is None:
-        return
-    if set(SENSITIVE_ACTIONS) & set(role.actions or []) and not scope_of(actor.user).network_wide("admin"):
-        raise AccessDenied(
-                _("Bạn không thể giao vai trò %(role)s: vai trò này có quyền mà bạn không có.")
-                % {"role": role.display_name}
-            )
+def check_may_grant(actor: Actor, role: Role, unit: Unit, person: Person | None = None) -> None:
+    """Refuse to hand out a role carrying an action the actor does not hold on the unit
+    (as far as the role reaches), one carrying `admin`/`audit` unless the actor is a
+    network-wide administrator, and any role to the actor themselves
+    (`core.access.require_grantable`: the same rule for accounts and decisions)."""
+    require_grantable(actor.user, role, unit, person=person)
 
 
 def check_person_visible(actor: Actor, person: Person, field: str = "person") -> None:
@@ -125,7 +121,7 @@ def membership_add(
         raise DomainError(_("Hãy chọn vai trò."), field="role")
     check_manage_members(actor, unit)
     check_person_visible(actor, person)
-    check_may_grant(actor, role, unit)
+    check_may_grant(actor, role, unit, person)
     since = since or timezone.localdate()
     with transaction.atomic():
         membership = create_membership(

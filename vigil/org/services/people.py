@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import require, require_in_unit, require_network, reset_scope
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
@@ -76,8 +76,9 @@ def person_create(
     return person
 
 
-def person_update(*, actor: Actor, person: Person, **changes) -> Person:
-    """Change a person's details (`change` on their home unit; `add` on a new home unit)."""
+def person_update(*, actor: Actor, person: Person, version: int | None = None, **changes) -> Person:
+    """Change a person's details (`change` on their home unit; `add` on a new home unit).
+    Only the fields given are written; `version` refuses a stale edit."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -98,7 +99,7 @@ def person_update(*, actor: Actor, person: Person, **changes) -> Person:
         for key, value in changes.items():
             setattr(person, key, value)
         person.full_clean()
-        person.save()
+        concurrency.save(person, changes, expected=version)
         after = audit.snapshot(person)
         if after != before:
             audit.record(actor=actor, action="update", obj=person, before=before, after=after)

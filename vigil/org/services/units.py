@@ -7,7 +7,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import require, require_in_unit, require_network
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
@@ -52,8 +52,9 @@ def unit_create(*, actor: Actor, code: str, name: str, kind, parent: Unit | None
     return unit
 
 
-def unit_update(*, actor: Actor, unit: Unit, **changes) -> Unit:
-    """Change a unit's descriptive fields (`change` on the unit)."""
+def unit_update(*, actor: Actor, unit: Unit, version: int | None = None, **changes) -> Unit:
+    """Change a unit's descriptive fields (`change` on the unit). Only the fields given
+    are written; `version` (the one the caller edited) refuses a stale edit."""
     if actor.user is not None:
         require(actor.user, "change", unit)
     unknown = set(changes) - set(EDITABLE) - {"kind", "is_active"}
@@ -65,7 +66,7 @@ def unit_update(*, actor: Actor, unit: Unit, **changes) -> Unit:
         for key, value in changes.items():
             setattr(unit, key, _kind(value) if key == "kind" else value)
         unit.full_clean(exclude=["path", "depth"])
-        unit.save()
+        concurrency.save(unit, changes, expected=version)
         after = audit.snapshot(unit)
         if after != before:
             audit.record(actor=actor, action="update", obj=unit, before=before, after=after)

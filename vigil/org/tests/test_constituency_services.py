@@ -85,20 +85,22 @@ def test_an_unknown_kind_names_the_kind_field():
 
 
 def test_add_stores_derived_fields_and_audits(net):
-    entry = constituency_add(actor=act(net.a_analyst), unit=net.prov_a, value="198.51.100.0/24", note="mạng tỉnh")
+    entry = constituency_add(actor=act(net.a_head), unit=net.prov_a, value="198.51.100.0/24", note="mạng tỉnh")
     assert (entry.kind, entry.range_start, entry.range_end, entry.prefix_len) == ("ipv4", "c6336400", "c63364ff", 24)
     log = AuditEntry.objects.get(object_type="org.constituencyentry", object_id=str(entry.pk))
     assert log.action == "create" and log.unit_id == net.prov_a.pk and log.after["value"] == "198.51.100.0/24"
 
 
 def test_duplicate_in_the_same_unit_is_a_conflict_on_value(net):
-    constituency_add(actor=act(net.a_analyst), unit=net.prov_a, value="example-a.vn")
+    constituency_add(actor=act(net.a_head), unit=net.prov_a, value="example-a.vn")
     with pytest.raises(Conflict) as exc:
-        constituency_add(actor=act(net.a_analyst), unit=net.prov_a, value="EXAMPLE-A.vn.")
+        constituency_add(actor=act(net.a_head), unit=net.prov_a, value="EXAMPLE-A.vn.")
     assert exc.value.field == "value" and exc.value.status == 409
 
 
-def test_change_permission_is_required(net):
+def test_claiming_needs_a_role_that_manages_the_unit(net):
+    with pytest.raises(AccessDenied):  # an analyst of the unit itself may not claim (issue 11)
+        constituency_add(actor=act(net.a_analyst), unit=net.prov_a, value="192.0.2.0/24")
     with pytest.raises(AccessDenied):
         constituency_add(actor=act(net.b_analyst), unit=net.prov_a, value="192.0.2.0/24")
     with pytest.raises(AccessDenied):
@@ -110,8 +112,8 @@ def test_change_permission_is_required(net):
 
 
 def test_remove_deletes_and_audits(net):
-    entry = constituency_add(actor=act(net.a_analyst), unit=net.prov_a, value="AS64501")
-    constituency_remove(actor=act(net.a_analyst), entry=entry)
+    entry = constituency_add(actor=act(net.a_head), unit=net.prov_a, value="AS64501")
+    constituency_remove(actor=act(net.a_head), entry=entry)
     assert not ConstituencyEntry.objects.filter(pk=entry.pk).exists()
     log = AuditEntry.objects.order_by("-seq").first()
     assert log.action == "delete" and log.before["value"] == "AS64501" and log.unit_id == net.prov_a.pk
@@ -119,12 +121,12 @@ def test_remove_deletes_and_audits(net):
 
 def test_add_many_is_all_or_nothing_and_names_the_line(net):
     with pytest.raises(DomainError) as exc:
-        constituency_add_many(actor=act(net.a_analyst), unit=net.prov_a, values=["192.0.2.0/24", "", "10.0.0.1/8"])
+        constituency_add_many(actor=act(net.a_head), unit=net.prov_a, values=["192.0.2.0/24", "", "10.0.0.1/8"])
     assert exc.value.field == "values" and "Dòng 3" in str(exc.value.message)
     assert not ConstituencyEntry.objects.filter(unit=net.prov_a).exists()
     made = constituency_add_many(
-        actor=act(net.a_analyst), unit=net.prov_a, values=["192.0.2.0/24", "# ghi chú", "a.example.vn", "192.0.2.0/24"]
+        actor=act(net.a_head), unit=net.prov_a, values=["192.0.2.0/24", "# ghi chú", "a.example.vn", "192.0.2.0/24"]
     )
     assert [e.value for e in made] == ["192.0.2.0/24", "a.example.vn"]
-    again = constituency_add_many(actor=act(net.a_analyst), unit=net.prov_a, values=["192.0.2.0/24", "AS64502"])
+    again = constituency_add_many(actor=act(net.a_head), unit=net.prov_a, values=["192.0.2.0/24", "AS64502"])
     assert [e.value for e in again] == ["AS64502"]

@@ -92,4 +92,4 @@ def test_vigil_front_maps_dashes_to_the_commands(net, capsys):
     from vigil.cli import main
 
     main(["vigil", "who-owns", "192.0.2.1", "--as", "office_staff"])
-    assert "Không có đơn vị nào khai báo 192.0.2.1/32." in capsys.readouterr().out
+    assert "Không có khai báo nào bạn được xem bao trùm 192.0.2.1/32" in capsys.readouterr().out

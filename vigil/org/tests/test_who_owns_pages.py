@@ -29,9 +29,15 @@ def test_conflicting_owners_are_flagged(net, login, claims):
     assert page.count('data-testid="who-owns-owner"') == 2 and 'data-testid="who-owns-conflict"' in page
 
 
-def test_owner_outside_scope_is_not_named(net, login, claims):
-    page = html(login(net.b_analyst).get(reverse("org:who_owns"), {"value": "10.1.2.3"}))
-    assert 'data-testid="who-owns-outside"' in page and "tinh-a-sotc" not in page and "Sở Tài chính tỉnh A" not in page
+def test_owner_outside_scope_is_neither_named_nor_hinted(net, login, claims):
+    c = login(net.b_analyst)
+    headers = {"HX-Request": "true"}  # the result fragment alone
+    page = html(c.get(reverse("org:who_owns"), {"value": "10.1.2.3"}, headers=headers))
+    assert "tinh-a-sotc" not in page and "Sở Tài chính tỉnh A" not in page
+    unclaimed = html(c.get(reverse("org:who_owns"), {"value": "192.0.2.1"}, headers=headers))
+    assert 'data-testid="who-owns-none"' in page
+    assert page.replace("10.1.2.3/32", "X").replace("10.1.2.3", "X") == unclaimed.replace(
+        "192.0.2.1/32", "X").replace("192.0.2.1", "X")
 
 
 def test_unknown_value(net, login, claims):

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.core import concurrency
 from vigil.core.access import can, require_in_unit, scope_of
 from vigil.core.actors import Actor, actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, validation_errors
@@ -164,16 +165,21 @@ def person_edit(request, person_id):
         "email": person.email, "phone": person.phone, "is_active": person.is_active,
     }
     form = forms.PersonForm(request.POST or None, user=user, person=person, initial=initial)
+    concurrency.add_version_field(form, person)
+    stale = None
     if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data.pop("version", None)
         changes = {k: v for k, v in form.cleaned_data.items() if initial.get(k) != (v.pk if hasattr(v, "pk") else v)}
         try:
-            people_svc.person_update(actor=_actor(request), person=person, **changes)
+            people_svc.person_update(actor=_actor(request), person=person, version=version, **changes)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, person)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu thông tin cán bộ."))
             return redirect("org:person_detail", person_id=person.pk)
-    return render(request, "org/person_form.html", {"form": form, "person": person})
+    return render(request, "org/person_form.html", {"form": form, "person": person}, status=stale or 200)
 
 
 # --------------------------------------------------------------------------- memberships
@@ -332,18 +338,22 @@ def decision_edit(request, decision_id):
         "recipients": ", ".join(u.username for u in decision.recipients.all()),
     }
     form = forms.DecisionForm(request.POST or None, user=user, decision=decision, initial=initial)
+    concurrency.add_version_field(form, decision)
+    stale = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["shared_with"] = list(data.get("shared_with") or [])
         data["effective_date"] = data.get("effective_date") or data["date"]
         try:
             decision_svc.decision_update(actor=_actor(request), decision=decision, **data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, decision)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu quyết định."))
             return redirect("org:decision_detail", decision_id=decision.pk)
-    return render(request, "org/decision_form.html", {"form": form, "decision": decision})
+    return render(request, "org/decision_form.html", {"form": form, "decision": decision}, status=stale or 200)
 
 
 @login_required
@@ -470,7 +480,8 @@ def completeness(request):
         "complete_count": sum(1 for r in rows if r.complete),
         "incomplete_count": sum(1 for r in rows if not r.complete),
         "can_set_target": completeness_sel.can_set_target(user),
-        "target_form": forms.TargetForm(initial={"target_date": target.target_date if target else None}),
+        "target_form": forms.TargetForm(initial={"target_date": target.target_date if target else None,
+                                                 "version": target.pk if target else 0}),
     }
     return render(request, "org/completeness.html", context)
 
@@ -487,7 +498,7 @@ def completeness_target(request):
         try:
             completeness_svc.completeness_target_set(
                 actor=_actor(request), target_date=form.cleaned_data["target_date"],
-                note=form.cleaned_data.get("note", ""),
+                note=form.cleaned_data.get("note", ""), version=form.cleaned_data.get("version"),
             )
         except DomainError as exc:
             if exc.status in (403, 404):

@@ -15,15 +15,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vigil.core import concurrency
 from vigil.core.access import can, can_in_unit
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, validation_errors
+from vigil.core.refs import is_pk
 from vigil.core.views.common import apply_errors, domain_errors
 
 from ..forms_units import ConstituencyForm, UnitCreateForm, UnitEditForm, UnitMoveForm, WhoOwnsForm
 from ..selectors import constituency as constituency_selectors
 from ..selectors import units as unit_selectors
-from ..services.constituency import constituency_add_many, constituency_remove
+from ..services.constituency import (
+    CLAIM_ACTION,
+    constituency_add_many,
+    constituency_decide,
+    constituency_remove,
+)
 from ..services.units import unit_create, unit_move, unit_update
 from ..unit_sections import sections_for
 
@@ -72,7 +79,7 @@ def unit_tree(request):
 
 def constituency_section(*, user, unit) -> dict:
     """Data of the constituency section of a unit's page (see unit_sections.SECTIONS)."""
-    can_change = can(user, "change", unit)
+    can_change = can_in_unit(user, CLAIM_ACTION, unit)
     return {
         "entries": list(constituency_selectors.constituency_for_unit(user=user, unit=unit)),
         "can_change": can_change,
@@ -124,7 +131,7 @@ def unit_create_view(request):
     else:
         initial = {}
         parent_id = request.GET.get("parent", "")
-        if parent_id.isdigit():
+        if is_pk(parent_id):
             initial["parent"] = parents.filter(pk=int(parent_id)).first()
         form = UnitCreateForm(initial=initial, querysets=querysets)
     return render(request, "org/unit_form.html", {"form": form, "unit": None})
@@ -139,12 +146,17 @@ def unit_edit_view(request, unit_id: int):
     if not can(user, "change", unit):
         raise AccessDenied()
     querysets = {"kind": unit_selectors.unit_kinds(user=user)}
+    stale = None
     if request.method == "POST":
         form = UnitEditForm(request.POST, querysets=querysets)
+        concurrency.add_version_field(form, unit)
         if form.is_valid():
             changes = {k: form.cleaned_data[k] for k in (*UnitEditForm.FIELDS, "is_active")}
             try:
-                unit = unit_update(actor=actor_from_request(request), unit=unit, **changes)
+                unit = unit_update(actor=actor_from_request(request), unit=unit,
+                                   version=form.cleaned_data.get("version"), **changes)
+            except concurrency.StaleObject as exc:
+                stale = concurrency.refuse_stale(form, exc, unit)
             except (DomainError, ValidationError) as exc:
                 _form_errors(form, exc)
             else:
@@ -154,7 +166,8 @@ def unit_edit_view(request, unit_id: int):
         initial = {k: getattr(unit, k) for k in UnitEditForm.FIELDS}
         initial["is_active"] = unit.is_active
         form = UnitEditForm(initial=initial, querysets=querysets)
-    return render(request, "org/unit_form.html", {"form": form, "unit": unit})
+        concurrency.add_version_field(form, unit)
+    return render(request, "org/unit_form.html", {"form": form, "unit": unit}, status=stale or 200)
 
 
 @login_required
@@ -197,7 +210,7 @@ def unit_move_view(request, unit_id: int):
 def constituency_add_view(request, unit_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
-    if not can(user, "change", unit):
+    if not can_in_unit(user, CLAIM_ACTION, unit):
         raise AccessDenied()
     if request.method == "POST":
         form = ConstituencyForm(request.POST)
@@ -213,7 +226,13 @@ def constituency_add_view(request, unit_id: int):
                     exc.field = "values"
                 _form_errors(form, exc)
             else:
-                messages.success(request, _("Đã thêm %(n)s giá trị vào phạm vi quản lý.") % {"n": len(made)})
+                pending = sum(1 for e in made if e.status == e.Status.PENDING)
+                messages.success(request, _("Đã thêm %(n)s giá trị vào phạm vi quản lý.") % {"n": len(made) - pending})
+                if pending:
+                    messages.warning(request, _(
+                        "%(n)s giá trị nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó "
+                        "hoặc Văn phòng Ban Chỉ đạo chấp thuận."
+                    ) % {"n": pending})
                 return redirect(reverse("org:unit_detail", kwargs={"unit_id": unit.pk}) + "#constituency")
     else:
         form = ConstituencyForm()
@@ -264,3 +283,46 @@ def constituency_overlaps_view(request):
         "conflicts": sum(1 for o in found if o.is_conflict),
     }
     return render(request, "org/constituency_overlaps.html", context)
+
+
+@login_required
+@domain_errors
+def constituency_requests_view(request):
+    """Delegation requests: the claims of one's units awaiting another unit's consent, and
+    the claims other units asked one's units to accept (pending first; ?status=all)."""
+    status = request.GET.get("status", "pending")
+    status = status if status in (*constituency_selectors.ConstituencyEntry.Status.values, "all") else "pending"
+    user = request.user
+    rows = list(constituency_selectors.constituency_requests(user=user, status=None if status == "all" else status))
+    for entry in rows:
+        entry.can_decide = constituency_selectors.may_decide(user=user, entry=entry)
+    return render(request, "org/constituency_requests.html", {"requests": rows, "status": status})
+
+
+@login_required
+@require_POST
+@domain_errors
+def constituency_decide_view(request, entry_id: int):
+    entry = constituency_selectors.constituency_request_get(user=request.user, entry_id=entry_id)
+    decision = request.POST.get("decision", "")
+    back = reverse("org:constituency_requests")
+    if decision not in ("accept", "refuse"):
+        messages.error(request, _("Hãy chọn chấp thuận hoặc từ chối."))
+        return redirect(back)
+    try:
+        constituency_decide(
+            actor=actor_from_request(request), entry=entry, accept=decision == "accept",
+            note=request.POST.get("note", ""),
+        )
+    except AccessDenied:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if decision == "accept":
+        messages.success(request, _("Đã chấp thuận cho %(unit)s nhận %(value)s.") % {
+            "unit": entry.unit.display_name, "value": entry.value})
+    else:
+        messages.success(request, _("Đã từ chối yêu cầu nhận %(value)s của %(unit)s.") % {
+            "unit": entry.unit.display_name, "value": entry.value})
+    return redirect(back)

@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("who-owns/", units.who_owns_view, name="who_owns"),
     path("constituency/overlaps/", units.constituency_overlaps_view, name="constituency_overlaps"),
+    path("constituency/requests/", units.constituency_requests_view, name="constituency_requests"),
+    path(
+        "constituency/requests/<int:entry_id>/decide/",
+        units.constituency_decide_view, name="constituency_decide",
+    ),
 ]

@@ -10,9 +10,11 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import inspections as sel
 from ..services import inspections as svc
@@ -28,7 +30,7 @@ TaskStatus = Literal["not_started", "in_progress", "done_on_time", "done_late", 
 # --------------------------------------------------------------------------- schemas
 
 
-class TargetOut(Schema):
+class InspectionTargetOut(Schema):
     id: int
     unit_id: int
     unit_code: str
@@ -90,7 +92,7 @@ class InspectionOut(Schema):
 
 
 class InspectionDetailOut(InspectionOut):
-    targets: list[TargetOut] = Field(description="Inspected units you may see")
+    targets: list[InspectionTargetOut] = Field(description="Inspected units you may see")
     open_by_severity: list[SeverityCount] = Field(description="Open findings you may see, per severity")
     next_statuses: list[InspectionStatus] = Field(description="Where you may move the status now")
 
@@ -208,7 +210,7 @@ class StatusIn(Schema):
     reason: str = Field("", max_length=2000, description="Required to go back from reported to in_progress")
 
 
-class TargetIn(Schema):
+class InspectionTargetIn(Schema):
     unit_id: int
     visited_on: dt.date | None = None
     note: str = Field("", max_length=300)
@@ -267,7 +269,7 @@ class FindingCloseIn(Schema):
     )
 
 
-class ReasonIn(Schema):
+class FindingReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -328,19 +330,20 @@ def create_inspection(request, payload: InspectionIn):
 
 @router.get("/inspections/{inspection_id}", response=InspectionDetailOut, summary="One inspection with its targets")
 def get_inspection(request, inspection_id: int):
-    return _detail(request.auth, inspection_id)
+    return concurrency.tag(request, _detail(request.auth, inspection_id))
 
 
 @router.patch("/inspections/{inspection_id}", response=InspectionDetailOut, summary="Change an inspection or write its conclusion")
 def update_inspection(request, inspection_id: int, payload: InspectionPatch):
     user = request.auth
     inspection = sel.inspection_get(user, inspection_id)
+    version = concurrency.if_match(request, inspection)
     changes = payload.dict(exclude_unset=True)
     if "lead_inspector_id" in changes:
         ref = changes.pop("lead_inspector_id")
         changes["lead_inspector"] = sel.person_ref(user, ref) if ref else None
-    svc.inspection_update(actor=api_actor(request), inspection=inspection, **changes)
-    return _detail(user, inspection_id)
+    svc.inspection_update(actor=api_actor(request), inspection=inspection, version=version, **changes)
+    return concurrency.tag(request, _detail(user, inspection_id))
 
 
 @router.post("/inspections/{inspection_id}/status", response=InspectionDetailOut, summary="Move an inspection along its workflow")
@@ -354,14 +357,14 @@ def transition_inspection(request, inspection_id: int, payload: StatusIn):
 # --------------------------------------------------------------------------- targets
 
 
-@router.get("/inspections/{inspection_id}/targets", response=list[TargetOut], summary="Units inspected")
+@router.get("/inspections/{inspection_id}/targets", response=list[InspectionTargetOut], summary="Units inspected")
 def list_targets(request, inspection_id: int):
     user = request.auth
     return list(sel.inspection_targets(user, sel.inspection_get(user, inspection_id)))
 
 
-@router.post("/inspections/{inspection_id}/targets", response={201: TargetOut}, summary="Add a unit to inspect")
-def add_target(request, inspection_id: int, payload: TargetIn):
+@router.post("/inspections/{inspection_id}/targets", response={201: InspectionTargetOut}, summary="Add a unit to inspect")
+def add_target(request, inspection_id: int, payload: InspectionTargetIn):
     user = request.auth
     inspection = sel.inspection_get(user, inspection_id)
     unit = sel.unit_ref(user, payload.unit_id, field="unit_id")
@@ -371,19 +374,20 @@ def add_target(request, inspection_id: int, payload: TargetIn):
     return Status(201, sel.target_get(user, inspection, target.pk))
 
 
-@router.get("/inspections/{inspection_id}/targets/{target_id}", response=TargetOut, summary="One inspected unit")
+@router.get("/inspections/{inspection_id}/targets/{target_id}", response=InspectionTargetOut, summary="One inspected unit")
 def get_target(request, inspection_id: int, target_id: int):
     user = request.auth
-    return sel.target_get(user, sel.inspection_get(user, inspection_id), target_id)
+    return concurrency.tag(request, sel.target_get(user, sel.inspection_get(user, inspection_id), target_id))
 
 
-@router.patch("/inspections/{inspection_id}/targets/{target_id}", response=TargetOut, summary="Record the visit to an inspected unit")
+@router.patch("/inspections/{inspection_id}/targets/{target_id}", response=InspectionTargetOut, summary="Record the visit to an inspected unit")
 def update_target(request, inspection_id: int, target_id: int, payload: TargetPatch):
     user = request.auth
     inspection = sel.inspection_get(user, inspection_id)
     target = sel.target_get(user, inspection, target_id)
-    svc.target_update(actor=api_actor(request), target=target, **payload.dict(exclude_unset=True))
-    return sel.target_get(user, inspection, target_id)
+    version = concurrency.if_match(request, target)
+    svc.target_update(actor=api_actor(request), target=target, version=version, **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, sel.target_get(user, inspection, target_id))
 
 
 @router.delete("/inspections/{inspection_id}/targets/{target_id}", response={204: None}, summary="Take a unit off the inspection")
@@ -432,18 +436,19 @@ def list_findings(request, filters: Query[FindingFilter]):
 
 @router.get("/findings/{finding_id}", response=FindingOut, summary="One finding with its tasks")
 def get_finding(request, finding_id: int):
-    return sel.finding_get(request.auth, finding_id)
+    return concurrency.tag(request, sel.finding_get(request.auth, finding_id))
 
 
 @router.patch("/findings/{finding_id}", response=FindingOut, summary="Change an open finding")
 def update_finding(request, finding_id: int, payload: FindingPatch):
     user = request.auth
     finding = sel.finding_get(user, finding_id)
+    version = concurrency.if_match(request, finding)
     changes = payload.dict(exclude_unset=True)
     if "unit_id" in changes:
         changes["unit"] = sel.unit_ref(user, changes.pop("unit_id"), field="unit_id")
-    svc.finding_update(actor=api_actor(request), finding=finding, **changes)
-    return sel.finding_get(user, finding_id)
+    svc.finding_update(actor=api_actor(request), finding=finding, version=version, **changes)
+    return concurrency.tag(request, sel.finding_get(user, finding_id))
 
 
 @router.delete("/findings/{finding_id}", response={204: None}, summary="Delete a finding recorded by mistake")
@@ -476,7 +481,7 @@ def close_finding(request, finding_id: int, payload: FindingCloseIn):
 
 
 @router.post("/findings/{finding_id}/reopen", response=FindingOut, summary="Reopen a closed finding")
-def reopen_finding(request, finding_id: int, payload: ReasonIn):
+def reopen_finding(request, finding_id: int, payload: FindingReasonIn):
     user = request.auth
     finding = sel.finding_get(user, finding_id)
     svc.finding_reopen(actor=api_actor(request), finding=finding, reason=payload.reason)

@@ -14,10 +14,13 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError
+from vigil.core.pagination import PageNumberPagination
+from vigil.core.schemas import LocalTime
 
 from ..selectors import meetings as meeting_sel
 from ..services import meetings as meeting_svc
@@ -82,7 +85,7 @@ class MeetingOut(Schema):
     title: str
     kind: MeetingKind
     held_on: dt.date
-    start_time: dt.time | None
+    start_time: LocalTime | None
     location: str
     is_online: bool
     chair_id: int | None
@@ -201,7 +204,7 @@ class MeetingIn(Schema):
     title: str = Field(min_length=1, max_length=300)
     kind: MeetingKind = "regular"
     held_on: dt.date
-    start_time: dt.time | None = None
+    start_time: LocalTime | None = None
     location: str = Field("", max_length=300)
     is_online: bool = False
     chair_id: int | None = Field(None, description="Person chairing")
@@ -213,7 +216,7 @@ class MeetingPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=300)
     kind: MeetingKind | None = None
     held_on: dt.date | None = None
-    start_time: dt.time | None = None
+    start_time: LocalTime | None = None
     location: str | None = Field(None, max_length=300)
     is_online: bool | None = None
     chair_id: int | None = None
@@ -330,17 +333,18 @@ def create_meeting(request, payload: MeetingIn):
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="One meeting with attendees, sites, documents and conclusions")
 def get_meeting(request, meeting_id: int):
-    return _detail(request, meeting_id)
+    return concurrency.tag(request, _detail(request, meeting_id))
 
 
 @router.patch("/meetings/{meeting_id}", response=MeetingDetailOut, summary="Change a meeting (information, minutes, notice number and date)")
 def update_meeting(request, meeting_id: int, payload: MeetingPatch):
     meeting = _meeting(request, meeting_id)
+    version = concurrency.if_match(request, meeting)
     changes = payload.dict(exclude_unset=True)
     if "chair_id" in changes:
         changes["chair"] = changes.pop("chair_id")
-    meeting_svc.meeting_update(actor=api_actor(request), meeting=meeting, **changes)
-    return _detail(request, meeting_id)
+    meeting_svc.meeting_update(actor=api_actor(request), meeting=meeting, version=version, **changes)
+    return concurrency.tag(request, _detail(request, meeting_id))
 
 
 @router.post("/meetings/{meeting_id}/status", response=MeetingDetailOut, summary="Move a meeting to held or concluded")
@@ -389,8 +393,10 @@ def add_members(request, meeting_id: int, payload: MembersIn):
 def update_attendee(request, meeting_id: int, attendee_id: int, payload: AttendeePatch):
     meeting = _meeting(request, meeting_id)
     attendee = meeting_sel.attendee_get(meeting=meeting, attendee_id=attendee_id)
-    meeting_svc.attendee_update(actor=api_actor(request), attendee=attendee, **payload.dict())
-    return meeting_sel.attendee_get(meeting=meeting, attendee_id=attendee_id)
+    version = concurrency.if_match(request, attendee)
+    meeting_svc.attendee_update(actor=api_actor(request), attendee=attendee, version=version,
+                                **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, meeting_sel.attendee_get(meeting=meeting, attendee_id=attendee_id))
 
 
 @router.delete("/meetings/{meeting_id}/attendees/{attendee_id}", response={204: None}, summary="Remove someone from the attendance list")
@@ -432,8 +438,9 @@ def add_sites(request, meeting_id: int, payload: SiteIn):
 def update_site(request, meeting_id: int, site_id: int, payload: SitePatch):
     meeting = _meeting(request, meeting_id)
     site = meeting_sel.site_get(meeting=meeting, site_id=site_id)
-    meeting_svc.site_update(actor=api_actor(request), site=site, **payload.dict())
-    return meeting_sel.site_get(meeting=meeting, site_id=site_id)
+    version = concurrency.if_match(request, site)
+    meeting_svc.site_update(actor=api_actor(request), site=site, version=version, **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, meeting_sel.site_get(meeting=meeting, site_id=site_id))
 
 
 @router.delete("/meetings/{meeting_id}/sites/{site_id}", response={204: None}, summary="Remove a connected site")
@@ -471,8 +478,8 @@ def upload_document(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The file, with the media type sniffed at upload",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
@@ -518,15 +525,17 @@ def add_conclusion(request, meeting_id: int, payload: ConclusionIn):
 
 @router.get("/meetings/{meeting_id}/conclusions/{conclusion_id}", response=ConclusionOut, summary="One conclusion with its tasks")
 def get_conclusion(request, meeting_id: int, conclusion_id: int):
-    return _conclusion_out(request, _meeting(request, meeting_id), conclusion_id)
+    return concurrency.tag(request, _conclusion_out(request, _meeting(request, meeting_id), conclusion_id))
 
 
 @router.patch("/meetings/{meeting_id}/conclusions/{conclusion_id}", response=ConclusionOut, summary="Change a conclusion (before the notice is issued)")
 def update_conclusion(request, meeting_id: int, conclusion_id: int, payload: ConclusionPatch):
     meeting = _meeting(request, meeting_id)
     conclusion = meeting_sel.conclusion_get(meeting=meeting, conclusion_id=conclusion_id)
-    meeting_svc.conclusion_update(actor=api_actor(request), conclusion=conclusion, **payload.dict(exclude_unset=True))
-    return _conclusion_out(request, meeting, conclusion_id)
+    version = concurrency.if_match(request, conclusion)
+    meeting_svc.conclusion_update(actor=api_actor(request), conclusion=conclusion, version=version,
+                                  **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, _conclusion_out(request, meeting, conclusion_id))
 
 
 @router.delete("/meetings/{meeting_id}/conclusions/{conclusion_id}", response={204: None}, summary="Delete a conclusion with no task (before the notice is issued)")

@@ -26,7 +26,7 @@ Relation = Literal["lead", "assigned", "overdue", "supporting", "any"]
 # --------------------------------------------------------------------------- schemas
 
 
-class UnitOut(Schema):
+class OfficeUnitOut(Schema):
     id: int
     code: str
     name: str
@@ -59,20 +59,21 @@ class ColumnOut(Schema):
     status_label: str
     colour: str
     progress: int
-    assigning_unit: UnitOut
+    assigning_unit: OfficeUnitOut
     counts: dict[str, int] = Field(description="The column's cells by status")
     late: int = Field(description="Cells overdue or done late")
 
 
 class MatrixRowOut(Schema):
-    unit: UnitOut
+    unit: OfficeUnitOut
     cells: list[CellOut | None] = Field(description="One per column, in the columns' order; null: no task for this unit")
     counts: dict[str, int]
 
 
 class MatrixOut(Schema):
-    under: UnitOut | None
-    year: int | None
+    under: OfficeUnitOut | None
+    year: int | Literal["current"] | None
+    period: str = Field(description="The due dates the columns cover, in words")
     today: dt.date
     pagination: PageOut = Field(description="Pages of columns")
     columns: list[ColumnOut]
@@ -80,14 +81,14 @@ class MatrixOut(Schema):
 
 
 class LateRowOut(Schema):
-    unit: UnitOut
+    unit: OfficeUnitOut
     overdue: int
     oldest_due: dt.date | None
     oldest_days: int | None
 
 
 class LateOut(Schema):
-    under: UnitOut | None
+    under: OfficeUnitOut | None
     rollup: bool
     today: dt.date
     total: int
@@ -103,14 +104,14 @@ class RateOut(Schema):
 
 
 class RateRowOut(Schema):
-    unit: UnitOut
+    unit: OfficeUnitOut
     quarters: list[RateOut]
     year: RateOut
 
 
 class RatesOut(Schema):
     year: int
-    under: UnitOut | None
+    under: OfficeUnitOut | None
     rollup: bool
     today: dt.date
     rows: list[RateRowOut]
@@ -119,10 +120,10 @@ class RatesOut(Schema):
 
 
 class BodyOut(Schema):
-    unit: UnitOut = Field(description="The body not yet complete")
+    unit: OfficeUnitOut = Field(description="The body not yet complete")
     missing: list[str] = Field(description="What it lacks, in your language")
     missing_codes: list[str]
-    owner: UnitOut = Field(description="The unit it serves, whose tasks are counted")
+    owner: OfficeUnitOut = Field(description="The unit it serves, whose tasks are counted")
     open: int
     overdue: int
 
@@ -132,8 +133,8 @@ class TaskRowOut(Schema):
     title: str
     source: str
     parent_id: int | None
-    lead_unit: UnitOut
-    assigning_unit: UnitOut
+    lead_unit: OfficeUnitOut
+    assigning_unit: OfficeUnitOut
     start_date: dt.date
     due_date: dt.date
     progress: int
@@ -144,7 +145,7 @@ class TaskRowOut(Schema):
 
 
 class UnitTasksOut(Schema):
-    unit: UnitOut
+    unit: OfficeUnitOut
     relation: str
     subtree: bool
     pagination: PageOut
@@ -152,7 +153,7 @@ class UnitTasksOut(Schema):
 
 
 class SummaryOut(Schema):
-    unit: UnitOut
+    unit: OfficeUnitOut
     subtree: bool
     lead_open: int = Field(description="Due from the unit, not yet done")
     overdue: int
@@ -174,7 +175,7 @@ class CalendarDayOut(Schema):
 class CalendarOut(Schema):
     year: int
     month: int
-    unit: UnitOut | None
+    unit: OfficeUnitOut | None
     subtree: bool
     total: int
     days: list[CalendarDayOut]
@@ -188,11 +189,11 @@ class BarOut(Schema):
     clipped_end: bool
 
 
-class TimelineOut(Schema):
+class TaskTimelineOut(Schema):
     start: dt.date
     end: dt.date
     months: int
-    unit: UnitOut | None
+    unit: OfficeUnitOut | None
     subtree: bool
     pagination: PageOut
     bars: list[BarOut]
@@ -210,19 +211,23 @@ class MatrixFilter(RowsFilter):
     source: str | None = Field(None, description="Source of the parent tasks (conclusion, programme, directive, law, …)")
     meeting: int | None = Field(None, description="Parent tasks from this meeting's conclusions")
     conclusion: int | None = Field(None, description="Parent tasks from this conclusion")
-    year: int | None = Field(None, description="Year of the parent tasks' due date (all years when absent)")
+    year: int | Literal["current"] | None = Field(
+        None,
+        description="Year of the parent tasks' due date; `current`: this year's and the open ones overdue or due"
+        " within the next quarter (the page's default); all years when absent",
+    )
     assigning_unit: str | None = Field(None, description="Unit id or code that assigned the parent tasks")
     q: str | None = Field(None, max_length=200, description="Words of the parent task's title")
     page: int = Field(1, ge=1, description="Page of columns")
     per_page: int = Field(20, ge=1, le=100, description="Columns per page")
 
 
-class LateFilter(RowsFilter):
+class LateTaskFilter(RowsFilter):
     rollup: bool = Field(False, description="Count each row's whole subtree")
     source: str | None = None
 
 
-class RatesFilter(LateFilter):
+class RatesFilter(LateTaskFilter):
     year: int | None = Field(None, description="This year by default")
 
 
@@ -329,12 +334,12 @@ def office_matrix(request, filters: Query[MatrixFilter]):
         }
         for r in m.rows
     ]
-    return {"under": _unit(m.under), "year": m.year, "today": m.today, "pagination": _page(m.page),
+    return {"under": _unit(m.under), "year": m.year, "period": m.period, "today": m.today, "pagination": _page(m.page),
             "columns": columns, "rows": rows}
 
 
 @router.get("/office/late", response=LateOut, summary="Late work by unit: overdue tasks per lead unit")
-def office_late(request, filters: Query[LateFilter]):
+def office_late(request, filters: Query[LateTaskFilter]):
     user = request.auth
     late = sel.late_by_unit(
         user, under=_ref(user, filters.under, "under"), unit_kind=filters.unit_kind, rollup=filters.rollup,
@@ -413,7 +418,7 @@ def task_calendar(request, filters: Query[CalendarFilter]):
     }
 
 
-@router.get("/office/timeline", response=TimelineOut, summary="A Gantt-like timeline: tasks under way in a window")
+@router.get("/office/timeline", response=TaskTimelineOut, summary="A Gantt-like timeline: tasks under way in a window")
 def task_timeline(request, filters: Query[TimelineFilter]):
     user = request.auth
     t = cal_sel.task_timeline(

@@ -9,9 +9,11 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import meetings as meeting_sel
 from ..selectors import programmes as programme_sel
@@ -123,14 +125,16 @@ def create_programme(request, payload: ProgrammeIn):
 
 @router.get("/programmes/{programme_id}", response=ProgrammeDetailOut, summary="One work programme with its tasks")
 def get_programme(request, programme_id: int):
-    return _detail(request, programme_id)
+    return concurrency.tag(request, _detail(request, programme_id))
 
 
 @router.patch("/programmes/{programme_id}", response=ProgrammeDetailOut, summary="Change a draft programme")
 def update_programme(request, programme_id: int, payload: ProgrammePatch):
     programme = programme_sel.programme_get(user=request.auth, programme_id=programme_id)
-    programme_svc.programme_update(actor=api_actor(request), programme=programme, **payload.dict(exclude_unset=True))
-    return _detail(request, programme_id)
+    version = concurrency.if_match(request, programme)
+    programme_svc.programme_update(actor=api_actor(request), programme=programme, version=version,
+                                   **payload.dict(exclude_unset=True))
+    return concurrency.tag(request, _detail(request, programme_id))
 
 
 @router.post("/programmes/{programme_id}/approve", response=ProgrammeDetailOut, summary="Approve a programme (the unit's head); it is then frozen")

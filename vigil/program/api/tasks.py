@@ -14,10 +14,12 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.pagination import PageNumberPagination
 from vigil.core.schemas import UnitRefOut
 from vigil.org.selectors import people as people_sel
 
@@ -37,7 +39,7 @@ UnitRef = int | str
 # --------------------------------------------------------------------------- schemas
 
 
-class TaskOut(Schema):
+class CommitteeTaskOut(Schema):
     id: int
     title: str
     source: str
@@ -74,13 +76,13 @@ class TaskOut(Schema):
         return str(STATUS_LABELS[obj.status])
 
 
-class TaskDetailOut(TaskOut):
+class TaskDetailOut(CommitteeTaskOut):
     description: str
     conclusion_id: int | None
     programme_id: int | None
     finding_id: int | None
     supporting_units: list[UnitRefOut]
-    children: list[TaskOut] = Field(description="One child per lead unit (those you may see)")
+    children: list[CommitteeTaskOut] = Field(description="One child per lead unit (those you may see)")
     actions: list[str] = Field(description="Workflow steps you may take now")
 
     @staticmethod
@@ -109,7 +111,7 @@ class TaskFilter(Schema):
     top_level: bool = Field(False, description="Only tasks without a parent")
 
 
-class TaskIn(Schema):
+class CommitteeTaskIn(Schema):
     title: str = Field(min_length=1, max_length=300)
     description: str = ""
     source: str = Field("other", description="conclusion, programme, directive, law, inspection, other")
@@ -142,7 +144,7 @@ class TaskPatch(Schema):
     due_date: dt.date | None = Field(None, description="Refused: a due date changes only through an approved extension")
 
 
-class EvidenceOut(Schema):
+class TaskEvidenceOut(Schema):
     id: int
     name: str
     size: int
@@ -156,7 +158,7 @@ class EvidenceOut(Schema):
         return f"/api/v1/evidence/{obj.pk}"
 
 
-class ReportOut(Schema):
+class ProgressReportOut(Schema):
     id: int
     task_id: int
     percent: int
@@ -165,7 +167,7 @@ class ReportOut(Schema):
     period_start: dt.date | None
     reported_by: str | None
     reported_at: dt.datetime
-    evidence: list[EvidenceOut]
+    evidence: list[TaskEvidenceOut]
 
     @staticmethod
     def resolve_reported_by(obj) -> str | None:
@@ -176,7 +178,7 @@ class ReportOut(Schema):
         return list(obj.evidence.all())
 
 
-class ReportIn(Schema):
+class ProgressReportIn(Schema):
     percent: int = Field(ge=0, le=100)
     text: str = Field(min_length=1)
     achieved_value: int | None = Field(None, ge=0)
@@ -229,7 +231,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class TaskReasonIn(Schema):
     reason: str = Field(min_length=1, description="Why (required)")
 
 
@@ -279,7 +281,7 @@ def _person(user, person_id, field: str = "assignee_id"):
 # --------------------------------------------------------------------------- tasks
 
 
-@router.get("/tasks", response=list[TaskOut], summary="List tasks (filters: status, source, unit subtree, relation, due dates)")
+@router.get("/tasks", response=list[CommitteeTaskOut], summary="List tasks (filters: status, source, unit subtree, relation, due dates)")
 @paginate(PageNumberPagination)
 def list_tasks(request, filters: Query[TaskFilter]):
     user = request.auth
@@ -293,7 +295,7 @@ def list_tasks(request, filters: Query[TaskFilter]):
 
 
 @router.post("/tasks", response={201: TaskDetailOut}, summary="Assign a task (to one unit, several, or every unit of a kind)")
-def create_task(request, payload: TaskIn):
+def create_task(request, payload: CommitteeTaskIn):
     user = request.auth
     actor = api_actor(request)
     assigning = _unit(user, payload.assigning_unit, "assigning_unit")
@@ -317,19 +319,20 @@ def create_task(request, payload: TaskIn):
 
 @router.get("/tasks/{task_id}", response=TaskDetailOut, summary="One task with its children and the steps you may take")
 def get_task(request, task_id: int):
-    return _detail(request.auth, task_id)
+    return concurrency.tag(request, _detail(request.auth, task_id))
 
 
 @router.patch("/tasks/{task_id}", response=TaskDetailOut, summary="Change a task (never its due date: request an extension)")
 def update_task(request, task_id: int, payload: TaskPatch):
     user = request.auth
     task = sel.task_get(user, task_id)
+    version = concurrency.if_match(request, task)
     changes = payload.dict(exclude_unset=True)
     if "assignee_id" in changes:
         changes["assignee"] = _person(user, changes.pop("assignee_id"))
     if changes:
-        svc.task_update(actor=api_actor(request), task=task, **changes)
-    return _detail(user, task_id)
+        svc.task_update(actor=api_actor(request), task=task, version=version, **changes)
+    return concurrency.tag(request, _detail(user, task_id))
 
 
 @router.post("/tasks/{task_id}/confirm", response=TaskDetailOut, summary="Confirm completion (the lead unit's head)")
@@ -347,14 +350,14 @@ def accept_task(request, task_id: int, payload: NoteIn):
 
 
 @router.post("/tasks/{task_id}/return", response=TaskDetailOut, summary="Return a completed task with a reason (the assigning unit)")
-def return_task(request, task_id: int, payload: ReasonIn):
+def return_task(request, task_id: int, payload: TaskReasonIn):
     task = sel.task_get(request.auth, task_id)
     svc.task_return(actor=api_actor(request), task=task, reason=payload.reason)
     return _detail(request.auth, task_id)
 
 
 @router.post("/tasks/{task_id}/cancel", response=TaskDetailOut, summary="Cancel a task with a reason (the assigning unit)")
-def cancel_task(request, task_id: int, payload: ReasonIn):
+def cancel_task(request, task_id: int, payload: TaskReasonIn):
     task = sel.task_get(request.auth, task_id)
     svc.task_cancel(actor=api_actor(request), task=task, reason=payload.reason)
     return _detail(request.auth, task_id)
@@ -370,7 +373,7 @@ def cascade_task(request, task_id: int, payload: CascadeIn):
 # --------------------------------------------------------------------------- progress reports and evidence
 
 
-@router.get("/tasks/{task_id}/reports", response=list[ReportOut], summary="A task's progress reports, newest first")
+@router.get("/tasks/{task_id}/reports", response=list[ProgressReportOut], summary="A task's progress reports, newest first")
 @paginate(PageNumberPagination)
 def list_reports(request, task_id: int):
     task = sel.task_get(request.auth, task_id)
@@ -378,10 +381,10 @@ def list_reports(request, task_id: int):
 
 
 @router.post(
-    "/tasks/{task_id}/reports", response={201: ReportOut},
+    "/tasks/{task_id}/reports", response={201: ProgressReportOut},
     summary="Report progress (multipart: percent, text, achieved_value, period_start, files)",
 )
-def create_report(request, task_id: int, payload: Form[ReportIn], files: File[list[UploadedFile]] = None):
+def create_report(request, task_id: int, payload: Form[ProgressReportIn], files: File[list[UploadedFile]] = None):
     task = sel.task_get(request.auth, task_id)
     report = svc.report_create(
         actor=api_actor(request), task=task, percent=payload.percent, text=payload.text, files=files or [],
@@ -396,8 +399,8 @@ def create_report(request, task_id: int, payload: Form[ReportIn], files: File[li
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The file, with the media type sniffed at upload",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

@@ -39,6 +39,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from vigil.core.xmltext import xml_safe
+
 FONT = "Times New Roman"
 # Sizes in points (Decree 30, Appendix I).
 BODY_PT = 14
@@ -166,6 +168,12 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
+def add_run(paragraph, text):
+    """The one way text enters the document: a run of `text` without the characters XML
+    forbids (a control character in a comment must not break the report for everyone)."""
+    return paragraph.add_run(xml_safe(str(text)))
+
+
 def _page_number_field(paragraph) -> None:
     run = paragraph.add_run()
     _set_run_font(run, size=BODY_PT)
@@ -206,8 +214,8 @@ class AdministrativeDocument:
         self._setup_styles()
         self._header(issuer, kind_code, number, place or _("Hà Nội"), date)
         self._title(kind_title, summary)
-        self.doc.core_properties.title = f"{kind_title}: {summary}"[:250]
-        self.doc.core_properties.author = issuer.name[:250]
+        self.doc.core_properties.title = xml_safe(f"{kind_title}: {summary}")[:250]
+        self.doc.core_properties.author = xml_safe(issuer.name)[:250]
         self.doc.core_properties.language = "en-GB" if self.language.startswith("en") else "vi-VN"
 
     # ---- setup
@@ -258,7 +266,7 @@ class AdministrativeDocument:
         p.paragraph_format.space_after = Pt(space_after)
         p.paragraph_format.space_before = Pt(space_before)
         if text:
-            run = p.add_run(text)
+            run = add_run(p, text)
             _set_run_font(run, size=size, bold=bold, italic=italic, underline=underline)
         return p
 
@@ -286,11 +294,11 @@ class AdministrativeDocument:
         number_text = f"{label} {number or ' ' * 6}/{symbol}"
         number_cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         number_cell.paragraphs[0].paragraph_format.space_before = Pt(6)
-        _set_run_font(number_cell.paragraphs[0].add_run(number_text), size=HEADER_PT)
+        _set_run_font(add_run(number_cell.paragraphs[0], number_text), size=HEADER_PT)
         date_cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         date_cell.paragraphs[0].paragraph_format.space_before = Pt(6)
         _set_run_font(
-            date_cell.paragraphs[0].add_run(administrative_date(place, date, self.language)),
+            add_run(date_cell.paragraphs[0], administrative_date(place, date, self.language)),
             size=BODY_PT, italic=True,
         )
         self.header_table = table
@@ -332,7 +340,7 @@ class AdministrativeDocument:
         fmt.space_after = Pt(6)
         fmt.space_before = Pt(space_before)
         fmt.line_spacing = 1.15
-        run = p.add_run(text)
+        run = add_run(p, text)
         _set_run_font(run, size=BODY_PT, bold=bold, italic=italic)
         return p
 
@@ -352,21 +360,21 @@ class AdministrativeDocument:
             cell = table.rows[0].cells[i]
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_run_font(p.add_run(str(text)), size=font_pt, bold=True)
+            _set_run_font(add_run(p, str(text)), size=font_pt, bold=True)
         _repeat_header(table.rows[0])
         for row in rows:
             cells = table.add_row().cells
             if isinstance(row, GroupRow):
                 merged = cells[0].merge(cells[-1])
                 p = merged.paragraphs[0]
-                _set_run_font(p.add_run(row.text), size=font_pt, bold=True)
+                _set_run_font(add_run(p, row.text), size=font_pt, bold=True)
                 continue
             for i, value in enumerate(row):
                 p = cells[i].paragraphs[0]
                 p.alignment = alignments.get(align[i], WD_ALIGN_PARAGRAPH.LEFT)
                 lines = str(value if value is not None else "").split("\n")
                 for n, line in enumerate(lines):
-                    run = p.add_run(line)
+                    run = add_run(p, line)
                     _set_run_font(run, size=font_pt)
                     if n < len(lines) - 1:
                         run.add_break()
@@ -387,7 +395,7 @@ class AdministrativeDocument:
         left, right = table.cell(0, 0), table.cell(0, 1)
         p = left.paragraphs[0]
         p.paragraph_format.space_before = Pt(12)
-        _set_run_font(p.add_run(_("Nơi nhận:")), size=RECIPIENTS_TITLE_PT, bold=True, italic=True)
+        _set_run_font(add_run(p, _("Nơi nhận:")), size=RECIPIENTS_TITLE_PT, bold=True, italic=True)
         for i, text in enumerate(recipients):
             end = "." if i == len(recipients) - 1 else ";"
             text = text.rstrip(".;")
@@ -396,10 +404,10 @@ class AdministrativeDocument:
         first.alignment = WD_ALIGN_PARAGRAPH.CENTER
         first.paragraph_format.space_before = Pt(12)
         if signer.authority:
-            _set_run_font(first.add_run(signer.authority.upper()), size=BODY_PT, bold=True)
+            _set_run_font(add_run(first, signer.authority.upper()), size=BODY_PT, bold=True)
             self._para(right, signer.position.upper(), size=BODY_PT, bold=True)
         else:
-            _set_run_font(first.add_run(signer.position.upper()), size=BODY_PT, bold=True)
+            _set_run_font(add_run(first, signer.position.upper()), size=BODY_PT, bold=True)
         # Room for the signature and the seal.
         for _i in range(4):
             self._para(right, "")

@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import scope_of, visible_to
 from vigil.core.errors import AccessDenied, DomainError, NotFound
+from vigil.core.refs import is_pk
 from vigil.org.models import Membership, Unit
 from vigil.org.selectors.units import subtree_q
 
@@ -281,7 +282,7 @@ def report_meeting(*, user, meeting_id) -> Meeting:
     value = str(meeting_id if meeting_id is not None else "").strip()
     found = (
         visible_to(user, Meeting).select_related("body_unit__kind", "body_unit__parent").filter(pk=value).first()
-        if value.isdigit() else None
+        if is_pk(value) else None
     )
     if found is None:
         raise NotFound(_("Không tìm thấy phiên họp %(m)s.") % {"m": value}, field="meeting")

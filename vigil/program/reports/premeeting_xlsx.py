@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from vigil.core import exports
+
 from .. import status as st
 from .docx_layout import short_date
 from .premeeting import PreMeetingReport
@@ -34,7 +36,7 @@ def _sheet(wb, title: str, columns: list[tuple[str, int]], rows: list[list], *, 
     """A sheet with `columns` ((header, width) pairs) and `rows`; `status_codes[i]` gives
     the status of row i, whose `status_col` cell is filled with its colour."""
     ws = wb.create_sheet(title=title[:31])
-    ws.append([h for h, _w in columns])
+    ws.append(exports.xlsx_row(ws, [h for h, _w in columns]))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -42,7 +44,7 @@ def _sheet(wb, title: str, columns: list[tuple[str, int]], rows: list[list], *, 
     for i, (_h, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     for r, row in enumerate(rows, start=2):
-        ws.append(row)
+        ws.append(exports.xlsx_row(ws, row))  # XML-safe, no formula, text typed as text
         for cell in ws[r]:
             if hasattr(cell.value, "year"):
                 cell.number_format = DATE_FORMAT

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import can, scope_of, visible_to
 from vigil.core.errors import NotFound
+from vigil.core.refs import is_pk
 from vigil.org.models import Person, Unit
 
 from ..models import Finding, Inspection, InspectionTarget, Task
@@ -328,7 +329,7 @@ def unit_ref(user, ref, field: str = "unit_id") -> Unit:
     """A unit `user` may see, by id or code; NotFound naming `field` otherwise."""
     value = str(ref if ref is not None else "").strip()
     qs = visible_to(user, Unit).select_related("kind")
-    found = (qs.filter(pk=value).first() if value.isdigit() else None) or qs.filter(code=value).first()
+    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
     if found is None:
         raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
     return found

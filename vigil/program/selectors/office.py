@@ -162,6 +162,37 @@ def check_source(source: str | None) -> str | None:
     return source or None
 
 
+# The matrix's "current work" period: the tasks due this year, and every task still open
+# that is overdue or falls due within the next quarter, whatever its year (in December
+# the work due in January; in January last year's work still open).
+CURRENT = "current"
+CURRENT_AHEAD_DAYS = 92
+
+
+def current_period_q(today: dt.date) -> Q:
+    this_year = Q(due_date__gte=dt.date(today.year, 1, 1), due_date__lte=dt.date(today.year, 12, 31))
+    return this_year | Q(state="open", due_date__lte=today + dt.timedelta(days=CURRENT_AHEAD_DAYS))
+
+
+def period_label(year: int | str | None, today: dt.date) -> str:
+    """The period `year` stands for (a year, CURRENT or None), in words."""
+    if year == CURRENT:
+        horizon = today + dt.timedelta(days=CURRENT_AHEAD_DAYS)
+        return _(
+            "năm %(y)s, cùng các nhiệm vụ chưa hoàn thành đã quá hạn hoặc đến hạn đến hết ngày %(d)s"
+        ) % {"y": today.year, "d": f"{horizon:%d/%m/%Y}"}
+    if year:
+        return _("năm %(y)s") % {"y": year}
+    return _("mọi năm")
+
+
+def check_period(year, field: str = "year") -> int | str | None:
+    """A year, `CURRENT` (current work) or None (every year)."""
+    if isinstance(year, str) and year.strip() == CURRENT:
+        return CURRENT
+    return check_year(year, field)
+
+
 def check_year(year, field: str = "year") -> int | None:
     if year in (None, ""):
         return None
@@ -323,11 +354,16 @@ class OfficeMatrix:
     columns: list[MatrixColumn]
     page: PageInfo
     today: dt.date
-    year: int | None = None
+    year: int | str | None = None  # a year, CURRENT or None (every year)
 
     @property
     def legend(self) -> list[dict]:
         return status_legend()
+
+    @property
+    def period(self) -> str:
+        """Which tasks' due dates the columns cover, in words (the page and the CLI say it)."""
+        return period_label(self.year, self.today)
 
 
 def office_matrix(
@@ -352,15 +388,17 @@ def office_matrix(
     of the tree for the office), optionally only those of kind `unit_kind`.
     Columns: parent tasks (tasks assigned to many units) with a child led by a row
     unit, filtered by `source`, `conclusion` / `meeting` (objects or ids), the year of
-    their due date, `assigning_unit` and words of the title (`q`); a page of `per_page`
-    columns, the earliest due first within a year, the latest first across years.
+    their due date (`year`: a year; `CURRENT`: this year's tasks and the open ones overdue
+    or due within the next quarter, so December shows January's work; None: every year),
+    `assigning_unit` and words of the title (`q`); a page of `per_page` columns, the
+    earliest due first within a year or the current period, the latest first across years.
     Cell: the row unit's child task, its status computed in SQL for `today`.
 
     Queries: rows, the parents of the rows' tasks, the filtered and ordered column
     ids, the page of columns, the cells: five, whatever the size of the matrix."""
     today = _today(today)
     source = check_source(source)
-    year = check_year(year)
+    year = check_period(year)
     under, rows = row_units(user, under=under, units=units, unit_kind=unit_kind)
     if not rows:
         return OfficeMatrix(under=under, rows=[], columns=[], page=make_page(1, per_page, 0), today=today, year=year)
@@ -381,7 +419,9 @@ def office_matrix(
         cols = cols.filter(conclusion_id=_id(conclusion))
     if _id(meeting):
         cols = cols.filter(conclusion__meeting_id=_id(meeting))
-    if year:
+    if year == CURRENT:
+        cols = cols.filter(current_period_q(today))
+    elif year:
         cols = cols.filter(due_date__gte=dt.date(year, 1, 1), due_date__lte=dt.date(year, 12, 31))
     if assigning_unit is not None:
         cols = cols.filter(assigning_unit_id=assigning_unit.pk)
@@ -850,14 +890,17 @@ def unit_task_summary(
 
 
 def unit_status_counts(
-    user, unit: Unit, *, subtree: bool = True, year: int | None = None, today: dt.date | None = None
+    user, unit: Unit, *, subtree: bool = True, year: int | str | None = None, today: dt.date | None = None
 ) -> list[dict]:
-    """The tasks a unit (and its subtree) leads, due in `year` (all years when None), by
-    computed status (the unit page's section): one GROUP BY query."""
+    """The tasks a unit (and its subtree) leads, due in `year` (all years when None; the
+    current work when CURRENT, as in the matrix), by computed status (the unit page's
+    section): one GROUP BY query."""
     today = _today(today)
-    year = check_year(year)
+    year = check_period(year)
     qs = Task.objects.filter(relation_q("lead", unit_ids(unit, subtree), today))
-    if year:
+    if year == CURRENT:
+        qs = qs.filter(current_period_q(today))
+    elif year:
         qs = qs.filter(due_date__gte=dt.date(year, 1, 1), due_date__lte=dt.date(year, 12, 31))
     qs = _tasks(user, qs, anchored_in=[(unit, subtree)])
     counts = {

@@ -28,10 +28,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can, can_in_unit, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
+from vigil.core.refs import is_pk
 from vigil.org.models import Person, Unit
 
 from ..models import Finding, Inspection, InspectionTarget, Task
@@ -141,7 +142,7 @@ def _lead_inspector(actor: Actor, person) -> Person | None:
     qs = Person.objects.filter(is_active=True)
     if _user(actor) is not None:
         qs = visible_to(actor.user, qs)
-    found = qs.filter(pk=pk).first() if str(pk).isdigit() else None
+    found = qs.filter(pk=pk).first() if is_pk(pk) else None
     if found is None:
         raise DomainError(_("Không tìm thấy cán bộ %(p)s.") % {"p": person}, field="lead_inspector")
     return found
@@ -155,7 +156,7 @@ def _unit(actor: Actor, value, field: str) -> Unit:
     if _user(actor) is not None:
         qs = visible_to(actor.user, qs)
     pk = value.pk if isinstance(value, Unit) else value
-    found = qs.filter(pk=pk).first() if str(pk).isdigit() else qs.filter(code=str(pk)).first()
+    found = qs.filter(pk=pk).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
     if found is None:
         raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
     return found
@@ -274,13 +275,14 @@ def inspection_create(
 
 
 @transaction.atomic
-def inspection_update(*, actor: Actor, inspection: Inspection, **changes) -> Inspection:
+def inspection_update(*, actor: Actor, inspection: Inspection, version: int | None = None, **changes) -> Inspection:
     """Change the plan's fields or write the conclusion (`summary`); not once closed."""
     unknown = set(changes) - set(INSPECTION_FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
     _require(actor, "change", inspection)
     inspection = _locked(inspection)
+    concurrency.require_version(inspection, version)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS, S.REPORTED)
     before = _snapshot_inspection(inspection)
     if "title" in changes:
@@ -389,7 +391,7 @@ def target_add(
 
 
 @transaction.atomic
-def target_update(*, actor: Actor, target: InspectionTarget, **changes) -> InspectionTarget:
+def target_update(*, actor: Actor, target: InspectionTarget, version: int | None = None, **changes) -> InspectionTarget:
     """Record the visit date and a note for a target (until the inspection is closed)."""
     unknown = set(changes) - {"visited_on", "note"}
     if unknown:
@@ -398,13 +400,14 @@ def target_update(*, actor: Actor, target: InspectionTarget, **changes) -> Inspe
     inspection = _locked(target.inspection)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS, S.REPORTED)
     target = InspectionTarget.objects.select_for_update().get(pk=target.pk)
+    concurrency.require_version(target, version)
     before = audit.snapshot(target)
     if "visited_on" in changes:
         target.visited_on = _date(changes["visited_on"], "visited_on", _("ngày kiểm tra"), required=False)
     if "note" in changes:
         target.note = _text(changes["note"], "note", _("ghi chú"), max_length=300, required=False)
     target.full_clean()
-    target.save()
+    target.save(update_fields=[f for f in ("visited_on", "note") if f in changes])
     after = audit.snapshot(target)
     if after != before:
         audit.record(actor=actor, action="program.inspection.target_update", obj=inspection, before=before, after=after)
@@ -497,7 +500,7 @@ def _require_finding_open(finding: Finding) -> None:
 
 
 @transaction.atomic
-def finding_update(*, actor: Actor, finding: Finding, **changes) -> Finding:
+def finding_update(*, actor: Actor, finding: Finding, version: int | None = None, **changes) -> Finding:
     """Change an open finding's text, severity, recommendation or unit (not once it has tasks)."""
     unknown = set(changes) - set(FINDING_FIELDS)
     if unknown:
@@ -506,6 +509,7 @@ def finding_update(*, actor: Actor, finding: Finding, **changes) -> Finding:
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
+    concurrency.require_version(finding, version)
     _require_finding_open(finding)
     before = audit.snapshot(finding)
     if "unit" in changes:

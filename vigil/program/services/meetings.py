@@ -19,10 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can, can_in_unit, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
+from vigil.core.refs import is_pk
 from vigil.core.uploads import check_upload
 from vigil.org.models import Membership, Person, Unit
 
@@ -103,12 +104,13 @@ def _date(value, field: str, label: str, required: bool = True) -> dt.date | Non
 def _time(value, field: str = "start_time") -> dt.time | None:
     if value in (None, ""):
         return None
-    if isinstance(value, dt.time):
-        return value
     try:
-        return dt.time.fromisoformat(str(value).strip())
+        parsed = value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value).strip())
     except ValueError:
-        raise DomainError(_("Giờ bắt đầu không hợp lệ (HH:MM)."), field=field) from None
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None:  # a local wall-clock time: no offset
+        raise DomainError(_("Giờ bắt đầu không hợp lệ (HH:MM)."), field=field)
+    return parsed
 
 
 def _choice(value, choices, field: str, label: str):
@@ -128,7 +130,7 @@ def _visible_person(actor: Actor, person, field: str) -> Person | None:
     qs = Person.objects.select_related("home_unit")
     if _user(actor) is not None:
         qs = visible_to(actor.user, qs)
-    found = qs.filter(pk=pk).first() if str(pk).isdigit() else None
+    found = qs.filter(pk=pk).first() if is_pk(pk) else None
     if found is None:
         raise NotFound(_("Không tìm thấy cán bộ %(p)s.") % {"p": person}, field=field)
     return found
@@ -141,7 +143,7 @@ def _visible_unit(actor: Actor, unit, field: str) -> Unit:
     qs = Unit.objects.filter(is_active=True).select_related("kind")
     if _user(actor) is not None:
         qs = visible_to(actor.user, qs)
-    found = qs.filter(pk=pk).first() if str(pk).isdigit() else qs.filter(code=str(pk)).first()
+    found = qs.filter(pk=pk).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
     if found is None:
         raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": unit}, field=field)
     return found
@@ -181,6 +183,9 @@ def _save(meeting: Meeting) -> None:
         raise Conflict(
             _("Đơn vị đã có thông báo kết luận mang số này."), field="notice_number", code="duplicate"
         ) from exc
+
+
+KEEP = object()  # an argument not given: the field stays as it is
 
 
 def _locked(meeting: Meeting) -> Meeting:
@@ -229,7 +234,7 @@ def meeting_create(
     return meeting
 
 
-def meeting_update(*, actor: Actor, meeting: Meeting, **changes) -> Meeting:
+def meeting_update(*, actor: Actor, meeting: Meeting, version: int | None = None, **changes) -> Meeting:
     """Change a meeting's information, minutes or its notice (number and date; the notice
     is frozen once the meeting is concluded)."""
     unknown = set(changes) - set(EDITABLE)
@@ -240,6 +245,7 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **changes) -> Meeting:
     require_change(actor, meeting)
     with transaction.atomic():
         meeting = _locked(meeting)
+        concurrency.require_version(meeting, version)
         before = audit.snapshot(meeting)
         for name, value in changes.items():
             if name == "title":
@@ -391,20 +397,26 @@ def attendee_update(
     *,
     actor: Actor,
     attendee: MeetingAttendee,
-    presence: str,
-    delegate_name: str = "",
-    note: str = "",
+    presence: str | None = None,
+    delegate_name=KEEP,
+    note=KEEP,
+    version: int | None = None,
 ) -> MeetingAttendee:
-    """Change whether an attendee was present, absent or delegated."""
+    """Change whether an attendee was present, absent or delegated. What is not given
+    stays as it is; `version` (the one the caller edited) refuses a stale edit."""
     require_change(actor, attendee.meeting)
-    presence, delegate_name = _presence(presence, delegate_name)
-    note = _text(note, "note", _("ghi chú"), 300)
     with transaction.atomic():
         attendee = MeetingAttendee.objects.select_for_update().select_related("person", "meeting").get(pk=attendee.pk)
+        concurrency.require_version(attendee, version)
+        presence, delegate_name = _presence(
+            attendee.presence if presence is None else presence,
+            attendee.delegate_name if delegate_name is KEEP else delegate_name,
+        )
+        note = attendee.note if note is KEEP else _text(note, "note", _("ghi chú"), 300)
         before = audit.snapshot(attendee)
         attendee.presence, attendee.delegate_name, attendee.note = presence, delegate_name, note
         attendee.full_clean()
-        attendee.save()
+        attendee.save(update_fields=["presence", "delegate_name", "note"])
         audit.record(
             actor=actor, action="program.meeting_attendee.update", obj=attendee, before=before,
             after=audit.snapshot(attendee),
@@ -538,18 +550,22 @@ def sites_add_all(
 
 
 def site_update(
-    *, actor: Actor, site: MeetingSite, attended: bool, participants: int | None = None, note: str = ""
+    *, actor: Actor, site: MeetingSite, attended: bool | None = None, participants=KEEP, note=KEEP,
+    version: int | None = None,
 ) -> MeetingSite:
-    """Record whether a site connected, and how many people attended there."""
+    """Record whether a site connected, and how many people attended there. What is not
+    given stays as it is; `version` (the one the caller edited) refuses a stale edit."""
     require_change(actor, site.meeting)
-    participants = _participants(participants)
-    note = _text(note, "note", _("ghi chú"), 300)
     with transaction.atomic():
         site = MeetingSite.objects.select_for_update().select_related("unit", "meeting").get(pk=site.pk)
+        concurrency.require_version(site, version)
+        participants = site.participants if participants is KEEP else _participants(participants)
+        note = site.note if note is KEEP else _text(note, "note", _("ghi chú"), 300)
+        attended = site.attended if attended is None else bool(attended)
         before = audit.snapshot(site)
-        site.attended, site.participants, site.note = bool(attended), participants, note
+        site.attended, site.participants, site.note = attended, participants, note
         site.full_clean()
-        site.save()
+        site.save(update_fields=["attended", "participants", "note"])
         audit.record(
             actor=actor, action="program.meeting_site.update", obj=site, before=before, after=audit.snapshot(site)
         )
@@ -684,7 +700,8 @@ def conclusion_add(*, actor: Actor, meeting: Meeting, text: str, number: int | N
 
 
 def conclusion_update(
-    *, actor: Actor, conclusion: Conclusion, text: str | None = None, number: int | None = None
+    *, actor: Actor, conclusion: Conclusion, text: str | None = None, number: int | None = None,
+    version: int | None = None,
 ) -> Conclusion:
     """Change a conclusion's text or number while the notice is not issued."""
     require_change(actor, conclusion.meeting)
@@ -692,6 +709,7 @@ def conclusion_update(
         meeting = _locked(conclusion.meeting)
         _require_open_notice(meeting)
         conclusion = Conclusion.objects.select_for_update().get(pk=conclusion.pk)
+        concurrency.require_version(conclusion, version)
         before = audit.snapshot(conclusion)
         if text is not None:
             conclusion.text = _text(text, "text", _("nội dung kết luận"), required=True)

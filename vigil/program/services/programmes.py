@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can, can_in_unit
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError
@@ -102,7 +102,7 @@ def programme_create(
     return programme
 
 
-def programme_update(*, actor: Actor, programme: WorkProgramme, **changes) -> WorkProgramme:
+def programme_update(*, actor: Actor, programme: WorkProgramme, version: int | None = None, **changes) -> WorkProgramme:
     """Change a draft programme's title or description (`change` on the unit)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -113,6 +113,7 @@ def programme_update(*, actor: Actor, programme: WorkProgramme, **changes) -> Wo
         raise AccessDenied()
     with transaction.atomic():
         programme = WorkProgramme.objects.select_for_update().select_related("unit").get(pk=programme.pk)
+        concurrency.require_version(programme, version)
         _require_draft(programme)
         before = audit.snapshot(programme)
         if "title" in changes:
@@ -120,7 +121,7 @@ def programme_update(*, actor: Actor, programme: WorkProgramme, **changes) -> Wo
         if "description" in changes:
             programme.description = str(changes["description"] or "").strip()
         programme.full_clean(validate_constraints=False)
-        programme.save()
+        programme.save(update_fields=[f for f in ("title", "description") if f in changes])
         after = audit.snapshot(programme)
         if after != before:
             audit.record(actor=actor, action="program.programme.update", obj=programme, before=before, after=after)

@@ -23,10 +23,11 @@ from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import audit, concurrency
 from vigil.core.access import can_in_unit, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
+from vigil.core.refs import is_pk
 from vigil.core.uploads import check_upload
 from vigil.org.models import Person, Unit
 
@@ -108,7 +109,7 @@ def _units(actor: Actor, values: Iterable, field: str) -> list[Unit]:
     result, seen = [], set()
     for value in values or []:
         pk = value.pk if isinstance(value, Unit) else value
-        unit = qs.filter(pk=pk).first() if str(pk).isdigit() else qs.filter(code=str(pk)).first()
+        unit = qs.filter(pk=pk).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
         if unit is None:
             raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
         if unit.pk not in seen:
@@ -345,10 +346,12 @@ def task_cascade(*, actor: Actor, task: Task, lead_units: Iterable, due_date=Non
 
 
 @transaction.atomic
-def task_update(*, actor: Actor, task: Task, **changes) -> Task:
+def task_update(*, actor: Actor, task: Task, version: int | None = None, **changes) -> Task:
     """Edit what a task is. The assigning unit edits its definition; the lead unit may name
-    the assignee. The due date never changes here (only through an extension)."""
+    the assignee. The due date never changes here (only through an extension). Only the
+    fields given are written; `version` (the one the caller edited) refuses a stale edit."""
     task = _locked(task)
+    concurrency.require_version(task, version)
     if "due_date" in changes or "original_due_date" in changes:
         raise DomainError(
             _("Hạn hoàn thành chỉ thay đổi qua đề nghị gia hạn được đơn vị giao đồng ý."), field="due_date"
@@ -383,7 +386,7 @@ def task_update(*, actor: Actor, task: Task, **changes) -> Task:
             raise DomainError(_("Người được giao phải thuộc đơn vị chủ trì."), field="assignee")
         task.assignee = person
     task.full_clean()
-    task.save()
+    task.save(update_fields=[name for name in (*EDITABLE, "assignee") if name in changes])
     if "supporting_units" in changes:
         units = _units(actor, changes["supporting_units"], "supporting_units")
         task.supporting_units.set([u for u in units if u.pk != task.lead_unit_id])

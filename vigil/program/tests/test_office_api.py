@@ -7,7 +7,7 @@ from vigil.program.status import today
 
 from .test_office_fixtures import build_work
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # their data is dated from the real today
 
 
 @pytest.fixture

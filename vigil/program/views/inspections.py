@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from vigil.core import concurrency
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, validation_errors
 from vigil.core.views.common import domain_errors
@@ -169,15 +170,19 @@ def inspection_edit(request, inspection_id):
         "lead_inspector": inspection.lead_inspector_id, "summary": inspection.summary,
     }
     form = forms.InspectionForm(_data(request), user=user, inspection=inspection, initial=initial)
+    concurrency.add_version_field(form, inspection)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             svc.inspection_update(actor=_actor(request), inspection=inspection, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, inspection)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu đợt kiểm tra."))
             return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/inspection_form.html", {"form": form, "inspection": inspection})
+    return render(request, "program/inspection_form.html", {"form": form, "inspection": inspection}, status=stale or 200)
 
 
 @login_required
@@ -248,15 +253,20 @@ def target_edit(request, inspection_id, target_id):
     svc.inspection_check_writable(actor=_actor(request), inspection=inspection)
     initial = {"visited_on": target.visited_on, "note": target.note}
     form = forms.TargetForm(_data(request), user=user, inspection=inspection, target=target, initial=initial)
+    concurrency.add_version_field(form, target)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             svc.target_update(actor=_actor(request), target=target, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, target)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu thông tin kiểm tra tại %(u)s.") % {"u": target.unit.display_name})
             return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/inspection_target_form.html", {"form": form, "inspection": inspection, "target": target})
+    return render(request, "program/inspection_target_form.html",
+                  {"form": form, "inspection": inspection, "target": target}, status=stale or 200)
 
 
 @login_required
@@ -362,16 +372,20 @@ def finding_edit(request, finding_id):
         "recommendation": finding.recommendation,
     }
     form = forms.FindingForm(_data(request), user=user, inspection=finding.inspection, finding=finding, initial=initial)
+    concurrency.add_version_field(form, finding)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             svc.finding_update(actor=_actor(request), finding=finding, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, finding)
         except (DomainError, ValidationError) as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu phát hiện số %(n)s.") % {"n": finding.number})
             return redirect("program:finding_detail", finding_id=finding.pk)
     context = {"form": form, "inspection": finding.inspection, "finding": finding}
-    return render(request, "program/finding_form.html", context)
+    return render(request, "program/finding_form.html", context, status=stale or 200)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from vigil.core import concurrency
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import DomainError, validation_errors
 from vigil.core.views.common import domain_errors
@@ -172,9 +173,13 @@ def meeting_edit(request, meeting_id):
     initial = {name: getattr(meeting, name) for name in fields}
     initial["chair"] = meeting.chair_id
     form = forms.MeetingForm(request.POST if request.method == "POST" else None, user=user, meeting=meeting, initial=initial)
+    concurrency.add_version_field(form, meeting)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             meeting_svc.meeting_update(actor=_actor(request), meeting=meeting, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, meeting)
         except (DomainError, ValidationError) as exc:
             _reraise_access(exc)
             _form_errors(form, exc)
@@ -182,7 +187,7 @@ def meeting_edit(request, meeting_id):
             messages.success(request, _("Đã lưu phiên họp."))
             return redirect("program:meeting_detail", meeting_id=meeting.pk)
     return render(request, "program/meeting_form.html", {"form": form, "meeting": meeting},
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required
@@ -285,9 +290,13 @@ def attendee_edit(request, meeting_id, attendee_id):
     meeting_svc.require_change(_actor(request), meeting)
     initial = {"presence": attendee.presence, "delegate_name": attendee.delegate_name, "note": attendee.note}
     form = forms.AttendeeEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    concurrency.add_version_field(form, attendee)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             meeting_svc.attendee_update(actor=_actor(request), attendee=attendee, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, attendee)
         except (DomainError, ValidationError) as exc:
             _reraise_access(exc)
             _form_errors(form, exc)
@@ -297,7 +306,7 @@ def attendee_edit(request, meeting_id, attendee_id):
     context = {"form": form, "meeting": meeting, "object": attendee, "back": _detail_url(meeting, "attendees"),
                "heading": attendee.person.full_name}
     return render(request, "program/meeting_part_form.html", context,
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required
@@ -365,9 +374,13 @@ def site_edit(request, meeting_id, site_id):
     meeting_svc.require_change(_actor(request), meeting)
     initial = {"attended": site.attended, "participants": site.participants, "note": site.note}
     form = forms.SiteEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    concurrency.add_version_field(form, site)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             meeting_svc.site_update(actor=_actor(request), site=site, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, site)
         except (DomainError, ValidationError) as exc:
             _reraise_access(exc)
             _form_errors(form, exc)
@@ -377,7 +390,7 @@ def site_edit(request, meeting_id, site_id):
     context = {"form": form, "meeting": meeting, "object": site, "back": _detail_url(meeting, "sites"),
                "heading": site.unit.display_name}
     return render(request, "program/meeting_part_form.html", context,
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required
@@ -480,9 +493,13 @@ def conclusion_edit(request, meeting_id, conclusion_id):
     conclusion = meeting_sel.conclusion_get(meeting=meeting, conclusion_id=conclusion_id)
     meeting_svc.require_change(_actor(request), meeting)
     form = forms.ConclusionForm(request.POST if request.method == "POST" else None, initial={"number": conclusion.number, "text": conclusion.text})
+    concurrency.add_version_field(form, conclusion)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             meeting_svc.conclusion_update(actor=_actor(request), conclusion=conclusion, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, conclusion)
         except (DomainError, ValidationError) as exc:
             _reraise_access(exc)
             _form_errors(form, exc)
@@ -493,7 +510,7 @@ def conclusion_edit(request, meeting_id, conclusion_id):
                "heading": _("Kết luận mục %(n)s") % {"n": conclusion.number},
                "frozen": meeting.status == Meeting.Status.CONCLUDED}
     return render(request, "program/meeting_part_form.html", context,
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required

@@ -106,7 +106,7 @@ def _tabs(active: str) -> dict:
 def office_matrix(request):
     """Units x tasks assigned to many units, each cell the unit's task coloured by status."""
     user = request.user
-    form = forms.MatrixFilterForm(_with_defaults(request, year=str(today().year)), user=user)
+    form = forms.MatrixFilterForm(_with_defaults(request, year=sel.CURRENT), user=user)
     try:
         matrix = sel.office_matrix(user, page=request.GET.get("page") or 1, **form.kwargs())
     except DomainError as exc:
@@ -210,12 +210,14 @@ def unit_tasks(request, unit_id):
 
 def unit_tasks_section(*, user, unit) -> dict:
     """Data of the org unit page's "tasks" section (program/unit_tasks_section.html):
-    what is due from the unit, and this year's tasks of its subtree by status."""
-    year = today().year
+    what is due from the unit, and the current work of its subtree by status (this
+    year's tasks and the open ones due within the next quarter, as in the matrix)."""
+    day = today()
     return {
         "summary": sel.unit_task_summary(user, unit, subtree=False),
-        "by_status": sel.unit_status_counts(user, unit, subtree=True, year=year),
-        "year": year,
+        "by_status": sel.unit_status_counts(user, unit, subtree=True, year=sel.CURRENT, today=day),
+        "year": day.year,
+        "period": sel.period_label(sel.CURRENT, day),
     }
 
 

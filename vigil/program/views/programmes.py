@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from vigil.core import concurrency
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.views.common import domain_errors
@@ -114,9 +115,13 @@ def programme_edit(request, programme_id):
         raise AccessDenied()
     initial = {"title": programme.title, "description": programme.description}
     form = forms.ProgrammeForm(request.POST if request.method == "POST" else None, user=user, programme=programme, initial=initial)
+    concurrency.add_version_field(form, programme)
+    stale = None
     if request.method == "POST" and form.is_valid():
         try:
             programme_svc.programme_update(actor=_actor(request), programme=programme, **form.cleaned_data)
+        except concurrency.StaleObject as exc:
+            stale = concurrency.refuse_stale(form, exc, programme)
         except (DomainError, ValidationError) as exc:
             _reraise_access(exc)
             _form_errors(form, exc)
@@ -124,7 +129,7 @@ def programme_edit(request, programme_id):
             messages.success(request, _("Đã lưu chương trình công tác."))
             return redirect("program:programme_detail", programme_id=programme.pk)
     return render(request, "program/programme_form.html", {"form": form, "programme": programme},
-                  status=400 if request.method == "POST" else 200)
+                  status=stale or (400 if request.method == "POST" else 200))
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from vigil.core import concurrency
 from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError, NotFound, validation_errors
 from vigil.core.views.common import domain_errors
@@ -414,6 +415,7 @@ def task_edit(request, task_id):
         request.POST or None, user=user, task=task, definition=actions["edit"],
         initial=forms.TaskEditForm.initial_for(task),
     )
+    concurrency.add_version_field(form, task)
     status = 200
     if request.method == "POST":
         status = 400
@@ -421,7 +423,10 @@ def task_edit(request, task_id):
             changes = form.changes(task)
             try:
                 if changes:
-                    svc.task_update(actor=_actor(request), task=task, **changes)
+                    svc.task_update(actor=_actor(request), task=task, version=form.cleaned_data.get("version"),
+                                    **changes)
+            except concurrency.StaleObject as exc:
+                status = concurrency.refuse_stale(form, exc, task)
             except (DomainError, ValidationError) as exc:
                 _service_errors(form, exc)
             else:

@@ -27,6 +27,7 @@ from vigil.assets.services import imports, reminders
 from vigil.assets.services import systems as svc
 from vigil.core.management.commands._cli import acting_user, add_identity_arguments
 from vigil.core.management.commands._cli import cli_actor as platform_actor
+from vigil.core.refs import is_pk
 from vigil.org.management.commands.people import cli_actor, run_guarded
 
 
@@ -141,7 +142,7 @@ class Command(BaseCommand):
         self.stdout.write(_("%(n)s hệ thống.") % {"n": len(rows)})
 
     def do_show(self, user, options):
-        if not str(options["system_id"]).isdigit():
+        if not is_pk(options["system_id"]):
             raise CommandError(_("Mã hệ thống phải là số: %(v)s") % {"v": options["system_id"]}, returncode=2)
         s = sel.system_get(user=user, system_id=int(options["system_id"]))
         data = system_dict(s, detail=True)

@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, threads, no_worker, **options):
         from waitress import serve
 
+        from vigil.core.proxies import serve_proxy_options
         from vigil.wsgi import application
 
         worker = None
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(f"Vigil: http://{shown}:{port}/  (Ctrl-C to stop)")
         try:
-            serve(application, host=host, port=port, threads=threads, ident="vigil")
+            serve(application, host=host, port=port, threads=threads, ident="vigil", **serve_proxy_options())
         finally:
             if worker is not None:
                 worker.terminate()

@@ -15,6 +15,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from vigil.core.refs import is_pk
 from vigil.org.management.commands.people import cli_actor, run_guarded
 from vigil.org.selectors.units import unit_get
 
@@ -84,7 +85,7 @@ class Command(BaseCommand):
     def _unit(self, user, code):
         def find():
             try:
-                return unit_get(user=user, unit_id=int(code)) if code.isdigit() else unit_get(user=user, code=code)
+                return unit_get(user=user, unit_id=int(code)) if is_pk(code) else unit_get(user=user, code=code)
             except NotFound:
                 raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": code}, field="--unit") from None
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from vigil.core import safejson
 from vigil.core.management.commands._cli import acting_user, add_identity_arguments, cli_actor
 from vigil.org.management.commands.people import cli_actor as user_actor
 from vigil.org.management.commands.people import run_guarded
@@ -139,7 +140,7 @@ class Command(BaseCommand):
 
     def submit(self, user, options):
         try:
-            payload = json.loads(options["data"])
+            payload = safejson.loads(options["data"])
         except ValueError:
             raise CommandError(_("--data: JSON không hợp lệ."), returncode=2) from None
         report = run_guarded(lambda: stage_sel.stage_report_get(user=user, stage_report_id=options["stage_report_id"]))

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from vigil.core import selectors as core_selectors
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.management.commands._cli import acting_user, add_identity_arguments
+from vigil.core.refs import is_pk
 from vigil.incidents import observables as obs_kinds
 from vigil.incidents.models import Incident
 from vigil.incidents.selectors import incidents as sel
@@ -160,7 +161,7 @@ class Command(BaseCommand):
 
     def _incident(self, user, ref):
         ref = str(ref).strip()
-        if ref.isdigit():
+        if is_pk(ref):
             return sel.incident_get(user=user, pk=int(ref))
         return sel.incident_by_reference(user=user, reference=ref)
 

@@ -8,7 +8,9 @@ import json
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from vigil.core import safejson
 from vigil.core.models import TLP
+from vigil.core.refs import is_pk
 from vigil.intel import selectors as sel
 from vigil.intel.models import Feed, Source
 from vigil.intel.services import feeds as feed_svc
@@ -115,7 +117,7 @@ def _error_lines(errors: list, total: int | None = None) -> list[str]:
 
 def _json_arg(value: str, option: str):
     try:
-        return json.loads(value)
+        return safejson.loads(value)
     except json.JSONDecodeError as exc:
         raise CommandError(_("%(opt)s: JSON không hợp lệ (%(error)s).") % {"opt": option, "error": exc.msg},
                            returncode=2) from None
@@ -123,7 +125,7 @@ def _json_arg(value: str, option: str):
 
 def _int_id(value, option: str) -> int:
     text = str(value).strip()
-    if not text.isdigit():
+    if not is_pk(text):
         raise CommandError(_("%(opt)s phải là số: %(v)s") % {"opt": option, "v": text}, returncode=2)
     return int(text)
 

@@ -42,6 +42,7 @@ from vigil.core.errors import DomainError, NotFound
 from vigil.core.management.commands._cli import acting_user, add_identity_arguments
 from vigil.core.management.commands._cli import cli_actor as platform_actor
 from vigil.core.models import TLP
+from vigil.core.refs import is_pk
 from vigil.incidents.observables import defang as obs_defang
 from vigil.intel import selectors as sel
 from vigil.intel import types
@@ -245,7 +246,7 @@ class Command(CatalogueCommands, BaseCommand):
 
     def _source(self, user, ref, *, unit_code=None, field="source") -> Source:
         ref = str(ref or "").strip()
-        if ref.isdigit():
+        if is_pk(ref):
             return sel.source_get(user, int(ref))
         rows = sel.sources(user).filter(name=ref)
         if unit_code:
@@ -260,7 +261,7 @@ class Command(CatalogueCommands, BaseCommand):
 
     def _indicator(self, user, ref):
         ref = str(ref).strip()
-        if ref.isdigit():
+        if is_pk(ref):
             return sel.indicator_get(user, int(ref))
         code, sep, value = ref.partition(":")
         found = None
@@ -278,7 +279,7 @@ class Command(CatalogueCommands, BaseCommand):
 
     def _warninglist(self, user, ref):
         ref = str(ref).strip()
-        if ref.isdigit():
+        if is_pk(ref):
             return sel.warninglist_get(user, int(ref))
         found = sel.warninglists(user).filter(slug=ref).first()
         if found is None:
@@ -349,7 +350,7 @@ class Command(CatalogueCommands, BaseCommand):
         """--source by id or name; a name that does not exist yet becomes a new partner
         source of --unit (or of the user's own unit)."""
         ref = (options["source"] or "").strip()
-        if ref.isdigit():
+        if is_pk(ref):
             return sel.source_get(user, int(ref))
         unit = None
         if not ref:

@@ -5,6 +5,12 @@ read through the same selectors (and so the same access layer) as the pages and 
     vigil units show CODE --as USER [--json]
     vigil units tree [--q TEXT] [--kind K] --as USER
     vigil units overlaps [--kind K] [--relation conflict|delegation] --as USER [--json]
+    vigil units claim CODE VALUE [--note TEXT] --as USER [--json]
+    vigil units requests [--status pending|active|refused|all] --as USER [--json]
+    vigil units decide ENTRY_ID accept|refuse [--note TEXT] --as USER [--json]
+
+A claim inside or over another unit's claim waits for that unit (or the office) to
+accept it (`requests`, `decide`).
 
 `--as` may be replaced by the environment variable VIGIL_USER.
 """
@@ -15,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 from vigil.core.management.commands._cli import (
     acting_user,
@@ -23,6 +30,7 @@ from vigil.core.management.commands._cli import (
 )
 from vigil.org.selectors import constituency as constituency_selectors
 from vigil.org.selectors import units as unit_selectors
+from vigil.org.services import constituency as constituency_services
 
 
 def unit_dict(unit) -> dict:
@@ -35,7 +43,15 @@ def unit_dict(unit) -> dict:
 
 
 def entry_dict(entry) -> dict:
-    return {"id": entry.pk, "kind": entry.kind, "value": entry.value, "note": entry.note}
+    return {"id": entry.pk, "kind": entry.kind, "value": entry.value, "note": entry.note, "status": entry.status}
+
+
+def request_dict(entry, user) -> dict:
+    return {
+        **entry_dict(entry), "unit": entry.unit.code,
+        "decision_note": entry.decision_note,
+        "can_decide": constituency_selectors.may_decide(user=user, entry=entry),
+    }
 
 
 class Command(BaseCommand):
@@ -59,6 +75,19 @@ class Command(BaseCommand):
         overlaps.add_argument("--kind", default=None, choices=["ipv4", "ipv6", "asn", "domain"])
         overlaps.add_argument("--relation", default=None, choices=["conflict", "delegation"])
         add_identity_arguments(overlaps)
+        claim = sub.add_parser("claim", help="declare an IP range, ASN or domain a unit answers for")
+        claim.add_argument("code")
+        claim.add_argument("value")
+        claim.add_argument("--note", default="")
+        add_identity_arguments(claim)
+        requests = sub.add_parser("requests", help="delegation requests (claims inside or over another unit's)")
+        requests.add_argument("--status", default="pending", choices=["pending", "active", "refused", "all"])
+        add_identity_arguments(requests)
+        decide = sub.add_parser("decide", help="accept or refuse a delegation request")
+        decide.add_argument("entry_id", type=int)
+        decide.add_argument("decision", choices=["accept", "refuse"])
+        decide.add_argument("--note", default="")
+        add_identity_arguments(decide)
 
     def handle(self, *args, action, **options):
         try:
@@ -162,3 +191,39 @@ class Command(BaseCommand):
             b = o.narrower.unit.code if o.narrower_visible else hidden
             self.stdout.write(f"{labels[o.relation]:<10} {o.wider.value} [{a}] ⊇ {o.narrower.value} [{b}]")
         self.stdout.write(_("%(n)s cặp chồng lấn.") % {"n": len(found)})
+
+    def _claim(self, user, options):
+        unit = self._unit_by_code(user, options["code"])
+        entry = constituency_services.constituency_add(
+            actor=Actor(user=user, channel="cli"), unit=unit, value=options["value"], note=options["note"]
+        )
+        if options["json"]:
+            return self._emit_json(entry_dict(entry))
+        if entry.status == entry.Status.PENDING:
+            self.stdout.write(_(
+                "%(value)s nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó hoặc "
+                "Văn phòng Ban Chỉ đạo chấp thuận (mã yêu cầu %(id)s)."
+            ) % {"value": entry.value, "id": entry.pk})
+        else:
+            self.stdout.write(_("Đã thêm %(value)s vào phạm vi quản lý của %(unit)s.") % {
+                "value": entry.value, "unit": unit.code})
+
+    def _requests(self, user, options):
+        status = None if options["status"] == "all" else options["status"]
+        rows = list(constituency_selectors.constituency_requests(user=user, status=status))
+        if options["json"]:
+            return self._emit_json([request_dict(e, user) for e in rows])
+        for e in rows:
+            mark = "*" if constituency_selectors.may_decide(user=user, entry=e) else " "
+            self.stdout.write(f"{mark} {e.pk:>6} {e.status:<8} {e.unit.code:<24} {e.value}")
+        self.stdout.write(_("%(n)s yêu cầu (* bạn có thể chấp thuận hoặc từ chối).") % {"n": len(rows)})
+
+    def _decide(self, user, options):
+        entry = constituency_selectors.constituency_request_get(user=user, entry_id=options["entry_id"])
+        entry = constituency_services.constituency_decide(
+            actor=Actor(user=user, channel="cli"), entry=entry,
+            accept=options["decision"] == "accept", note=options["note"],
+        )
+        if options["json"]:
+            return self._emit_json(request_dict(entry, user))
+        self.stdout.write(_("Yêu cầu %(id)s: %(status)s.") % {"id": entry.pk, "status": entry.get_status_display()})

@@ -35,7 +35,6 @@ class Command(BaseCommand):
                     for e in answer.owners
                 ],
                 "matches": [{"unit": e.unit.code, "matched": e.value} for e in answer.matches],
-                "outside_scope": answer.outside_scope,
             }, ensure_ascii=False, indent=2))
             return
         w = self.stdout.write
@@ -49,8 +48,6 @@ class Command(BaseCommand):
             for e in wider:
                 w("  " + _("trong phạm vi rộng hơn của %(unit)s [%(code)s]: %(matched)s")
                   % {"unit": e.unit.name, "code": e.unit.code, "matched": e.value})
-        if answer.outside_scope:
-            w(_("Có đơn vị ngoài phạm vi của bạn khai báo %(value)s cụ thể hơn hoặc ngang bằng; "
-                "hãy liên hệ Cơ quan thường trực.") % {"value": answer.value})
         if not answer.found:
-            w(_("Không có đơn vị nào khai báo %(value)s.") % {"value": answer.value})
+            w(_("Không có khai báo nào bạn được xem bao trùm %(value)s; Cơ quan thường trực có thể "
+                "xác định đơn vị chịu trách nhiệm.") % {"value": answer.value})

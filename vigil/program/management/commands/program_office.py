@@ -92,7 +92,11 @@ class Command(BaseCommand):
         matrix.add_argument("--source", default=None)
         matrix.add_argument("--meeting", type=int, default=None, help="tasks from this meeting's conclusions")
         matrix.add_argument("--conclusion", type=int, default=None)
-        matrix.add_argument("--year", type=int, default=None, help="year of the tasks' due date")
+        matrix.add_argument(
+            "--year", default=None,
+            help="year of the tasks' due date, or 'current' (this year's and open ones due within the next quarter);"
+            " every year by default",
+        )
         matrix.add_argument("--assigning", default=None, help="code of the assigning unit")
         matrix.add_argument("--page", type=int, default=1)
         matrix.add_argument("--per-page", type=int, default=20)
@@ -149,7 +153,8 @@ class Command(BaseCommand):
         )
         if o["json"]:
             self._json({
-                "under": unit_json(m.under), "year": m.year, "page": m.page.number, "num_pages": m.page.num_pages,
+                "under": unit_json(m.under), "year": m.year, "period": m.period, "page": m.page.number,
+                "num_pages": m.page.num_pages,
                 "total_columns": m.page.total,
                 "columns": [{"id": c.id, "title": c.task.title, "due_date": c.task.due_date.isoformat(),
                              "status": c.task.status, "progress": c.task.progress, "counts": c.counts} for c in m.columns],
@@ -161,8 +166,7 @@ class Command(BaseCommand):
         head = _("Ma trận nhiệm vụ")
         if m.under:
             head += " — " + _("các đơn vị trực thuộc %(u)s") % {"u": m.under.display_name}
-        if m.year:
-            head += " — " + _("năm %(y)s") % {"y": m.year}
+        head += " — " + _("hạn hoàn thành: %(p)s") % {"p": m.period}
         self.stdout.write(head)
         self.stdout.write(_("Trang %(n)s/%(total)s, %(c)s nhiệm vụ giao cho nhiều đơn vị.") % {
             "n": m.page.number, "total": m.page.num_pages, "c": m.page.total})
