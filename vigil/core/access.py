@@ -308,6 +308,15 @@ class TLPPolicy(Policy):
         return obj.created_by_id == scope.user.pk or obj.recipients.filter(pk=scope.user.pk).exists()
 
 
+def _allows_by_q(q, obj) -> bool:
+    """A policy's Python rule as its SQL rule applied to the one row, so the two agree."""
+    if q is MATCH_ALL:
+        return True
+    if q is MATCH_NONE or obj.pk is None:
+        return False
+    return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+
+
 def _pks(rows: QuerySet):
     """Primary keys of `rows`: a literal list when short, else a subquery."""
     pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
@@ -377,12 +386,7 @@ class UnitsPolicy(Policy):
         return value
 
     def allows(self, scope, action, obj):
-        q = self.q(scope, action)
-        if q is MATCH_ALL:
-            return True
-        if q is MATCH_NONE or obj.pk is None:
-            return False
-        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+        return _allows_by_q(self.q(scope, action), obj)
 
 
 class SharedUnitsPolicy(Policy):
@@ -487,12 +491,7 @@ class SharedUnitsPolicy(Policy):
         return value
 
     def allows(self, scope, action, obj):
-        q = self.q(scope, action)
-        if q is MATCH_ALL:
-            return True
-        if q is MATCH_NONE or obj.pk is None:
-            return False
-        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+        return _allows_by_q(self.q(scope, action), obj)
 
 
 class ParentPolicy(Policy):
