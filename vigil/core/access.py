@@ -138,6 +138,17 @@ class Scope:
         return frozenset(ACTIONS) if "admin" in held else frozenset(held)
 
 
+def user_ids_holding(action: str) -> list[int]:
+    """The users with an active membership in a role that grants `action` (anywhere)."""
+    from vigil.org.models import Membership, Role
+
+    roles = [r.pk for r in Role.objects.all() if action in (r.actions or [])]
+    return sorted(set(
+        Membership.objects.active().filter(role_id__in=roles, person__user__isnull=False)
+        .values_list("person__user_id", flat=True)
+    ))
+
+
 def scope_of(user) -> Scope:
     scope = getattr(user, "_vigil_scope", None)
     if scope is None:

@@ -169,13 +169,9 @@ def _append(cp: Checkpoint) -> None:
 
 def auditor_ids() -> list[int]:
     """Users holding an active membership in a role with the `audit` action."""
-    from vigil.org.models import Membership, Role
+    from .access import user_ids_holding
 
-    roles = [r.pk for r in Role.objects.all() if "audit" in (r.actions or [])]
-    return sorted(set(
-        Membership.objects.active().filter(role_id__in=roles, person__user__isnull=False)
-        .values_list("person__user_id", flat=True)
-    ))
+    return user_ids_holding("audit")
 
 
 def _notify_auditors(cp: Checkpoint, *, key: str) -> int:

@@ -34,19 +34,25 @@ def _acting_for(actor: Actor, user) -> None:
 # --------------------------------------------------------------------------- second factor
 
 
+def _role_requires_2fa(user) -> bool:
+    """Whether the user holds an active membership in a role marked as requiring 2FA."""
+    from vigil.org.models import Membership
+
+    return Membership.objects.active().filter(person__user=user, role__requires_2fa=True).exists()
+
+
+def _has_confirmed_device(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def second_factor_required(user) -> bool:
     """True when the user enrolled a TOTP device, or holds an active membership in a role
     that an administrator marked as requiring 2FA."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from vigil.org.models import Membership
-
     cached = getattr(user, "_vigil_2fa_required", None)
     if cached is None:
-        cached = (
-            TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            or Membership.objects.active().filter(person__user=user, role__requires_2fa=True).exists()
-        )
+        cached = _has_confirmed_device(user) or _role_requires_2fa(user)
         user._vigil_2fa_required = cached
     return cached
 
@@ -55,14 +61,7 @@ def second_factor_missing(user) -> bool:
     """True when the user holds an active membership in a role that requires 2FA and has
     no confirmed TOTP device: such a user may not use API tokens (made before the role
     started requiring it) until they enrol one through a browser session."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from vigil.org.models import Membership
-
-    return (
-        Membership.objects.active().filter(person__user=user, role__requires_2fa=True).exists()
-        and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    )
+    return _role_requires_2fa(user) and not _has_confirmed_device(user)
 
 
 def _forget_2fa_cache(user) -> None:
