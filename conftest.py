@@ -21,17 +21,30 @@ except ValueError as exc:
     raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database (pytest-django's), with the standard test network built once and
+    committed: every test sees it, each in a transaction rolled back at its end."""
+    from vigil.testing import make_network
+
+    with django_db_blocker.unblock():
+        make_network()
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_flush(request):
     """Transactional tests end with a flush of every table; lift the audit log's
-    append-only triggers just for it, and put them back for the next test."""
+    append-only triggers just for it, and put them back for the next test. The flush takes
+    the standard network with it: the next transactional test builds it again, so that
+    every test starts from the same database."""
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
         yield
         return
-    from vigil.core.testing import set_audit_triggers
+    from vigil.testing import make_network, set_audit_triggers
 
     request.getfixturevalue("transactional_db")
     set_audit_triggers(True)
+    make_network()
     yield
     set_audit_triggers(False)
 
@@ -47,10 +60,20 @@ def _empty_cache():
 
 @pytest.fixture
 def net(db):
-    """The standard test network (see vigil.core.testing)."""
-    from vigil.core.testing import make_network
+    """The standard test network (see vigil.testing), read back from the database: built
+    once per session, so a test asking for it costs three queries, not a network."""
+    from vigil.testing import make_network
 
     return make_network()
+
+
+@pytest.fixture
+def no_network(db):
+    """A database without the standard network (deleted in this test's transaction): for
+    loaders whose tests count what they find, such as the demo and the reference data."""
+    from vigil.testing import remove_network
+
+    remove_network()
 
 
 @pytest.fixture

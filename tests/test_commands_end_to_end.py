@@ -116,7 +116,8 @@ def test_serve_behind_a_trusted_proxy_sees_the_real_client_and_sends_a_csp(demo_
 def test_help_lists_the_commands():
     out = subprocess.run([sys.executable, "-m", "vigil", "--help"], capture_output=True, text=True)
     for command in ("demo", "serve", "worker", "migrate", "load-reference", "createuser",
-                    "token create", "audit verify", "who-owns"):
+                    "token create", "audit verify", "org who-owns", "program tasks", "incidents intake",
+                    "intel import"):
         assert command in out.stdout
 
 
@@ -131,7 +132,7 @@ def test_production_mode_refuses_default_secret(tmp_path):
 ENQUEUE = """
 import django
 django.setup()
-from vigil.core.tasks import verify_audit_chain
+from vigil.core.jobs import verify_audit_chain
 verify_audit_chain()  # enqueued on the SQLite queue, not run here
 """
 
@@ -157,16 +158,20 @@ def test_worker_runs_queued_jobs_from_the_sqlite_queue(demo_env, tmp_path):
 
 def test_demo_incidents_are_routed_and_kept_within_their_units(demo_env):
     env, _ = demo_env
-    agency = json.loads(vigil(["incidents", "list", "--as", "phantich", "--json"], env).stdout)["items"]
+    agency = json.loads(vigil(["incidents", "workflow", "list", "--as", "phantich", "--json"], env).stdout)["items"]
     by_title = {i["title"]: i for i in agency}
     assert len(agency) == 5
-    assert by_title["Cổng dịch vụ công Hà Nội bị thay đổi giao diện"]["owner_unit"] == "ha-noi"  # from the system
+    hanoi_portal = by_title["Cổng dịch vụ công Hà Nội bị thay đổi giao diện"]
+    assert hanoi_portal["owner_unit"]["code"] == "ha-noi"  # from the system
     assert by_title["Dò quét cổng dịch vụ từ bên ngoài vào mạng Đà Nẵng"]["state"] == "new"
     assert {i["state"] for i in agency} >= {"in_progress", "contained", "closed", "merged"}
-    hanoi = json.loads(vigil(["incidents", "list", "--as", "hanoi", "--json"], env).stdout)["items"]
+    hanoi = json.loads(vigil(["incidents", "workflow", "list", "--as", "hanoi", "--json"], env).stdout)["items"]
     # Hà Nội sees its own incident and the TLP:GREEN phishing campaign, nothing else.
-    assert sorted(i["owner_unit"] for i in hanoi) == ["bo-tai-chinh", "ha-noi"]
-    assert all(i["tlp"] == "green" for i in hanoi if i["owner_unit"] != "ha-noi")
+    assert sorted(i["owner_unit"]["code"] for i in hanoi) == ["bo-tai-chinh", "ha-noi"]
+    assert all(i["tlp"] == "green" for i in hanoi if i["owner_unit"]["code"] != "ha-noi")
+    # the former `vigil incidents list` still answers for one release, with a note on stderr
+    old = vigil(["incidents", "list", "--as", "hanoi", "--json"], env)
+    assert json.loads(old.stdout)["items"] == hanoi and "deprecated" in old.stderr
 
 
 def test_stopping_the_server_stops_its_worker(demo_env):

@@ -63,8 +63,8 @@ WRITER = re.compile(r"csv\.writer\(|csv\.DictWriter\(|\bWorkbook\(|xlsxwriter|\.
 # Each module that writes a spreadsheet, and the test below that feeds it hostile values.
 COVERED = {
     "assets/services/imports.py": "test_systems_export",
-    "incidents/reports/list_exports.py": "test_incident_list_export",
-    "program/reports/premeeting_xlsx.py": "test_premeeting_xlsx",
+    "incidents/documents/list_exports.py": "test_incident_list_export",
+    "program/documents/premeeting_xlsx.py": "test_premeeting_xlsx",
     "intel/formats/csvfmt.py": "test_intel_csv_export",
     "core/exports.py": "test_hostile_text_is_quoted",
 }
@@ -147,14 +147,15 @@ def test_systems_export(net):
 
 @pytest.mark.django_db
 def test_incident_list_export(net):
-    from vigil.incidents.reports import list_exports
+    from vigil.incidents.documents import list_exports
+    from vigil.incidents.selectors.lists import IncidentFilters
     from vigil.incidents.tests.test_reports_docx import make_incident
 
     for i, title in enumerate(HOSTILE):
         make_incident(net.prov_a, title=title.strip() if i == 6 else title)
     make_incident(net.prov_a, title=HOSTILE[6])
     user = net.a_analyst
-    filters = list_exports.parse_filters(user)
+    filters = IncidentFilters()
     produced = list_exports.incident_list_export(actor=Actor(user=user), fmt="csv", filters=filters)
     assert_csv_safe(produced.content(), [HOSTILE[0], HOSTILE[1], HOSTILE[3], HOSTILE[4]])
     produced = list_exports.incident_list_export(actor=Actor(user=user), fmt="xlsx", filters=filters)
@@ -163,8 +164,8 @@ def test_incident_list_export(net):
 
 @pytest.mark.django_db
 def test_premeeting_xlsx(net):
+    from vigil.program.documents import exports as report_exports
     from vigil.program.models import Conclusion, Task
-    from vigil.program.reports import exports as report_exports
     from vigil.program.tests.test_report_premeeting import build_world
 
     world = build_world(net)

@@ -32,8 +32,8 @@ def test_login_page_in_each_language(client):
 
 @pytest.mark.django_db
 def test_api_problem_title_follows_accept_language(client):
-    vi = client.get("/api/v1/me")
-    en = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
+    vi = client.get("/api/v1/core/me")
+    en = client.get("/api/v1/core/me", HTTP_ACCEPT_LANGUAGE="en")
     assert vi.json()["title"] == "Cần xác thực"
     assert en.json()["title"] == "Authentication required"
     assert vi["Content-Type"] == "application/problem+json"

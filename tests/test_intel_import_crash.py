@@ -41,6 +41,9 @@ def embedded(tmp_path):
     created = _vigil(["createuser", "analyst1", "--password", "Vigil-crash-2026", "--unit", "cqtt",
                       "--role", "analyst"], env)
     assert created.returncode == 0, created.stderr
+    source = _vigil(["intel", "sources", "create", "--name", "Tệp miền", "--unit", "cqtt", "--tlp", "green",
+                     "--as", "analyst1"], env)
+    assert source.returncode == 0, source.stderr
     feed = tmp_path / "domains.txt"
     feed.write_text("".join(f"crash-{i:06d}.example.vn\n" for i in range(COUNT)))
     return env, feed, tmp_path / "data" / "vigil.sqlite3"
@@ -49,7 +52,7 @@ def embedded(tmp_path):
 def test_killed_import_resumes_and_stores_every_value_once(embedded):
     env, feed, db = embedded
     args = ["intel", "import", str(feed), "--format", "list", "--type", "domain", "--tlp", "green",
-            "--as", "analyst1"]
+            "--source", "Tệp miền", "--as", "analyst1"]
     proc = subprocess.Popen([sys.executable, "-m", "vigil", *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 300

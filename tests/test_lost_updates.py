@@ -123,7 +123,7 @@ def test_source_edit_form_refuses_a_stale_version(net, client):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
 def test_concurrent_patches_of_different_fields_both_survive(transactional_db):
-    from vigil.core.testing import make_network
+    from vigil.testing import make_network
 
     net = make_network()
     source = _source(net)
@@ -355,7 +355,7 @@ def _someone_else_changes(row, fields) -> None:
 def test_every_edit_form_carries_the_version_and_refuses_a_stale_one(world):  # noqa: F811
     from django.urls import reverse
 
-    from vigil.incidents import reference_data
+    from vigil.incidents import reference as reference_data
     from vigil.incidents.models import Incident, IncidentType
     from vigil.program.models import Inspection
 

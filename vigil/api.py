@@ -1,10 +1,12 @@
-"""The REST API at /api/v1/: one NinjaAPI, routers added explicitly per app."""
+"""The REST API at /api/v1/: one NinjaAPI; each installed app mounts its router under its own
+prefix (`VigilAppConfig.api_prefix`: /api/v1/org/…, /api/v1/program/…)."""
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Swagger
 
 from vigil.core import problems
-from vigil.core.api_auth import API_AUTH
+from vigil.core.api.auth import API_AUTH
+from vigil.core.appconfig import load_object, vigil_apps
 from vigil.core.openapi import VigilNinjaAPI
 from vigil.core.problems import BoundedJsonParser
 
@@ -28,23 +30,10 @@ problems.install(api)
 
 
 def _register():
-    from vigil.assets.api import router as assets_router
-    from vigil.core.api import router as core_router
-    from vigil.core.api_notifications import router as notifications_router
-    from vigil.core.api_webhooks import router as webhooks_router
-    from vigil.incidents.api import router as incidents_router
-    from vigil.intel.api import router as intel_router
-    from vigil.org.api import router as org_router
-    from vigil.program.api import router as program_router
-
-    api.add_router("/", core_router)
-    api.add_router("/", notifications_router)
-    api.add_router("/", org_router)
-    api.add_router("/", program_router)
-    api.add_router("/", webhooks_router)
-    api.add_router("/", assets_router)
-    api.add_router("/", incidents_router)
-    api.add_router("/", intel_router)
+    """Each installed app's router at /api/v1/<api_prefix>/ (declared in its AppConfig)."""
+    for app in vigil_apps():
+        if app.api_router:
+            api.add_router(f"/{app.api_prefix}", load_object(app.api_router))
 
 
 _register()

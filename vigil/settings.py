@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "vigil.core.proxies.TrustedProxyMiddleware",
     "vigil.core.middleware.RequestLogMiddleware",
+    "vigil.core.middleware.DeprecatedApiAliasMiddleware",  # old API paths, one more release
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "vigil.core.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vigil.core.web.DomainErrorPages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "vigil.core.concurrency.ETagMiddleware",
@@ -138,6 +140,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+# The organisation unit every shared object, audit entry and webhook belongs to. Swappable like
+# AUTH_USER_MODEL, so that the kernel (vigil.core) points to it without importing the org app.
+VIGIL_UNIT_MODEL = "org.Unit"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -103,12 +103,12 @@ def read_timings(admin, root_unit, iterations: int = 20) -> dict:
     page and a page ten deep (keyset), as the network-wide user and as a province analyst
     (whose filter goes through the claims), and a TAXII page of 100 objects."""
     from vigil.core.access import reset_scope
-    from vigil.core.testing import Network, make_user
     from vigil.intel.models import TaxiiCollection
     from vigil.intel.selectors import IndicatorFilters, indicator_page
     from vigil.intel.taxii import selectors as taxii
     from vigil.intel.taxii.pagination import TaxiiQuery
     from vigil.org.models import Unit
+    from vigil.testing import Network, make_user
 
     province = Unit.objects.filter(kind__code="province").order_by("code").first()
     analyst = (make_user(Network(), "bench-intel-province", province, "analyst")

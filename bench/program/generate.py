@@ -234,7 +234,7 @@ def _create_communes(cfg: Config, provinces: list) -> int:
 
 
 def _bench_user(username: str, unit, role_code: str, full_name: str):
-    """A login-less user with one membership (as vigil.core.testing.make_user does)."""
+    """A login-less user with one membership (as vigil.testing.make_user does)."""
     from vigil.core.models import User
     from vigil.org.models import Membership, Person, Role
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vigil.core.testing import PASSWORD
+from vigil.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from vigil.core.actors import Actor
-from vigil.core.testing import make_user
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import Incident, IncidentType
 from vigil.incidents.services import intake, sla
+from vigil.testing import make_user
 
 from .test_program_browser import open_as
 

@@ -5,7 +5,7 @@ revokes it as a false positive, and the province's blocklist export no longer ca
 
 import pytest
 
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.models import ImportJob, Indicator, Source
 
 from .test_program_browser import open_as

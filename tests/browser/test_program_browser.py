@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from vigil.core.testing import PASSWORD
 from vigil.program.models import Task
 from vigil.program.status import today
+from vigil.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

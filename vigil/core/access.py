@@ -1,19 +1,31 @@
 """The access layer: memberships x roles x descendants x TLP 2.0, implemented once.
 
-Every read goes through `visible_to(user, queryset)`; every write checks
-`can(user, action, obj)` (or `require`). Models say how they are reached by declaring
-`access_policy`, an instance of one of the policies below; a model without one is
-not readable through this layer at all.
+Every decision about who may do what is taken here, from the `Actor` (or, for older
+callers, a user): `allowed(actor, action, target)` / `require(...)` guard writes,
+`visible_to(actor, queryset, action)` filters reads, `holds(actor, action)` says whether
+an action is held on at least one unit. Models say how they are reached by declaring
+`access_policy`, an instance of one of the policies below (or of an app's own policy in
+`<app>/access.py`); a model without one is not readable through this layer at all.
+
+The platform (`Actor.platform(...)`: jobs, reference and demo loaders, the CLI's system
+commands) may do every action and sees everything; an actor without a user that is not
+the platform is anonymous: denied every write, shown nothing.
+
+Who holds which grants is not known to core: the app that owns units, roles and
+memberships registers a grant source (`register_grant_source`, called from its
+AppConfig.ready()), so core imports no domain app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
 from django.db.models import Q, QuerySet
 
+from .actors import Actor
 from .errors import AccessDenied
 from .refs import is_pk
 
@@ -34,6 +46,42 @@ class Grant:
     actions: frozenset
 
 
+# --------------------------------------------------------------------------- grant source
+
+
+@dataclass(frozen=True)
+class GrantSource:
+    """Where grants come from, registered by the app that owns units and memberships.
+
+    `grants_of(user)`: the Grants of an active, authenticated user's active memberships
+    ("view" included in each grant's actions). `unit_model()`: the unit model (its rows
+    have `pk` and a materialised `path`). `holders_of(action)`: the ids of the users
+    with an active membership in a role granting `action`, anywhere.
+    `members_holding(unit_ids, action)`: the active users who are direct members of
+    those units in a role granting `action` (or `admin`), by unit, role order and name."""
+
+    grants_of: Callable[[object], Iterable[Grant]]
+    unit_model: Callable[[], type]
+    holders_of: Callable[[str], list[int]]
+    members_holding: Callable[[list[int], str], list]
+
+
+_SOURCE: GrantSource | None = None
+
+
+def register_grant_source(*, grants_of, unit_model, holders_of, members_holding) -> None:
+    """Install the grant source (the org app does, in its AppConfig.ready())."""
+    global _SOURCE
+    _SOURCE = GrantSource(grants_of=grants_of, unit_model=unit_model, holders_of=holders_of,
+                          members_holding=members_holding)
+
+
+def grant_source() -> GrantSource:
+    if _SOURCE is None:
+        raise RuntimeError("no grant source registered: the app owning memberships must call register_grant_source()")
+    return _SOURCE
+
+
 class Scope:
     """What one user may do where, computed once per user object (cached on it)."""
 
@@ -46,26 +94,9 @@ class Scope:
             self._load()
 
     def _load(self):
-        from vigil.org.models import Membership
-
-        rows = (
-            Membership.objects.active()
-            .filter(person__user=self.user, person__is_active=True, unit__is_active=True)
-            .select_related("role", "unit__kind")
-        )
-        for m in rows:
-            actions = frozenset(m.role.actions) | {"view"}
-            subtree = m.role.reaches_descendants
-            self.grants.append(
-                Grant(
-                    unit_id=m.unit_id,
-                    path=m.unit.path,
-                    subtree=subtree,
-                    network=subtree and m.unit.kind.oversees_network,
-                    actions=actions,
-                )
-            )
-            self.member_unit_ids.add(m.unit_id)
+        for grant in grant_source().grants_of(self.user):
+            self.grants.append(grant)
+            self.member_unit_ids.add(grant.unit_id)
 
     @property
     def is_member(self) -> bool:
@@ -73,6 +104,14 @@ class Scope:
 
     def _grants_for(self, action: str):
         return [g for g in self.grants if action in g.actions or "admin" in g.actions]
+
+    def holds(self, action: str) -> bool:
+        """Whether `action` is held on at least one unit (`admin` holds every action)."""
+        return self.superuser or bool(self._grants_for(action))
+
+    def direct_unit_ids(self, action: str) -> list[int]:
+        """The units of the grants holding `action`, each in that unit itself."""
+        return sorted({g.unit_id for g in self._grants_for(action)})
 
     def unit_q(self, action: str = "view", prefix: str = "") -> Q:
         """A Q over units (through `prefix`, e.g. 'owner_unit__') where `action` is granted."""
@@ -100,6 +139,15 @@ class Scope:
                 return True
         return False
 
+    def acts_for(self, action: str, unit) -> bool:
+        """Whether `action` is held in `unit` itself: a grant there, or one reaching it from
+        an ancestor. A network-wide grant does not answer for another unit."""
+        if self.superuser:
+            return True
+        return any(
+            g.unit_id == unit.pk or (g.subtree and unit.path.startswith(g.path)) for g in self._grants_for(action)
+        )
+
     def unit_ids(self, action: str = "view"):
         """The ids of the units where `action` is granted, for `unit_id IN (…)` filters: a
         list (a subquery past a few thousand units); None when it is granted everywhere.
@@ -107,9 +155,7 @@ class Scope:
         q = self.unit_q(action)
         if q is MATCH_ALL:
             return None
-        from vigil.org.models import Unit
-
-        units = Unit.objects.filter(q)
+        units = grant_source().unit_model()._default_manager.filter(q)
         ids = list(units.values_list("pk", flat=True)[:LITERAL_IDS_MAX + 1])
         return ids if len(ids) <= LITERAL_IDS_MAX else units.values("pk")
 
@@ -140,13 +186,15 @@ class Scope:
 
 def user_ids_holding(action: str) -> list[int]:
     """The users with an active membership in a role that grants `action` (anywhere)."""
-    from vigil.org.models import Membership, Role
+    return grant_source().holders_of(action)
 
-    roles = [r.pk for r in Role.objects.all() if action in (r.actions or [])]
-    return sorted(set(
-        Membership.objects.active().filter(role_id__in=roles, person__user__isnull=False)
-        .values_list("person__user_id", flat=True)
-    ))
+
+def members_holding(units, action: str) -> list:
+    """The active accounts of the direct members of `units` (units or ids; None skipped)
+    whose role grants `action` (or `admin`): who answers for those units, to be told
+    about something (never what they may see: that stays with their own scope)."""
+    ids = [getattr(u, "pk", u) for u in units if u is not None]
+    return grant_source().members_holding(ids, action) if ids else []
 
 
 def scope_of(user) -> Scope:
@@ -170,9 +218,11 @@ def reset_scope(user) -> None:
 
 
 class Policy:
-    """How a model's rows are reached. Subclasses implement `q` and `unit_of`."""
+    """How a model's rows are reached. Subclasses implement `q` and `unit_of`.
+    `label_guarded`: who may read a row depends on a TLP label (its own or its parent's)."""
 
     joins_many = False
+    label_guarded = False
 
     def q(self, scope: Scope, action: str) -> Q:  # pragma: no cover - interface
         raise NotImplementedError
@@ -223,33 +273,6 @@ class UnitFieldPolicy(Policy):
         return value
 
 
-class PersonPolicy(Policy):
-    """People: by their home unit or any active membership in scope; oneself always."""
-
-    def q(self, scope, action):
-        q = scope.unit_q(action, prefix="home_unit__")
-        if action == "view" and q is not MATCH_ALL:
-            from vigil.org.models import Membership
-
-            in_scope = Membership.objects.active().filter(scope.unit_q("view", prefix="unit__"))
-            q = q | Q(pk__in=in_scope.values("person_id"))
-        if getattr(scope.user, "is_authenticated", False):
-            q = q | Q(user=scope.user)
-        return q
-
-    def unit_of(self, obj):
-        return obj.home_unit
-
-    def allows(self, scope, action, obj):
-        if action == "view" and obj.user_id and obj.user_id == getattr(scope.user, "pk", None):
-            return True
-        if scope.allows(action, obj.home_unit):
-            return True
-        if action == "view":
-            return type(obj).objects.filter(pk=obj.pk).filter(self.q(scope, "view")).exists()
-        return False
-
-
 class TLPPolicy(Policy):
     """Objects under TLP 2.0 owned by a unit (see core.models.SharedObject).
 
@@ -261,6 +284,7 @@ class TLPPolicy(Policy):
 
     field = "owner_unit"
     joins_many = True
+    label_guarded = True
 
     def q(self, scope, action):
         from .models import TLP
@@ -328,7 +352,7 @@ def _allows_by_q(q, obj) -> bool:
     return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
 
 
-def _pks(rows: QuerySet):
+def row_pks(rows: QuerySet):
     """Primary keys of `rows`: a literal list when short, else a subquery."""
     pks = list(rows.values_list("pk", flat=True).distinct()[:LITERAL_IDS_MAX + 1])
     return pks if len(pks) <= LITERAL_IDS_MAX else rows.values("pk")
@@ -386,7 +410,7 @@ class UnitsPolicy(Policy):
                 # Rows a direct unit column already reaches need not be listed here: the
                 # list stays short, so the filter stays a union of index scans.
                 rows = rows.exclude(**{f"{other}__in": units})
-        return _pks(rows)
+        return row_pks(rows)
 
     def unit_of(self, obj):
         value = obj
@@ -415,11 +439,12 @@ class SharedUnitsPolicy(Policy):
     under the same rule (for AMBER+STRICT and RED, granted in that unit itself).
 
     Every branch is an `…_id IN (…)` test on an indexed unit column, or a primary-key
-    list (`_pks`) for the to-many audiences, so rows are never repeated and the filter
+    list (`row_pks`) for the to-many audiences, so rows are never repeated and the filter
     stays a union of index scans that keyset lists can use. `q` and `allows` agree:
     `allows` is `q` applied to the one row."""
 
     joins_many = False
+    label_guarded = True
 
     def __init__(self, *, units: tuple[str, ...], links: str, live: Q, through: str = ""):
         self.units = units
@@ -487,8 +512,8 @@ class SharedUnitsPolicy(Policy):
             shared = root.filter(tlp=TLP.AMBER, shared_with__in=list(scope.member_unit_ids)).order_by()
             named = root.filter(tlp=TLP.RED, recipients=user).order_by()
             parts += [
-                Q(**{self._p("pk__in"): _pks(shared)}),
-                Q(**{self._p("pk__in"): _pks(named)}),
+                Q(**{self._p("pk__in"): row_pks(shared)}),
+                Q(**{self._p("pk__in"): row_pks(named)}),
                 Q(**{self._p("tlp"): TLP.RED, self._p("created_by"): user}),
             ]
         return reduce(or_, parts, MATCH_NONE)
@@ -526,7 +551,7 @@ class ParentPolicy(Policy):
         parents = visible_to(scope.user, self._parent_model(), action)
         if not parents.query.where:
             return MATCH_ALL
-        return Q(**{f"{self.field}__in": _pks(parents)})
+        return Q(**{f"{self.field}__in": row_pks(parents)})
 
     def _parent(self, obj):
         value = obj
@@ -543,104 +568,6 @@ class ParentPolicy(Policy):
     def allows(self, scope, action, obj):
         parent = self._parent(obj)
         return parent is not None and policy_for(type(parent)).allows(scope, action, parent)
-
-
-class BorrowedAudiencePolicy(Policy):
-    """Rows that carry their own TLP label but borrow the audience of a parent
-    `SharedObject` (`field`): an indicator's claim from a source is labelled per claim,
-    while "the owning unit", "the units it is shared with" and "the named recipients" are
-    the source's. CLEAR and GREEN: every member. AMBER: the parent's owning unit's scope
-    and its `shared_with` units. AMBER+STRICT: members of the parent's owning unit. RED:
-    the parent's recipients and author. Writes need the action on the parent's unit.
-
-    The parents are few (sources), so each branch is a `parent_id IN (…)` test."""
-
-    def __init__(self, field: str):
-        self.field = field
-        self.model = None
-
-    def __set_name__(self, owner, name):
-        self.model = owner
-
-    def _parents(self):
-        return self.model._meta.get_field(self.field).related_model._default_manager
-
-    def q(self, scope, action):
-        from .models import TLP
-
-        if scope.superuser:
-            return MATCH_ALL
-        owner = scope.unit_q(action, prefix="owner_unit__")
-        if action != "view":
-            return Q(**{f"{self.field}__in": _pks(self._parents().filter(owner))})
-        if not scope.is_member:
-            return Q(tlp=TLP.CLEAR)
-        members = list(scope.member_unit_ids)
-        user = scope.user
-        parents = self._parents()
-        amber = parents.filter(owner | Q(shared_with__in=members)).order_by()
-        strict = parents.filter(owner_unit__in=members).order_by()
-        red = parents.filter(Q(recipients=user) | Q(created_by=user)).order_by()
-        return (
-            Q(tlp__in=[TLP.CLEAR, TLP.GREEN])
-            | Q(tlp=TLP.AMBER, **{f"{self.field}__in": _pks(amber)})
-            | Q(tlp=TLP.AMBER_STRICT, **{f"{self.field}__in": _pks(strict)})
-            | Q(tlp=TLP.RED, **{f"{self.field}__in": _pks(red)})
-        )
-
-    def unit_of(self, obj):
-        parent = getattr(obj, self.field, None)
-        return None if parent is None else parent.owner_unit
-
-    def allows(self, scope, action, obj):
-        if scope.superuser:
-            return True
-        if action != "view":
-            return scope.allows(action, self.unit_of(obj))
-        q = self.q(scope, action)
-        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
-
-
-class RollupLabelPolicy(Policy):
-    """Rows whose label is the most permissive of their children's (an indicator and the
-    claims its sources made): CLEAR/GREEN rows reach every member at once; a row under a
-    stricter label is visible when one of its children (`children`, reached back through
-    the child's `parent_field`) is. Writes: network-wide holders of the action, or holders
-    of it on the unit behind one of the children."""
-
-    def __init__(self, children: str, parent_field: str):
-        self.children = children
-        self.parent_field = parent_field
-        self.model = None
-
-    def __set_name__(self, owner, name):
-        self.model = owner
-
-    def _child_model(self):
-        return self.model._meta.get_field(self.children).related_model
-
-    def q(self, scope, action):
-        from .models import TLP
-
-        if scope.superuser or (action != "view" and scope.network_wide(action)):
-            return MATCH_ALL
-        child_model = self._child_model()
-        child_q = policy_for(child_model).q(scope, action)
-        if child_q is MATCH_ALL:
-            return MATCH_ALL
-        restricted = child_model._default_manager.filter(child_q)
-        if action == "view":
-            if not scope.is_member:
-                return Q(tlp=TLP.CLEAR)
-            restricted = restricted.exclude(tlp__in=[TLP.CLEAR, TLP.GREEN])
-            return Q(tlp__in=[TLP.CLEAR, TLP.GREEN]) | Q(pk__in=restricted.values(self.parent_field))
-        return Q(pk__in=restricted.values(self.parent_field))
-
-    def allows(self, scope, action, obj):
-        q = self.q(scope, action)
-        if q is MATCH_ALL:
-            return True
-        return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
 
 
 class OwnerPolicy(Policy):
@@ -699,13 +626,173 @@ def policy_for(model) -> Policy:
     return policy
 
 
-def visible_to(user, qs: QuerySet | type, action: str = "view") -> QuerySet:
-    """The rows of `qs` (a queryset or a model) on which `user` may perform `action`."""
+def _principal(subject) -> tuple[object, bool]:
+    """(user, is the platform) of an Actor or a user. Only `Actor.platform(...)` is the
+    platform; an Actor without a user is anonymous, like None."""
+    if isinstance(subject, Actor):
+        return (None, True) if subject.is_platform else (subject.user, False)
+    return subject, False
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+
+
+def _is_unit(target) -> bool:
+    return isinstance(getattr(type(target), "access_policy", None), UnitPolicy)
+
+
+def is_platform(actor) -> bool:
+    """Whether `actor` is the platform itself (jobs, loaders, the CLI's system commands)."""
+    return _principal(actor)[1]
+
+
+def allowed(actor, action: str, target=None) -> bool:
+    """Whether `actor` (an Actor, or a user) may perform `action` on `target`: a model
+    instance (by its model's policy), a unit (the action on that unit: on objects of it,
+    or to create one there), or None (the action held network-wide). The platform may do
+    everything; an anonymous or inactive actor nothing."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    if not _active(user):
+        return False
+    scope = scope_of(user)
+    if target is None or _is_unit(target):
+        return scope.allows(action, target)
+    return policy_for(type(target)).allows(scope, action, target)
+
+
+def require(actor, action: str, target=None) -> None:
+    """`allowed(...)` or AccessDenied."""
+    if not allowed(actor, action, target):
+        raise AccessDenied()
+
+
+def holds(actor, action: str) -> bool:
+    """Whether `actor` (an Actor, or a user) holds `action` on at least one unit (a role
+    granting `admin` holds every action). The one answer for "may use this at all":
+    the menu, the audit log, exports."""
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    return _active(user) and scope_of(user).holds(action)
+
+
+def is_member(actor) -> bool:
+    """Whether `actor` belongs to the platform: an active membership, a superuser, or the
+    platform itself."""
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    return _active(user) and scope_of(user).is_member
+
+
+def member_units(actor) -> frozenset[int]:
+    """The ids of the units where `actor` holds a membership itself (none for the
+    platform, which belongs to no unit)."""
+    user, _platform = _principal(actor)
+    if not _active(user):
+        return frozenset()
+    return frozenset(scope_of(user).member_unit_ids)
+
+
+def member_of(actor, unit) -> bool:
+    """Whether `actor` may act on behalf of `unit` as one of its members (report for it):
+    a membership in it, a superuser, or the platform."""
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    if not _active(user):
+        return False
+    scope = scope_of(user)
+    return scope.superuser or unit.pk in scope.member_unit_ids
+
+
+def acts_for(actor, unit, action: str = "change") -> bool:
+    """Whether `actor` holds `action` in `unit` itself (a membership there, or one reaching
+    it from an ancestor), so it may answer for that unit. A network-wide grant does not
+    answer for another unit; the platform and a superuser do."""
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    return _active(user) and scope_of(user).acts_for(action, unit)
+
+
+def may_act_on_account(actor, user) -> bool:
+    """Whether `actor` may act on `user`'s own account (API tokens, second factor,
+    sessions): that user themselves, an active superuser, or the platform."""
+    me, platform = _principal(actor)
+    if platform:
+        return True
+    if not _active(me):
+        return False
+    return me.pk == user.pk or bool(getattr(me, "is_superuser", False))
+
+
+def allowed_on_all(actor, action: str, units) -> bool:
+    """Whether `actor` holds `action` network-wide or on every unit of `units` (all of
+    them: consenting on behalf of several units). True for no units at all, for whoever
+    is signed in."""
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    if not _active(user):
+        return False
+    scope = scope_of(user)
+    return scope.network_wide(action) or all(scope.allows(action, u) for u in units)
+
+
+def units_in_scope(actor, units: QuerySet, action: str = "view") -> QuerySet:
+    """The units of `units` (a unit queryset) where `actor` holds `action`: its scope
+    only, without the ancestors `visible_to` adds to show the tree's root."""
+    user, platform = _principal(actor)
+    if platform:
+        return units
+    if not _active(user):
+        return units.none()
+    q = scope_of(user).unit_q(action)
+    return units if q is MATCH_ALL else units.filter(q)
+
+
+def home_unit_id(actor, action: str = "view") -> int | None:
+    """The highest unit where `actor` holds `action` by a membership (the shallowest
+    grant, one reaching descendants first): where its views start. None without one."""
+    user, _platform = _principal(actor)
+    if not _active(user):
+        return None
+    grants = sorted(scope_of(user)._grants_for(action), key=lambda g: (g.path.count("."), not g.subtree, g.path))
+    return grants[0].unit_id if grants else None
+
+
+def audience_key(actor) -> str:
+    """A cache key part naming what, beside the scope, decides which labelled rows a
+    reader sees: the units they are a direct member of; "all" for whoever sees
+    everything (a superuser, the platform)."""
+    user, platform = _principal(actor)
+    if platform:
+        return "all"
+    if not _active(user):
+        return "none"
+    scope = scope_of(user)
+    if scope.superuser:
+        return "all"
+    return "m" + ",".join(str(i) for i in sorted(scope.member_unit_ids))
+
+
+def visible_to(actor, qs: QuerySet | type, action: str = "view") -> QuerySet:
+    """The rows of `qs` (a queryset or a model) on which `actor` (an Actor, or a user)
+    may perform `action`. The platform sees every row; an anonymous actor none."""
     if not isinstance(qs, QuerySet):
         qs = qs._default_manager.all()
-    scope = scope_of(user)
+    user, platform = _principal(actor)
+    if platform:
+        return qs
     if not getattr(user, "is_authenticated", False):
         return qs.none()
+    scope = scope_of(user)
     q = policy_for(qs.model).q(scope, action)
     if q is MATCH_ALL:
         return qs
@@ -715,10 +802,13 @@ def visible_to(user, qs: QuerySet | type, action: str = "view") -> QuerySet:
     return qs.filter(q)
 
 
-def covers(user, unit, *, subtree: bool, action: str = "view") -> bool:
-    """Whether `user` holds `action` on `unit` and, with `subtree`, on all its descendants
+def covers(actor, unit, *, subtree: bool, action: str = "view") -> bool:
+    """Whether `actor` holds `action` on `unit` and, with `subtree`, on all its descendants
     (seeing a unit only as the ancestor of one's own unit does not count)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    user, platform = _principal(actor)
+    if platform:
+        return True
+    if not _active(user):
         return False
     scope = scope_of(user)
     if scope.network_wide(action):
@@ -731,67 +821,66 @@ def covers(user, unit, *, subtree: bool, action: str = "view") -> bool:
     return False
 
 
-def scope_anchors(user, action: str = "view"):
-    """The (unit, subtree) pairs where `user` holds `action`: one per membership grant.
-    None when it is held network-wide; [] for no grant at all. Lets a selector express
-    "everything this user may see" as filters on unit columns its indexes answer."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def scope_anchors(actor, action: str = "view"):
+    """The (unit, subtree) pairs where `actor` holds `action`: one per membership grant.
+    None when it is held network-wide (the platform too); [] for no grant at all. Lets a
+    selector express "everything this user may see" as filters on unit columns its
+    indexes answer."""
+    user, platform = _principal(actor)
+    if platform:
+        return None
+    if not _active(user):
         return []
     scope = scope_of(user)
     if scope.network_wide(action):
         return None
-    from vigil.org.models import Unit
-
     grants = scope._grants_for(action)
-    units = Unit.objects.in_bulk([g.unit_id for g in grants])
+    units = grant_source().unit_model()._default_manager.in_bulk([g.unit_id for g in grants])
     return [(units[g.unit_id], g.subtree) for g in grants if g.unit_id in units]
 
 
-def visible_within(user, qs: QuerySet, anchors, action: str = "view") -> QuerySet:
-    """`visible_to(user, qs, action)` for a queryset its caller has already confined to
+def visible_within(actor, qs: QuerySet, anchors, action: str = "view") -> QuerySet:
+    """`visible_to(actor, qs, action)` for a queryset its caller has already confined to
     rows reached through `anchors`: (unit, subtree) pairs such that every row of `qs` has
-    one of its policy's unit paths inside one of them. When the user's scope holds every
+    one of its policy's unit paths inside one of them. When the actor's scope holds every
     anchor entirely, the policy cannot remove a row, and its filter (for multi-unit
     policies a subquery over the whole table) is skipped. Otherwise it applies as usual.
-    Under a label (`SharedUnitsPolicy`: TLP on incidents) holding the units is not enough
-    (AMBER+STRICT and RED stay with the handling units themselves): the policy always applies."""
+    Under a label (`label_guarded`: TLP on incidents, decisions, sources, ...) holding the
+    units is not enough (AMBER+STRICT and RED stay with the owning or handling units
+    themselves, RED with its recipients): the policy always applies."""
     anchors = list(anchors)
-    if isinstance(policy_for(qs.model), SharedUnitsPolicy):
-        return visible_to(user, qs, action)
-    if anchors and all(covers(user, unit, subtree=subtree, action=action) for unit, subtree in anchors):
+    if label_guarded(qs.model):
+        return visible_to(actor, qs, action)
+    if anchors and all(covers(actor, unit, subtree=subtree, action=action) for unit, subtree in anchors):
         return qs
-    return visible_to(user, qs, action)
+    return visible_to(actor, qs, action)
+
+
+# The older, user-based names: thin wrappers over the entry points above.
 
 
 def can(user, action: str, obj) -> bool:
-    """Whether `user` may perform `action` on `obj` (a model instance)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
+    """Whether `user` may perform `action` on `obj` (a model instance, by its policy;
+    a unit by UnitPolicy, which lets one view the ancestors of one's units)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    return policy_for(type(obj)).allows(scope_of(user), action, obj)
+    if _is_unit(obj) and not is_platform(user):
+        user, _platform = _principal(user)
+        return _active(user) and policy_for(type(obj)).allows(scope_of(user), action, obj)
+    return allowed(user, action, obj)
 
 
 def can_in_unit(user, action: str, unit) -> bool:
     """Whether `user` may perform `action` on objects of `unit` (e.g. create one there)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return scope_of(user).allows(action, unit)
-
-
-def require(user, action: str, obj) -> None:
-    if not can(user, action, obj):
-        raise AccessDenied()
+    return allowed(user, action, unit)
 
 
 def require_in_unit(user, action: str, unit) -> None:
-    if not can_in_unit(user, action, unit):
-        raise AccessDenied()
+    require(user, action, unit)
 
 
 def require_network(user, action: str) -> None:
-    if not (getattr(user, "is_authenticated", False) and scope_of(user).network_wide(action)):
-        raise AccessDenied()
+    require(user, action, None)
 
 
 # Actions that open the whole platform: only a network-wide administrator hands them out.
@@ -799,23 +888,27 @@ PRIVILEGED_ACTIONS = frozenset({"admin", "audit"})
 
 
 def role_reach(role, unit) -> str:
-    """Where a membership of `role` in `unit` grants its actions (see Scope._load)."""
+    """Where a membership of `role` in `unit` grants its actions (see the grant source)."""
     if not role.reaches_descendants:
         return "unit"
     return "network" if unit.kind.oversees_network else "subtree"
 
 
-def require_grantable(user, role, unit, *, person=None) -> None:
-    """Refuse to let `user` give `role` in `unit` (to `person`) when the role carries an
-    action `user` does not hold there, as far as the role reaches (a secretary cannot
-    make anyone head), when it opens the whole platform (`admin`, `audit`) and `user` is
-    no network-wide administrator, or when `person` is `user` (nobody changes their own
-    roles). The one rule for every write that grants a role: memberships, decisions,
-    accounts. `user` None is the platform itself (the CLI without --as)."""
+def require_grantable(actor, role, unit, *, person=None) -> None:
+    """Refuse to let `actor` give `role` in `unit` (to `person`) when the role carries an
+    action the actor does not hold there, as far as the role reaches (a secretary cannot
+    make anyone head), when it opens the whole platform (`admin`, `audit`) and the actor
+    is no network-wide administrator, or when `person` is the actor (nobody changes their
+    own roles). The one rule for every write that grants a role: memberships, decisions,
+    accounts. The platform (the CLI without --as, loaders) may grant any role; an
+    anonymous actor none."""
     from django.utils.translation import gettext as _
 
-    if user is None:
+    user, platform = _principal(actor)
+    if platform:
         return
+    if not _active(user):
+        raise AccessDenied()
     if person is not None and person.user_id is not None and person.user_id == user.pk:
         raise AccessDenied(
             _("Bạn không thể tự giao hay thay đổi vai trò của chính mình; hãy đề nghị người quản lý đơn vị."),
@@ -845,7 +938,7 @@ def label_guarded(model) -> bool:
     """Whether who may read rows of `model` depends on a TLP label (its own or that of the
     object it hangs off): then a name or title of such a row is itself under the label."""
     policy = getattr(model, "access_policy", None)
-    return isinstance(policy, (SharedUnitsPolicy, TLPPolicy, BorrowedAudiencePolicy, RollupLabelPolicy)) or (
+    return bool(getattr(policy, "label_guarded", False)) or (
         isinstance(policy, ParentPolicy) and label_guarded(policy._parent_model())
     )
 

@@ -1,4 +1,5 @@
-"""Request logging (structured JSON), Prometheus counters, and the per-role 2FA requirement."""
+"""Request logging (structured JSON), Prometheus counters, the per-role 2FA requirement, and the
+deprecated API paths of the previous release (answered at their new path)."""
 
 import logging
 import time
@@ -7,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import metrics
+from .appconfig import vigil_apps
 
 log = logging.getLogger("vigil.request")
 
@@ -62,3 +64,43 @@ class RequireSecondFactorMiddleware:
                 if request.path not in allowed:
                     return redirect(f"{reverse('core:otp_verify')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+API_ROOT = "/api/v1/"
+
+
+def api_aliases() -> dict[str, str]:
+    """{old first path segment: the app's prefix}, from the apps' `api_aliases`."""
+    return {segment: app.api_prefix for app in vigil_apps() for segment in app.api_aliases}
+
+
+def successor_path(path: str, aliases: dict[str, str]) -> str | None:
+    """The new path of a deprecated API path (/api/v1/tasks/3 → /api/v1/program/tasks/3), or
+    None when the path is not an alias."""
+    if not path.startswith(API_ROOT):
+        return None
+    rest = path[len(API_ROOT):]
+    prefix = aliases.get(rest.split("/", 1)[0])
+    return f"{API_ROOT}{prefix}/{rest}" if prefix else None
+
+
+class DeprecatedApiAliasMiddleware:
+    """The API paths of the previous release, before each app's API moved under its own
+    prefix, still answer for one release (docs/api-deprecations.md): the request is routed to
+    the new path as it is (same method, body and headers; no redirect, which POST clients would
+    not follow) and the answer says `Deprecation: true` with a `Link` to its successor. The
+    aliases are not operations, so the OpenAPI document does not show them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.aliases = api_aliases()
+
+    def __call__(self, request):
+        new_path = successor_path(request.path_info, self.aliases)
+        if new_path is None:
+            return self.get_response(request)
+        request.path_info = new_path  # what the URL resolver reads; request.path keeps what was asked
+        response = self.get_response(request)
+        response["Deprecation"] = "true"
+        response["Link"] = f'<{request.META.get("SCRIPT_NAME", "").rstrip("/")}{new_path}>; rel="successor-version"'
+        return response

@@ -58,11 +58,11 @@ class SharedObject(models.Model):
     """
 
     owner_unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị sở hữu")
+        settings.VIGIL_UNIT_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị sở hữu")
     )
     tlp = models.CharField(_("TLP"), max_length=16, choices=TLP.choices, default=TLP.AMBER)
     shared_with = models.ManyToManyField(
-        "org.Unit", blank=True, related_name="+", verbose_name=_("chia sẻ với đơn vị")
+        settings.VIGIL_UNIT_MODEL, blank=True, related_name="+", verbose_name=_("chia sẻ với đơn vị")
     )
     recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -99,7 +99,7 @@ class AuditEntry(models.Model):
     )
     actor_name = models.CharField(max_length=150, blank=True)
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+        settings.VIGIL_UNIT_MODEL, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
     )
     address = models.GenericIPAddressField(null=True, blank=True)
     channel = models.CharField(max_length=8, blank=True)  # web / api / cli / job
@@ -197,7 +197,7 @@ class Notification(models.Model):
         verbose_name=_("người nhận"),
     )
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.VIGIL_UNIT_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("đơn vị"),
     )
     actor = models.ForeignKey(
@@ -280,7 +280,7 @@ class WebhookEndpoint(Versioned, models.Model):
     `include_descendants`, its subtree) of the chosen kinds are POSTed to it as JSON,
     signed with HMAC-SHA256 (Standard Webhooks headers) with the endpoint's secret."""
 
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="webhooks",
+    unit = models.ForeignKey(settings.VIGIL_UNIT_MODEL, on_delete=models.CASCADE, related_name="webhooks",
                              verbose_name=_("đơn vị"))
     name = models.CharField(_("tên"), max_length=100)
     url = models.URLField(_("địa chỉ nhận"), max_length=500)

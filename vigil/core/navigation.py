@@ -1,15 +1,14 @@
-"""The navigation registry. Each app lists its entries in its `navigation.py` (`ENTRIES`),
-named in NAV_MODULES explicitly, so a module that does not exist shows nothing."""
+"""The navigation registry. Each app lists its entries in its `navigation.py` (`ENTRIES`)
+and names that module in its AppConfig (`VigilAppConfig.navigation`): the menu holds the
+entries of the installed apps only, each shown to the users who may open it."""
 
 from dataclasses import dataclass
-from importlib import import_module
+from types import ModuleType
 
 from django.urls import reverse
 
-from .access import scope_of
-
-NAV_MODULES = ["vigil.core.navigation_entries", "vigil.org.navigation", "vigil.program.navigation", "vigil.assets.navigation", "vigil.intel.navigation",
-               "vigil.incidents.navigation"]
+from .access import allowed, holds, is_member
+from .appconfig import load_object, vigil_apps
 
 
 @dataclass(frozen=True)
@@ -22,25 +21,40 @@ class NavEntry:
     group: str = ""  # entries with the same group label share one drop-down menu
 
 
-def _allowed(entry: NavEntry, scope) -> bool:
+def _allowed(entry: NavEntry, user) -> bool:
+    """The one rule of the access layer for each kind of entry (the audit log's menu
+    entry and its page ask the same `holds(user, "audit")`)."""
     if entry.needs == "member":
-        return scope.is_member
+        return is_member(user)
     if entry.needs == "audit":
-        return scope.superuser or any("audit" in g.actions for g in scope.grants)
+        return holds(user, "audit")
     if entry.needs == "admin":
-        return scope.network_wide("admin")
+        return allowed(user, "admin", None)
     return False
 
 
-def menu_for(user, current_path: str = "") -> list[dict]:
-    scope = scope_of(user)
+def registered_entries() -> list[NavEntry]:
+    """Every installed app's entries, in INSTALLED_APPS order (the menu sorts them by
+    `order`; entries of the same order keep this order)."""
     entries = []
-    for module in NAV_MODULES:
-        entries.extend(getattr(import_module(module), "ENTRIES", []))
+    for app in vigil_apps():
+        if not app.navigation:
+            continue
+        declared = load_object(app.navigation)
+        if isinstance(declared, ModuleType):
+            declared = declared.ENTRIES
+        elif callable(declared):
+            declared = declared()
+        entries.extend(declared)
+    return entries
+
+
+def menu_for(user, current_path: str = "") -> list[dict]:
+    entries = registered_entries()
     items = []
     groups: dict[str, dict] = {}
     for e in sorted(entries, key=lambda e: e.order):
-        if not _allowed(e, scope):
+        if not _allowed(e, user):
             continue
         url = reverse(e.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)

@@ -4,7 +4,7 @@ XML 1.0 has no place for most C0 control characters, U+FFFE/U+FFFF or lone surro
 lxml refuses them ("All strings must be XML compatible") and openpyxl raises
 IllegalCharacterError, so one `\\x01` in a comment made an incident's DOCX fail for
 everyone. Every DOCX/XLSX writer passes user text through `xml_safe` (the Decree 30 layout
-in `vigil.program.reports.docx_layout` does it for every run it writes; the XLSX writers
+in `vigil.core.documents.docx_layout` does it for every run it writes; the XLSX writers
 for every row); tab, line feed and carriage return are kept."""
 
 import re

@@ -24,6 +24,7 @@ from vigil.core.models import User
 from vigil.org.models import Unit
 
 from .models import Incident, IncidentUnit
+from .selectors import incidents as incident_sel
 from .services import comments, intake, observables, stages, tasks, triage, workflow
 
 PORTAL = "demo:portal-defacement"
@@ -95,7 +96,7 @@ def _portal(agency: Actor, hanoi: Actor) -> None:
     incident.refresh_from_db()
     incident = workflow.incident_transition(actor=hanoi, incident=incident, to_state=Incident.State.IN_PROGRESS,
                                             note="Đã chuyển trang chủ sang chế độ bảo trì.")
-    template = next(iter(tasks.templates_for(incident)), None)
+    template = next(iter(incident_sel.checklist_templates(incident)), None)
     tasks.task_create(actor=hanoi, incident=incident, unit=_unit("ha-noi"), template=template,
                       title="" if template else "Khôi phục cổng từ bản sao lưu sạch",
                       items=() if template else ("Cô lập máy chủ", "Thu thập nhật ký", "Khôi phục"))

@@ -20,17 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import (
-    BorrowedAudiencePolicy,
     GlobalPolicy,
     OwnerPolicy,
     ParentPolicy,
-    RollupLabelPolicy,
     TLPPolicy,
 )
 from vigil.core.concurrency import Versioned
 from vigil.core.models import TLP, SharedObject
 
 from . import types
+from .access import BorrowedAudiencePolicy, RollupLabelPolicy
 
 USER = settings.AUTH_USER_MODEL
 # Vigil's STIX ids for indicators are uuid5(STIX_NAMESPACE, "type:value"): stable across

@@ -17,9 +17,9 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
+from vigil.core import observables as obs
 from vigil.core.errors import DomainError
 from vigil.core.samples import sample
-from vigil.incidents import observables as obs
 
 _BANK = re.compile(r"^(?:([A-Z][A-Z0-9]{1,11})\s*[:/ ]\s*)?([0-9][0-9 .-]{4,30}[0-9])$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")

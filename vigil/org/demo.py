@@ -23,6 +23,7 @@ from vigil.core.errors import DomainError
 from vigil.core.models import User
 
 from .models import CompletenessTarget, MembershipDecision, Person, Role, Unit
+from .services.accounts import account_create
 from .services.completeness import completeness_target_set
 from .services.decisions import decision_add_item, decision_apply, decision_create
 from .services.memberships import membership_add, overlapping
@@ -106,25 +107,10 @@ class _Loader:
         return shown
 
     def _create_login(self, row: dict, password: str) -> User:
-        try:
-            from vigil.core.services.accounts import account_create
-        except ImportError:  # core without the account service: the demo creates them itself
-            account_create = None
-        email = f"{row['username']}@demo.vigil.invalid"
-        if account_create is not None:
-            return account_create(
-                actor=self.actor, username=row["username"], password=password, unit_code=row["unit"],
-                role_code=row["role"], full_name=row["full_name"], email=email,
-            )
-        user = User.objects.create_user(
-            username=row["username"], password=password, full_name=row["full_name"], email=email
+        return account_create(
+            actor=self.actor, username=row["username"], password=password, unit_code=row["unit"],
+            role_code=row["role"], full_name=row["full_name"], email=f"{row['username']}@demo.vigil.invalid",
         )
-        unit = _unit(row["unit"])
-        person = person_create(actor=self.actor, full_name=row["full_name"], home_unit=unit, email=email)
-        person.user = user
-        person.save(update_fields=["user"])
-        membership_add(actor=self.actor, person=person, unit=unit, role=_role(row["role"]))
-        return user
 
     # ------------------------------------------------------------------ enterprises
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import (
     GlobalPolicy,
-    PersonPolicy,
     TLPPolicy,
     UnitFieldPolicy,
     UnitPolicy,
@@ -20,6 +19,8 @@ from vigil.core.access import (
 )
 from vigil.core.concurrency import Versioned
 from vigil.core.models import SharedObject
+
+from .access import PersonPolicy
 
 PATH_SEGMENT = 8  # digits per level of the materialised path: "00000001.00000042."
 
@@ -97,6 +98,8 @@ class Unit(Versioned, BilingualName):
         ordering = ["path"]
         verbose_name = _("đơn vị")
         verbose_name_plural = _("đơn vị")
+        # core's foreign keys name settings.VIGIL_UNIT_MODEL, never this app (see core.directory).
+        swappable = "VIGIL_UNIT_MODEL"
 
     def clean(self):
         if self.parent_id and self.pk:

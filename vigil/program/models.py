@@ -242,6 +242,14 @@ class Inspection(Versioned, models.Model):
         REPORTED = "reported", _("Đã có kết luận kiểm tra")
         CLOSED = "closed", _("Đã đóng")
 
+    # The only moves of an inspection's status; reopening (reported → in progress) needs a reason.
+    TRANSITIONS = {
+        Status.PLANNED: (Status.IN_PROGRESS,),
+        Status.IN_PROGRESS: (Status.REPORTED,),
+        Status.REPORTED: (Status.CLOSED, Status.IN_PROGRESS),
+        Status.CLOSED: (),
+    }
+
     inspecting_unit = models.ForeignKey(
         "org.Unit", on_delete=models.PROTECT, related_name="inspections", verbose_name=_("đơn vị kiểm tra")
     )
@@ -282,6 +290,16 @@ class Inspection(Versioned, models.Model):
     def clean(self):
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             raise ValidationError({"planned_end": _("Ngày kết thúc không thể trước ngày bắt đầu.")})
+
+    def may_target(self, unit) -> bool:
+        """Whether the inspecting unit may inspect `unit`: one of its descendants, or any
+        other unit when its kind oversees the whole network (the committee office, the agency)."""
+        inspecting = self.inspecting_unit
+        if unit.pk == inspecting.pk:
+            return False
+        if inspecting.kind.oversees_network:
+            return True
+        return unit.path.startswith(inspecting.path)
 
 
 class InspectionTarget(Versioned, models.Model):

@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import archives, audit, exports
+from vigil.core import access, archives, audit, exports
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError, validation_errors
 from vigil.core.uploads import check_upload
@@ -293,7 +293,7 @@ def _plan_row(actor: Actor, line: int, cells: dict, headers: dict, units: dict, 
         err("unit", _("Hãy ghi mã đơn vị chủ quản."))
     current = existing.get((unit_code, code)) if unit is not None and code else None
     action = "change" if current is not None else "add"
-    if unit_code and (unit is None or not svc.allowed(actor, action, unit)):
+    if unit_code and (unit is None or not access.allowed(actor, action, unit)):
         err("unit", _("Đơn vị “%(u)s” không tồn tại hoặc bạn không có quyền ghi hệ thống thông tin của đơn vị này.")
             % {"u": unit_code})
         unit = None
@@ -393,7 +393,7 @@ def _write(actor: Actor, plan: RowPlan) -> tuple[InformationSystem, str]:
     """Create or update one planned system; returns it and "created" / "updated" / "unchanged"."""
     if plan.existing is None:
         system = svc.build_system(owner_unit=plan.unit, values=plan.values)
-        system.created_by = svc._author(actor)
+        system.created_by = actor.author
         system.full_clean(validate_constraints=False)
         system.save()
         svc.sync_children(system=system, addresses=plan.addresses, software=plan.software)

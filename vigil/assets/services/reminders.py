@@ -1,6 +1,6 @@
 """Reminders of a system's review and re-approval due dates.
 
-Each day (the job in assets/tasks.py, or `vigil systems reminders run`), for every system
+Each day (the job in assets/tasks.py, or `vigil assets systems reminders run`), for every system
 still registered (not retired) of an active unit whose `review_due` or `reapproval_due`
 is within ASSETS_REMINDER_DAYS (default 30, 7 and 1 days) or past, the people who answer
 for the owning unit (its head, deputy heads and focal points; else its members whose

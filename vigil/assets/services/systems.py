@@ -3,7 +3,8 @@
 Registering a system needs `add` on its owner unit; changing it, its addresses or its
 software needs `change` there; deleting it needs `delete` (and is refused while
 incidents name it: retire it instead). Retiring (status "retired") needs `change`.
-An actor without a user (`system_actor`) is the platform itself: the demo, loaders.
+Who may is decided by the access layer from the Actor (the platform actor, for the demo
+and loaders, may everything).
 
 Values are coerced here, once, for every interface: the pages, the API, the CLI and the
 importer all call `clean_value(field, raw)` (strings are accepted for every field, so a
@@ -21,8 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, concurrency
-from vigil.core.access import can_in_unit
+from vigil.core import access, audit, concurrency
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, validation_errors
 from vigil.org.models import Unit
@@ -196,23 +196,8 @@ def clean_value(field: str, value):
 # --------------------------------------------------------------------------- checks
 
 
-def _user(actor: Actor | None):
-    return actor.user if actor is not None else None
-
-
-def _author(actor: Actor | None):
-    user = _user(actor)
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def allowed(actor: Actor | None, action: str, unit: Unit) -> bool:
-    """Whether the actor may `action` systems of `unit` (the platform always may)."""
-    user = _user(actor)
-    return user is None or can_in_unit(user, action, unit)
-
-
 def _require(actor: Actor | None, action: str, unit: Unit, field: str | None = None) -> None:
-    if not allowed(actor, action, unit):
+    if not access.allowed(actor, action, unit):
         if action == "add":
             raise AccessDenied(
                 _("Bạn không có quyền đăng ký hệ thống thông tin cho %(u)s.") % {"u": unit.display_name},
@@ -272,7 +257,7 @@ def system_create(*, actor: Actor, owner_unit: Unit, code, name, addresses=(), s
     for field, value in fields.items():
         values[field] = clean_value(field, value)
     system = build_system(owner_unit=owner_unit, values=values)
-    system.created_by = _author(actor)
+    system.created_by = actor.author
     _full_clean(system)
     with transaction.atomic():
         if InformationSystem.objects.filter(owner_unit=owner_unit, code=values["code"]).exists():

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_notifications'),
-        ('org', '0002_unit_path_pattern_index'),
+        migrations.swappable_dependency(settings.VIGIL_UNIT_MODEL),
     ]
 
     operations = [
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('is_active', models.BooleanField(default=True, verbose_name='đang dùng')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='org.unit', verbose_name='đơn vị')),
+                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to=settings.VIGIL_UNIT_MODEL, verbose_name='đơn vị')),
             ],
             options={
                 'verbose_name': 'webhook',

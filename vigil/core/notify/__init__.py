@@ -6,7 +6,7 @@
            title=message(_("Nhiệm vụ %(t)s sắp đến hạn"), t=task.title), url=task_url,
            unit=task.lead_unit, actor=actor, subject=task)
 
-Kinds are registered in `registry.KIND_MODULES`; texts are rendered in each recipient's
+Kinds are declared by each app (`AppConfig.notification_kinds`, see `registry`); texts are rendered in each recipient's
 language (`text.message`); e-mail goes out after commit through a Huey job.
 """
 

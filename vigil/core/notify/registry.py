@@ -1,9 +1,9 @@
 """The registry of notification kinds.
 
-Each app lists its kinds in a module-level `KINDS` list of `NotificationKind`; the
-modules are named in KIND_MODULES explicitly (like the navigation registry), so nothing
-registers itself as an import side effect. `notify()` refuses a kind not listed here:
-a user can only turn off what the preferences page can show.
+Each app lists its kinds in a module-level `KINDS` list of `NotificationKind`, and names
+those modules in its AppConfig (`VigilAppConfig.notification_kinds`), so nothing registers
+itself as an import side effect and core names no app. `notify()` refuses a kind not
+listed: a user can only turn off what the preferences page can show.
 
 Channels: in the app and by e-mail, per user. Signed webhooks (issue 4) will be
 subscriptions of a unit, delivered beside these per-user channels, not a third column.
@@ -17,16 +17,13 @@ from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
 
-KIND_MODULES = [
-    "vigil.program.services.reminders",
-    "vigil.program.services.workflow_notices",
-    "vigil.assets.services.reminders",
-    "vigil.incidents.services.intake",
-    "vigil.incidents.services.workflow",
-    "vigil.incidents.services.sla",
-    "vigil.org.services.constituency",
-    "vigil.core.audit_seal",
-]
+
+def kind_modules() -> list[str]:
+    """The modules listing notification kinds, app by app in INSTALLED_APPS order."""
+    from ..appconfig import vigil_apps
+
+    return [module for config in vigil_apps() for module in config.notification_kinds]
+
 
 IN_APP = "in_app"
 EMAIL = "email"
@@ -51,7 +48,7 @@ class NotificationKind:
 @cache
 def _kinds() -> dict[str, NotificationKind]:
     found: dict[str, NotificationKind] = {}
-    for module in KIND_MODULES:
+    for module in kind_modules():
         for kind in getattr(import_module(module), "KINDS", []):
             if kind.code in found:
                 raise ImproperlyConfiguredKind(f"notification kind {kind.code!r} is listed twice")
@@ -73,8 +70,8 @@ def get_kind(code: str) -> NotificationKind:
         return _kinds()[code]
     except KeyError:
         raise ImproperlyConfiguredKind(
-            f"unknown notification kind {code!r}: list it in a KINDS of a module of "
-            "vigil.core.notify.registry.KIND_MODULES"
+            f"unknown notification kind {code!r}: list it in the KINDS of a module named in "
+            "its app's AppConfig.notification_kinds"
         ) from None
 
 

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core.refs import is_pk
 
+from .. import directory
 from ..access import visible_to
 from ..errors import NotFound
 from ..models import Notification, NotificationPreference, User
@@ -111,54 +111,25 @@ def wanted_channels(user_ids: Iterable[int], kind: registry.NotificationKind) ->
 
 
 def email_address(user) -> str:
-    """Where a user's e-mail goes: the account's address, else their person record's."""
+    """Where a user's e-mail goes: the account's address, else their person record's (as the
+    organisation directory knows it)."""
     if user.email:
         return user.email
-    try:
-        person = user.person
-    except User.person.RelatedObjectDoesNotExist:  # a bare account, no person record
-        return ""
-    return person.email or ""
+    return directory.person_email(user)
 
 
 # --------------------------------------------------------------------------- recipients
 
-# A unit answers through its head, deputy heads and focal points (secretaries); a unit
-# with none of those on an account answers through its own staff who may act on its work.
-DEPUTY_ROLE_CODES = ("deputy_head",)
-
 
 def recipients_for_units(unit_ids: Iterable[int], *, on=None) -> dict[int, list[User]]:
-    """For each unit id: the active accounts of the people who answer for that unit —
-    its head, deputy heads and focal points (direct memberships, active on `on`), or,
-    when it has none, its direct members whose role grants `change`. Platform
-    authority: used by jobs to decide who is told, never to show data."""
-    from vigil.org.models import Membership
-
+    """For each unit id: the active accounts of the people who answer for that unit (its
+    head, deputy heads and focal points, else its direct members who may `change` its
+    work), as the organisation directory says (`core.directory`). Platform authority:
+    used by jobs to decide who is told, never to show data."""
     ids = {int(u) for u in unit_ids if u is not None}
     if not ids:
         return {}
-    rows = (
-        Membership.objects.active(on or timezone.localdate())
-        .filter(unit_id__in=ids, person__is_active=True, person__user__isnull=False,
-                person__user__is_active=True)
-        .select_related("role", "person__user")
-        .order_by("unit_id", "role__sort_order", "person__full_name")
-    )
-    leaders: dict[int, list[User]] = {}
-    actors: dict[int, list[User]] = {}
-    for m in rows:
-        user = m.person.user
-        role = m.role
-        if role.is_head or role.is_focal_point or role.code in DEPUTY_ROLE_CODES:
-            bucket = leaders.setdefault(m.unit_id, [])
-        elif "change" in (role.actions or []):
-            bucket = actors.setdefault(m.unit_id, [])
-        else:
-            continue
-        if all(u.pk != user.pk for u in bucket):
-            bucket.append(user)
-    return {uid: leaders.get(uid) or actors.get(uid, []) for uid in ids}
+    return directory.recipients_for_units(ids, on=on)
 
 
 def unit_recipients(unit, *, on=None) -> list[User]:

@@ -19,7 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import audit, concurrency
+from .. import audit, concurrency, queue
+from ..access import allowed
 from ..actors import Actor
 from ..errors import DomainError
 from ..models import Notification, NotificationPreference, User
@@ -31,11 +32,6 @@ log = logging.getLogger("vigil.notifications")
 TITLE_MAX = Notification._meta.get_field("title").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
 EMAIL_TIMEOUT = 30  # seconds: a stuck mail server must not hold a worker forever
-
-
-def _user_of(actor: Actor | None):
-    user = getattr(actor, "user", None)
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _user_ids(recipients: Iterable) -> list[int]:
@@ -90,7 +86,7 @@ def notify(
     hidden = _hidden_from(users, subject)
     by_lang: dict[str, tuple[str, str]] = {}
     rows: list[Notification] = []
-    author = _user_of(actor)
+    author = actor.author if actor is not None else None
     now = timezone.now()
     for user in sorted(users, key=lambda u: ids.index(u.pk)):
         channels = wanted.get(user.pk, set())
@@ -159,10 +155,8 @@ def _neutral_text(subject) -> tuple[str, str]:
 
 
 def _queue_emails(ids: list[int]) -> None:
-    from .tasks import send_notification_email
-
     for pk in ids:
-        send_notification_email(pk)
+        queue.enqueue("core.send_notification_email", pk)
 
 
 # --------------------------------------------------------------------------- e-mail
@@ -225,8 +219,7 @@ def _preferences_path() -> str:
 
 def notification_mark_read(*, actor: Actor, notification: Notification) -> Notification:
     """Mark one of the actor's own notifications read (again: nothing changes)."""
-    user = _user_of(actor)
-    if user is None or notification.recipient_id != user.pk:
+    if not allowed(actor, "change", notification):  # one's own notifications only
         from ..errors import NotFound
 
         raise NotFound(_("Không tìm thấy thông báo."), field="notification_id")
@@ -244,8 +237,8 @@ def notification_mark_read(*, actor: Actor, notification: Notification) -> Notif
 
 def notification_mark_all_read(*, actor: Actor) -> int:
     """Mark every unread in-app notification of the actor read; returns how many."""
-    user = _user_of(actor)
-    if user is None:
+    user = actor.author
+    if user is None:  # the platform and anonymous actors have no notifications of their own
         from ..errors import AccessDenied
 
         raise AccessDenied()
@@ -268,7 +261,7 @@ def preferences_set(*, actor: Actor, user, values: dict[tuple[str, str], bool], 
     """Set what `user` receives: {(kind, channel): enabled}. Only the user themself may.
     An unknown kind or channel is refused, naming it; nothing is half-saved. `version`
     (selectors.preferences_version when the caller read them) refuses a stale change."""
-    me = _user_of(actor)
+    me = actor.author  # only the user themself: not a superuser, not the platform
     if me is None or me.pk != user.pk:
         from ..errors import AccessDenied
 

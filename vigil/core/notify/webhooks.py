@@ -47,8 +47,8 @@ from django.utils.translation import gettext as _
 
 from vigil.core.refs import is_pk
 
-from .. import audit, concurrency, netguard
-from ..access import require, require_in_unit, visible_to
+from .. import audit, concurrency, directory, netguard, queue
+from ..access import require, visible_to
 from ..actors import Actor
 from ..errors import DomainError, NotFound
 from ..models import WebhookDelivery, WebhookEndpoint
@@ -169,11 +169,6 @@ def clean_name(name: str) -> str:
     return name
 
 
-def _user(actor):
-    user = getattr(actor, "user", None)
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 def _snapshot(ep: WebhookEndpoint) -> dict:
     return {"unit": ep.unit.code, "name": ep.name, "url": ep.url, "kinds": list(ep.kinds or []),
             "include_descendants": ep.include_descendants, "is_active": ep.is_active}
@@ -185,13 +180,13 @@ def _snapshot(ep: WebhookEndpoint) -> dict:
 def endpoint_create(*, actor: Actor, unit, name: str, url: str, kinds: Iterable[str] | None = None,
                     include_descendants: bool = False, is_active: bool = True) -> tuple[WebhookEndpoint, str]:
     """Register a unit's endpoint; returns it and its secret (shown once, never again)."""
-    require_in_unit(_user(actor), "change", unit)
+    require(actor, "change", unit)
     secret = new_secret()
     with transaction.atomic():
         ep = WebhookEndpoint(
             unit=unit, name=clean_name(name), url=clean_url(url), kinds=clean_kinds(kinds),
             include_descendants=bool(include_descendants), is_active=bool(is_active), secret=secret,
-            created_by=_user(actor),
+            created_by=actor.author,
         )
         ep.full_clean()
         ep.save()
@@ -203,7 +198,7 @@ def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, version: int | N
                     **changes) -> WebhookEndpoint:
     """Change name, url, kinds, include_descendants or is_active (enable / disable); only
     those are written, and `version` (the one the caller edited) refuses a stale edit."""
-    require(_user(actor), "change", endpoint)
+    require(actor, "change", endpoint)
     allowed = {"name", "url", "kinds", "include_descendants", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
@@ -233,7 +228,7 @@ def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, version: int | N
 
 def endpoint_rotate_secret(*, actor: Actor, endpoint: WebhookEndpoint) -> tuple[WebhookEndpoint, str]:
     """A new secret (the old one stops signing at once); returns it, shown once."""
-    require(_user(actor), "change", endpoint)
+    require(actor, "change", endpoint)
     secret = new_secret()
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
@@ -245,7 +240,7 @@ def endpoint_rotate_secret(*, actor: Actor, endpoint: WebhookEndpoint) -> tuple[
 
 def endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
     """Remove an endpoint and its delivery log."""
-    require(_user(actor), "change", endpoint)
+    require(actor, "change", endpoint)
     with transaction.atomic():
         audit.record(actor=actor, action="core.webhook.delete", obj=endpoint, unit_id=endpoint.unit_id,
                      before=_snapshot(endpoint))
@@ -293,9 +288,7 @@ def delivery_get(*, user, delivery_id, endpoint: WebhookEndpoint | None = None) 
 
 def units_for_webhooks(*, user):
     """Units where the user may register an endpoint."""
-    from vigil.org.models import Unit
-
-    return visible_to(user, Unit, "change").filter(is_active=True).order_by("path")
+    return visible_to(user, directory.unit_model(), "change").filter(is_active=True).order_by("path")
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -394,10 +387,8 @@ def _create_delivery(ep: WebhookEndpoint, event: dict, now) -> WebhookDelivery |
 
 
 def _queue(delivery_id: int) -> None:
-    from .webhook_tasks import deliver_webhook
-
     try:
-        deliver_webhook(delivery_id)
+        queue.enqueue("core.deliver_webhook", delivery_id)
     except Exception:  # the queue is down: the sweeper picks the row up
         log.exception("webhook delivery could not be queued", extra={"delivery": delivery_id})
 
@@ -528,7 +519,7 @@ def deliver_due(*, now=None, limit: int = 200) -> dict:
 
 def delivery_retry(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Retry now (a failed or given-up delivery): one attempt at once."""
-    require(_user(actor), "change", delivery.endpoint)
+    require(actor, "change", delivery.endpoint)
     if delivery.status == Status.DELIVERED:
         raise DomainError(_("Lần gửi này đã thành công; không cần gửi lại."), field="delivery_id", code="delivered")
     with transaction.atomic():
@@ -544,7 +535,7 @@ def delivery_retry(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDeliver
 
 def endpoint_send_test(*, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a test event to the endpoint now (even a disabled one); returns the delivery."""
-    require(_user(actor), "change", endpoint)
+    require(actor, "change", endpoint)
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         event = {

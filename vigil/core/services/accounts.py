@@ -1,40 +1,15 @@
-"""Creating accounts: a login (core.User), the person it belongs to (org.Person) and a
-first membership (org.Membership), together or not at all."""
+"""Creating accounts: a login, the person it belongs to and a first membership.
+
+People and memberships belong to the organisation app, which implements the write
+(`org.services.accounts.account_create`) and provides it to the kernel through the
+organisation directory; this name stays for the kernel's own callers (`vigil createuser`).
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from .. import audit
-from ..access import require_grantable, require_in_unit
 from ..actors import Actor
-from ..errors import Conflict, DomainError
+from ..directory import create_account
 from ..models import User
-
-
-def _unit(code: str):
-    from vigil.org.models import Unit
-
-    unit = Unit.objects.filter(code=(code or "").strip()).first()
-    if unit is None:
-        raise DomainError(_("Đơn vị không tồn tại: %(c)s") % {"c": code}, field="unit")
-    if not unit.is_active:
-        raise DomainError(_("Đơn vị đã ngừng hoạt động: %(c)s") % {"c": code}, field="unit")
-    return unit
-
-
-def _role(code: str):
-    from vigil.org.models import Role
-
-    role = Role.objects.filter(code=(code or "").strip()).first()
-    if role is None:
-        raise DomainError(_("Vai trò không tồn tại: %(c)s") % {"c": code}, field="role")
-    return role
 
 
 def account_create(
@@ -48,64 +23,9 @@ def account_create(
     email: str = "",
 ) -> User:
     """Create a user, their person (home unit `unit_code`) and a membership with role
-    `role_code` in that unit starting today.
-
-    The actor needs `manage_members` on the unit, and a network-wide `admin` to grant a
-    role carrying `admin` or `audit`; the platform (`actor.user is None`, the CLI) may
-    always. The password must pass Django's validators. Raises DomainError naming the
-    field (`username`, `password`, `unit`, `role`, `email`, `full_name`).
-    """
-    from vigil.org.models import Membership, Person
-
-    username = (username or "").strip()
-    full_name = (full_name or "").strip() or username
-    email = (email or "").strip()
-    unit = _unit(unit_code)
-    role = _role(role_code)
-    if actor.user is not None:
-        require_in_unit(actor.user, "manage_members", unit)
-        # No role carrying more than the actor holds there (admin/audit: network-wide admins only).
-        require_grantable(actor.user, role, unit)
-
-    if not username:
-        raise DomainError(_("Tên đăng nhập là bắt buộc."), field="username")
-    try:
-        User.username_validator(username)
-    except ValidationError:
-        raise DomainError(
-            _("Tên đăng nhập chỉ gồm chữ, số và các ký tự @ . + - _ (tối đa 150 ký tự)."),
-            field="username",
-        ) from None
-    if len(username) > 150:
-        raise DomainError(_("Tên đăng nhập tối đa 150 ký tự."), field="username")
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(_("Tên đăng nhập đã tồn tại: %(u)s") % {"u": username}, field="username")
-    if len(full_name) > 200:
-        raise DomainError(_("Họ và tên tối đa 200 ký tự."), field="full_name")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise DomainError(_("Địa chỉ thư điện tử không hợp lệ: %(e)s") % {"e": email}, field="email") from None
-
-    user = User(username=username, full_name=full_name, email=email)
-    try:
-        validate_password(password or "", user=user)
-    except ValidationError as exc:
-        raise DomainError(
-            _("Mật khẩu không đạt yêu cầu: %(m)s") % {"m": " ".join(exc.messages)}, field="password"
-        ) from None
-
-    with transaction.atomic():
-        user.set_password(password)
-        user.full_clean(exclude=["password"])
-        user.save()
-        person = Person(full_name=full_name, home_unit=unit, email=email, user=user)
-        person.full_clean()
-        person.save()
-        membership = Membership(person=person, unit=unit, role=role, since=timezone.localdate())
-        membership.full_clean()
-        membership.save()
-        for obj in (user, person, membership):
-            audit.record(actor=actor, action="create", obj=obj, unit_id=unit.pk, after=audit.snapshot(obj))
-    return user
+    `role_code` in that unit starting today, through the organisation directory (same
+    access rules, validation and audit as `org.services.accounts.account_create`)."""
+    return create_account(
+        actor=actor, username=username, password=password, unit_code=unit_code,
+        role_code=role_code, full_name=full_name, email=email,
+    )

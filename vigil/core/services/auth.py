@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
-from ..access import require, reset_scope
+from .. import audit, directory
+from ..access import may_act_on_account, reset_scope
 from ..actors import Actor
 from ..errors import AccessDenied, DomainError
 from ..models import ApiToken
@@ -22,23 +22,37 @@ DEFAULT_TOKEN_DAYS = 90
 
 def _acting_for(actor: Actor, user) -> None:
     """The actor may act on `user`'s account: themselves, a superuser, or the platform
-    (CLI/jobs, `actor.user is None`)."""
-    if actor.user is None:
-        return
-    if not getattr(actor.user, "is_authenticated", False):
+    (CLI/jobs), decided by the access layer."""
+    if not may_act_on_account(actor, user):
         raise AccessDenied()
-    if actor.user.pk != user.pk and not actor.user.is_superuser:
-        raise AccessDenied()
+
+
+def user_for_token(raw: str):
+    """The active user of a token, or None. Touches last_used_at at most once a minute."""
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None, None
+    try:
+        key_id, _secret = raw[len(ApiToken.PREFIX):].split("_", 1)
+    except ValueError:
+        return None, None
+    token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
+    if token is None or token.key_hash != ApiToken.hash_secret(raw) or not token.is_active:
+        return None, None
+    if not token.user.is_active:
+        return None, None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token
 
 
 # --------------------------------------------------------------------------- second factor
 
 
 def _role_requires_2fa(user) -> bool:
-    """Whether the user holds an active membership in a role marked as requiring 2FA."""
-    from vigil.org.models import Membership
-
-    return Membership.objects.active().filter(person__user=user, role__requires_2fa=True).exists()
+    """Whether the user holds an active membership in a role marked as requiring 2FA
+    (asked of the organisation directory, which owns memberships and roles)."""
+    return directory.requires_second_factor(user)
 
 
 def _has_confirmed_device(user) -> bool:
@@ -168,10 +182,8 @@ def token_create(
 
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token (its owner, a superuser, or the platform). Revoking twice is a no-op."""
-    if actor.user is not None and not (
-        getattr(actor.user, "is_superuser", False) and actor.user.is_active
-    ):
-        require(actor.user, "change", token)
+    if not may_act_on_account(actor, token.user):
+        raise AccessDenied()
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:
@@ -189,7 +201,7 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
 def logout_everywhere(*, actor: Actor, user) -> None:
     """End every session of `user` (the session hash includes the epoch). API tokens are
     not affected: they are revoked one by one."""
-    if actor.user is None or (actor.user.pk != user.pk and not actor.user.is_superuser):
+    if not may_act_on_account(actor, user):
         raise AccessDenied()
     from django.db.models import F
 

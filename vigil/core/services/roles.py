@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .. import audit, concurrency
-from ..access import require_network
+from .. import audit, concurrency, directory
+from ..access import require
 from ..actors import Actor
 
 
@@ -13,15 +13,13 @@ def role_set_2fa(*, actor: Actor, role, required: bool, version: int | None = No
     """Mark `role` as requiring (or not) a TOTP second factor for everyone who holds it.
 
     Needs the network-wide `admin` action (or a superuser); the platform itself
-    (`actor.user is None`) may too. Takes effect at each holder's next request: pages
+    (`Actor.platform`) may too. Takes effect at each holder's next request: pages
     redirect to verification or enrolment, and session access to the API is refused
     until the session is verified. `version` (the one the caller edited) refuses a stale
     change (409).
     """
-    from vigil.org.models import Role
-
-    if actor.user is not None:
-        require_network(actor.user, "admin")
+    Role = directory.role_model()
+    require(actor, "admin", None)
     required = bool(required)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)

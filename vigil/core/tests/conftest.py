@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from vigil.core.testing import PASSWORD
+from vigil.testing import PASSWORD
 
 
 def totp_code(device, offset_steps: int = 0) -> str:

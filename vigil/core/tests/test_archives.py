@@ -147,7 +147,7 @@ def test_an_upload_that_promises_a_bomb_is_refused(name):
 
 @pytest.mark.django_db
 def test_a_mail_attachment_bomb_is_left_out_of_the_incident(net):
-    from vigil.incidents import reference_data
+    from vigil.incidents import reference as reference_data
     from vigil.incidents.models import Incident
     from vigil.incidents.services import mail
     from vigil.incidents.tests.test_mail_import import message

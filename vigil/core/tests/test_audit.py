@@ -11,9 +11,9 @@ from django.utils import timezone
 from vigil.core import audit
 from vigil.core.actors import Actor
 from vigil.core.models import TLP, AuditEntry
-from vigil.core.testing import make_user
 from vigil.org.models import MembershipDecision
 from vigil.org.services.units import unit_update
+from vigil.testing import make_user
 
 from .conftest import audit_triggers_dropped
 
@@ -191,25 +191,25 @@ def test_non_auditors_get_403_pages_and_an_empty_api(trail, login, api_client):
     assert client.get("/audit/").status_code == 403
     assert client.get(f"/audit/{entry.pk}/").status_code == 403
     api = api_client(trail.a_head)
-    listing = api.get("/api/v1/audit")
+    listing = api.get("/api/v1/core/audit")
     assert listing.status_code == 200 and listing.json() == {"items": [], "count": 0}
-    assert api.get(f"/api/v1/audit/{entry.pk}").status_code == 404
+    assert api.get(f"/api/v1/core/audit/{entry.pk}").status_code == 404
 
 
 def test_audit_api_filters_paginates_and_details(trail, api_client):
     net = trail
     api = api_client(net.auditor)
-    everything = api.get("/api/v1/audit", {"page_size": 2})
+    everything = api.get("/api/v1/core/audit", {"page_size": 2})
     assert everything.status_code == 200
     body = everything.json()
     assert len(body["items"]) == 2 and body["count"] > 2
-    updates = api.get("/api/v1/audit", {"action": "update", "unit": net.prov_a.pk}).json()
+    updates = api.get("/api/v1/core/audit", {"action": "update", "unit": net.prov_a.pk}).json()
     assert updates["count"] == 2 and {i["unit_code"] for i in updates["items"]} <= {"tinh-a", "tinh-a-sotc"}
     one = updates["items"][0]
-    detail = api.get(f"/api/v1/audit/{one['id']}").json()
+    detail = api.get(f"/api/v1/core/audit/{one['id']}").json()
     assert detail["changes"] == [{"field": "phone", "before": "", "after": one["object_repr"] and detail["after"]["phone"]}]
     assert detail["hash"] and detail["prev_hash"]
-    bad = api.get("/api/v1/audit", {"date_from": "nope"})
+    bad = api.get("/api/v1/core/audit", {"date_from": "nope"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date_from"
-    reversed_range = api.get("/api/v1/audit", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    reversed_range = api.get("/api/v1/core/audit", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert reversed_range.status_code == 422 and reversed_range.json()["errors"][0]["field"] == "date_to"

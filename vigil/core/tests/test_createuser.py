@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from vigil.core.models import AuditEntry, User
-from vigil.core.testing import PASSWORD
 from vigil.org.models import Membership
+from vigil.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from vigil.core.actors import Actor
 from vigil.core.models import AuditEntry, User
 from vigil.core.services.roles import role_set_2fa
-from vigil.core.testing import PASSWORD
 from vigil.org.models import Role
+from vigil.testing import PASSWORD
 
 from .conftest import totp_code
 
@@ -122,14 +122,14 @@ def test_role_requiring_2fa_sends_holders_to_enrolment_and_blocks_session_api(ne
     assert to_setup.status_code == 302 and to_setup["Location"].startswith("/account/otp/setup/")
     assert client.get("/account/").status_code == 302
     # The browser session cannot use the API before the second factor.
-    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/core/me").status_code == 401
     setup = client.get(to_setup["Location"])
     assert 'data-testid="otp-required"' in setup.content.decode()
     device = TOTPDevice.objects.get(user=net.a_analyst, confirmed=False)
     done = client.post("/account/otp/setup/", {"token": totp_code(device), "next": "/account/"})
     assert done.status_code == 302 and done["Location"] == "/account/"
     assert client.get("/account/").status_code == 200
-    me = client.get("/api/v1/me")
+    me = client.get("/api/v1/core/me")
     assert me.status_code == 200 and me.json()["second_factor_required"] is True
 
 
@@ -137,7 +137,7 @@ def test_users_of_roles_without_2fa_are_not_asked(net, password_login):
     client, response = password_login("b_analyst", next="/account/")
     assert response["Location"] == "/account/"
     assert client.get("/account/").status_code == 200
-    assert client.get("/api/v1/me").status_code == 200
+    assert client.get("/api/v1/core/me").status_code == 200
 
 
 def test_verified_user_may_replace_the_authenticator(net, login):

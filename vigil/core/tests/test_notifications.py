@@ -160,7 +160,7 @@ def test_recipients_for_many_units_cost_one_query(net, django_assert_num_queries
 
 
 def _member(net, username, unit, role):
-    from vigil.core.testing import make_user
+    from vigil.testing import make_user
 
     return make_user(net, username, unit, role)
 
@@ -289,21 +289,21 @@ def test_api_lists_reads_and_marks_my_notifications(net, api_client):
     n, = send([user])
     send([net.users["b_analyst"]])
     client = api_client(user)
-    listing = client.get("/api/v1/notifications").json()
+    listing = client.get("/api/v1/core/notifications").json()
     assert listing["count"] == 1 and listing["items"][0]["id"] == n.pk
     assert listing["items"][0]["read"] is False
-    assert client.get("/api/v1/notifications/unread-count").json() == {"count": 1}
-    one = client.post(f"/api/v1/notifications/{n.pk}/read").json()
+    assert client.get("/api/v1/core/notifications/unread-count").json() == {"count": 1}
+    one = client.post(f"/api/v1/core/notifications/{n.pk}/read").json()
     assert one["read"] is True and one["read_at"]
-    assert client.get("/api/v1/notifications?unread=true").json()["count"] == 0
-    assert client.post("/api/v1/notifications/read-all").json() == {"count": 0}
+    assert client.get("/api/v1/core/notifications?unread=true").json()["count"] == 0
+    assert client.post("/api/v1/core/notifications/read-all").json() == {"count": 0}
 
 
 def test_api_never_shows_another_users_notification(net, api_client):
     n, = send([net.users["a_analyst"]])
     client = api_client(net.users["b_analyst"])
-    assert client.get(f"/api/v1/notifications/{n.pk}").status_code == 404
-    assert client.post(f"/api/v1/notifications/{n.pk}/read").status_code == 404
+    assert client.get(f"/api/v1/core/notifications/{n.pk}").status_code == 404
+    assert client.post(f"/api/v1/core/notifications/{n.pk}/read").status_code == 404
     n.refresh_from_db()
     assert n.read_at is None
 
@@ -314,21 +314,21 @@ def _email_pref(rows):
 
 def test_api_preferences(net, api_client):
     client = api_client(net.users["a_head"])
-    row = _email_pref(client.get("/api/v1/notifications/preferences").json())
+    row = _email_pref(client.get("/api/v1/core/notifications/preferences").json())
     assert row["enabled"] is True and row["label"] == "Nhiệm vụ sắp đến hạn"
     resp = client.put(
-        "/api/v1/notifications/preferences",
+        "/api/v1/core/notifications/preferences",
         data=json.dumps({"preferences": [{"kind": KIND, "channel": "email", "enabled": False}]}),
         content_type="application/json",
     )
     assert resp.status_code == 200 and _email_pref(resp.json())["enabled"] is False
     bad = client.put(
-        "/api/v1/notifications/preferences",
+        "/api/v1/core/notifications/preferences",
         data=json.dumps({"preferences": [{"kind": "no.such.kind", "channel": "email", "enabled": False}]}),
         content_type="application/json",
     )
     assert bad.status_code == 400 and "kind" in json.dumps(bad.json())
-    assert _email_pref(client.get("/api/v1/notifications/preferences").json())["enabled"] is False
+    assert _email_pref(client.get("/api/v1/core/notifications/preferences").json())["enabled"] is False
 
 
 # --------------------------------------------------------------------------- CLI

@@ -19,7 +19,7 @@ from django.test import Client
 
 from vigil.core import proxies
 from vigil.core.models import AuditEntry
-from vigil.core.testing import PASSWORD
+from vigil.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +83,12 @@ def test_single_address_entry_and_ipv6(net, settings):
 def test_api_audit_and_request_log_use_the_real_client(net, behind_proxy, api_client, caplog):
     client = api_client(net.a_analyst)
     with caplog.at_level(logging.INFO, logger="vigil.request"):
-        response = client.post("/api/v1/tokens", {"name": "via-proxy", "days": 30}, content_type="application/json",
+        response = client.post("/api/v1/core/tokens", {"name": "via-proxy", "days": 30}, content_type="application/json",
                                REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=CLIENT, HTTP_X_FORWARDED_PROTO="https")
     assert response.status_code == 201, response.content
     entry = AuditEntry.objects.filter(action="create", object_type="core.apitoken").order_by("-seq").first()
     assert entry.address == CLIENT
-    logged = [r for r in caplog.records if getattr(r, "path", "") == "/api/v1/tokens"]
+    logged = [r for r in caplog.records if getattr(r, "path", "") == "/api/v1/core/tokens"]
     assert logged and logged[-1].client == CLIENT
 
 
@@ -263,7 +263,7 @@ def test_every_response_carries_a_csp_without_inline_script(net, login, api_clie
         login(net.a_analyst).get("/"),
         login(net.a_analyst).get("/units/"),
         Client().get("/api/v1/docs"),
-        api_client(net.a_analyst).get("/api/v1/me"),
+        api_client(net.a_analyst).get("/api/v1/core/me"),
         Client().get("/no-such-page/"),
     ]
     for response in responses:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def platform_admin(net):
     """A holder of the `admin` role at the committee office (network-wide), not a superuser."""
-    from vigil.core.testing import make_user
+    from vigil.testing import make_user
 
     return make_user(net, "net_admin", net.office, "admin")
 
@@ -68,21 +68,21 @@ def test_roles_page_is_refused_to_others(net, login):
 def test_roles_api(net, platform_admin, api_client):
     role = Role.objects.get(code="secretary")
     admin = api_client(platform_admin)
-    listed = admin.get("/api/v1/roles").json()
+    listed = admin.get("/api/v1/core/roles").json()
     assert {"secretary", "analyst"} <= {r["code"] for r in listed}
-    patched = admin.patch(f"/api/v1/roles/{role.pk}", {"requires_2fa": True}, content_type="application/json")
+    patched = admin.patch(f"/api/v1/core/roles/{role.pk}", {"requires_2fa": True}, content_type="application/json")
     assert patched.status_code == 200 and patched.json()["requires_2fa"] is True
-    assert admin.get(f"/api/v1/roles/{role.pk}").json()["requires_2fa"] is True
+    assert admin.get(f"/api/v1/core/roles/{role.pk}").json()["requires_2fa"] is True
 
     # the secretary role now requires 2FA: office_staff (a secretary, no device) is refused
-    secretary = api_client(net.office_staff).get("/api/v1/roles")
+    secretary = api_client(net.office_staff).get("/api/v1/core/roles")
     assert secretary.status_code == 403 and secretary.json()["type"].endswith("second-factor-required")
     other = api_client(net.a_analyst)
-    assert other.get("/api/v1/roles").status_code == 200
-    refused = other.patch(f"/api/v1/roles/{role.pk}", {"requires_2fa": False}, content_type="application/json")
+    assert other.get("/api/v1/core/roles").status_code == 200
+    refused = other.patch(f"/api/v1/core/roles/{role.pk}", {"requires_2fa": False}, content_type="application/json")
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
-    bad = admin.patch(f"/api/v1/roles/{role.pk}", {"requires_2fa": "maybe"}, content_type="application/json")
+    bad = admin.patch(f"/api/v1/core/roles/{role.pk}", {"requires_2fa": "maybe"}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "requires_2fa"
-    assert admin.patch("/api/v1/roles/999999", {"requires_2fa": True}, content_type="application/json").status_code == 404
+    assert admin.patch("/api/v1/core/roles/999999", {"requires_2fa": True}, content_type="application/json").status_code == 404
     role.refresh_from_db()
     assert role.requires_2fa

@@ -34,11 +34,11 @@ def test_logout_everywhere_page_ends_other_sessions(net):
 def test_logout_everywhere_api_ends_sessions_but_not_tokens(net, api_client):
     browser = logged_in(net.a_analyst)
     client = api_client(net.a_analyst)
-    response = client.post("/api/v1/me/logout-everywhere")
+    response = client.post("/api/v1/core/me/logout-everywhere")
     assert response.status_code == 200 and response.json()["detail"]
     assert browser.get("/account/").status_code == 302
-    assert browser.get("/api/v1/me").status_code == 401
-    assert client.get("/api/v1/me").status_code == 200
+    assert browser.get("/api/v1/core/me").status_code == 401
+    assert client.get("/api/v1/core/me").status_code == 200
 
 
 def test_session_cookie_is_http_only(net, password_login):

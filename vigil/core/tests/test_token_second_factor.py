@@ -27,7 +27,7 @@ def _require_2fa(code="analyst"):
 def _calls(secret):
     bearer = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return {
-        "api": bearer.get("/api/v1/me"),
+        "api": bearer.get("/api/v1/core/me"),
         "export": bearer.get("/api/v1/intel/exports/list"),
         "taxii": bearer.get("/taxii2/", HTTP_ACCEPT=TAXII),
     }
@@ -57,7 +57,7 @@ def test_token_made_before_the_role_required_2fa_is_refused_everywhere(net):
 def test_refusal_is_in_english_for_an_english_client(net):
     secret = _secret(net.a_analyst)
     _require_2fa()
-    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/me")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/core/me")
     assert response.status_code == 403
     assert "second factor" in response.json()["detail"]
 
@@ -66,7 +66,7 @@ def test_writes_are_refused_too(net):
     secret = _secret(net.a_analyst)
     _require_2fa()
     response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").post(
-        "/api/v1/tokens", {"name": "x"}, content_type="application/json")
+        "/api/v1/core/tokens", {"name": "x"}, content_type="application/json")
     assert response.status_code == 403 and response.json()["type"].endswith("second-factor-required")
 
 

@@ -13,7 +13,7 @@ from vigil.core.notify import webhooks
 
 from .test_webhooks_delivery import receiver
 
-API = "/api/v1"
+API = "/api/v1/core"
 
 
 @pytest.fixture
@@ -34,6 +34,8 @@ def test_api_create_returns_the_secret_once(net, api_client):
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["secret"].startswith("whsec_") and body["kinds"] == ["incidents.sla.breached"]
+    # The one unit shape of every API answer (core.api.schemas.UnitRef).
+    assert body["unit"] == {"id": net.prov_a.pk, "code": "tinh-a", "name": "Tỉnh A", "name_en": "Province A"}
     r = client.get(f"{API}/webhooks/{body['id']}")
     assert r.status_code == 200 and "secret" not in r.json()
     assert AuditEntry.objects.filter(action="core.webhook.create").exists()

@@ -10,17 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
-from vigil.org.selectors.memberships import my_memberships
+from vigil.core.web import form_data, get_or_post, map_errors, web_actor
 
-from .. import selectors
-from ..actors import actor_from_request
+from .. import directory, selectors
 from ..errors import DomainError
 from ..forms import OtpForm, TokenCreateForm
 from ..services import auth as auth_services
 from .auth import _safe_next
-from .common import apply_errors, domain_errors
 
 
 @login_required
@@ -28,7 +25,7 @@ def profile(request):
     """The user's account: memberships, second factor, tokens, sessions."""
     user = request.user
     context = {
-        "memberships": list(my_memberships(user=user)),
+        "memberships": directory.memberships_of(user),
         "otp_enrolled": bool(selectors.otp_devices(user=user, confirmed=True)),
         "otp_required": auth_services.second_factor_required(user),
         "otp_verified": user.is_verified(),
@@ -49,8 +46,7 @@ def _group(secret: str, size: int = 4) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-@domain_errors
+@get_or_post
 def otp_setup(request):
     """Enrol a TOTP authenticator: show the secret and a QR code, confirm with a code.
 
@@ -60,7 +56,7 @@ def otp_setup(request):
     from django_otp import login as otp_login
 
     user = request.user
-    actor = actor_from_request(request)
+    actor = web_actor(request)
     next_url = _safe_next(request, fallback="core:profile")
     if selectors.otp_devices(user=user, confirmed=True):
         if not user.is_verified():
@@ -72,7 +68,7 @@ def otp_setup(request):
         return render(request, "core/otp_setup.html", {"enrolled": True, "next": next_url})
 
     device = auth_services.otp_enrol_start(actor=actor, user=user)
-    form = OtpForm(request.POST if request.method == "POST" else None)
+    form = OtpForm(form_data(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -81,7 +77,7 @@ def otp_setup(request):
                     actor=actor, user=user, device=device, token=form.cleaned_data["token"]
                 )
             except DomainError as exc:
-                apply_errors(form, exc)
+                map_errors(form, exc)
             else:
                 otp_login(request, device)
                 messages.success(request, _("Đã bật xác thực hai yếu tố."))
@@ -101,36 +97,33 @@ def otp_setup(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-@domain_errors
+@get_or_post
 def logout_everywhere_view(request):
     """End every session of the user, this one included (after a confirmation)."""
     if request.method == "GET":
         return render(request, "core/logout_everywhere.html")
-    auth_services.logout_everywhere(actor=actor_from_request(request), user=request.user)
+    auth_services.logout_everywhere(actor=web_actor(request), user=request.user)
     logout(request)
     messages.success(request, _("Đã đăng xuất khỏi mọi phiên. Hãy đăng nhập lại."))
     return redirect("core:login")
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-@domain_errors
+@get_or_post
 def token_list(request):
     """The user's API tokens; creating one shows its secret on this response only."""
     user = request.user
-    form = TokenCreateForm(request.POST if request.method == "POST" else None)
+    form = TokenCreateForm(form_data(request))
     new_token = new_secret = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 new_token, new_secret = auth_services.token_create(
-                    actor=actor_from_request(request), user=user, **form.cleaned_data
+                    actor=web_actor(request), user=user, **form.cleaned_data
                 )
             except DomainError as exc:
-                apply_errors(form, exc)
-                status = 400
+                status = map_errors(form, exc)
             else:
                 form = TokenCreateForm()
         else:
@@ -148,13 +141,12 @@ def token_list(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-@domain_errors
+@get_or_post
 def token_revoke_view(request, token_id: int):
     """Revoke one of the user's tokens (GET asks for confirmation)."""
     token = selectors.token_get(user=request.user, token_id=token_id)
     if request.method == "GET":
         return render(request, "core/token_revoke.html", {"token": token})
-    auth_services.token_revoke(actor=actor_from_request(request), token=token)
+    auth_services.token_revoke(actor=web_actor(request), token=token)
     messages.success(request, _("Đã thu hồi khoá %(name)s.") % {"name": token.name})
     return redirect("core:token_list")

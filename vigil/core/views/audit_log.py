@@ -3,12 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+
+from vigil.core.web import get_only
 
 from .. import selectors
 from ..errors import AccessDenied
 from ..forms import AuditFilterForm
-from .common import domain_errors
 
 PER_PAGE = 50
 
@@ -19,8 +19,7 @@ def _require_auditor(user):
 
 
 @login_required
-@require_GET
-@domain_errors
+@get_only
 def audit_list(request):
     """Entries the auditor may read, newest first, filtered by the form's fields."""
     user = request.user
@@ -50,8 +49,7 @@ def audit_list(request):
 
 
 @login_required
-@require_GET
-@domain_errors
+@get_only
 def audit_detail(request, entry_id: int):
     """One entry: who, when, from where, and what changed (before → after)."""
     user = request.user

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+
+from vigil.core.web import post_only
 
 from .. import selectors
 from ..forms import LoginForm, OtpForm
@@ -33,7 +34,7 @@ class VigilLoginView(LoginView):
 login_view = VigilLoginView.as_view()
 
 
-@require_POST
+@post_only
 def logout_view(request):
     logout(request)
     return redirect("core:login")

@@ -7,22 +7,20 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vigil.core.web import get_only, get_or_post, post_only, web_actor
 
 from .. import concurrency
-from ..actors import actor_from_request
 from ..errors import DomainError
 from ..notify import registry
 from ..notify import selectors as notify_selectors
 from ..notify import services as notify_services
-from .common import domain_errors, render_error
 
 PER_PAGE = 30
 
 
 @login_required
-@require_GET
-@domain_errors
+@get_only
 def notification_list(request):
     """The user's notifications, newest first; `?unread=1` only the unread ones."""
     user = request.user
@@ -44,23 +42,21 @@ def _safe(request, url: str) -> str | None:
 
 
 @login_required
-@require_POST
-@domain_errors
+@post_only
 def notification_read(request, notification_id: int):
     """Mark one notification read; with `open`, go on to what it is about."""
     n = notify_selectors.notification_get(user=request.user, notification_id=notification_id)
-    notify_services.notification_mark_read(actor=actor_from_request(request), notification=n)
+    notify_services.notification_mark_read(actor=web_actor(request), notification=n)
     if request.POST.get("open") and _safe(request, n.url):
         return redirect(n.url)
     return redirect(_safe(request, request.POST.get("next", "")) or "core:notification_list")
 
 
 @login_required
-@require_POST
-@domain_errors
+@post_only
 def notification_read_all(request):
     """Mark every unread notification of the user read."""
-    count = notify_services.notification_mark_all_read(actor=actor_from_request(request))
+    count = notify_services.notification_mark_all_read(actor=web_actor(request))
     messages.success(request, _("Đã đánh dấu %(n)s thông báo là đã đọc.") % {"n": count})
     return redirect(_safe(request, request.POST.get("next", "")) or "core:notification_list")
 
@@ -70,8 +66,7 @@ def _field(code: str, channel: str) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-@domain_errors
+@get_or_post
 def notification_preferences(request):
     """One row per kind of notification, one checkbox per channel. Saving sends every
     box: an unticked box turns that channel off."""
@@ -88,14 +83,14 @@ def notification_preferences(request):
             for channel in registry.CHANNELS
         }
         try:
-            notify_services.preferences_set(actor=actor_from_request(request), user=user, values=values,
+            notify_services.preferences_set(actor=web_actor(request), user=user, values=values,
                                             version=concurrency.expected_version(request.POST.get("version")))
         except concurrency.StaleObject as exc:
             messages.error(request, str(exc.message))
             status = 409
         except DomainError as exc:
             if exc.status != 400:
-                return render_error(request, exc)
+                raise  # the error page (403, 404, ...)
             messages.error(request, str(exc.message))
             status = 400
         else:

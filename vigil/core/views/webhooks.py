@@ -7,46 +7,31 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+
+from vigil.core.web import form_data, get_or_post, map_errors, post_only, submit, web_actor
 
 from .. import concurrency
-from ..actors import actor_from_request
 from ..errors import DomainError
-from ..forms_webhooks import WebhookForm
+from ..forms.webhooks import WebhookForm
 from ..notify import webhooks
-from .common import apply_errors, domain_errors
 
 PAGE_SIZE = 50
 
 
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _form_error(form, exc):
-    if isinstance(exc, DomainError):
-        if exc.status in (403, 404):
-            raise exc
-        apply_errors(form, exc)
-    else:
-        for field, msgs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, msgs)
-
-
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def webhook_list(request):
     """Endpoints of the units I manage, and the form to register one."""
     user = request.user
-    form = WebhookForm(request.POST if request.method == "POST" else None, user=user, initial={"is_active": True})
+    form = WebhookForm(form_data(request), user=user, initial={"is_active": True})
     new_secret = new_endpoint = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_endpoint, new_secret = webhooks.endpoint_create(actor=_actor(request), **form.cleaned_data)
+            new_endpoint, new_secret = webhooks.endpoint_create(actor=web_actor(request), **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            map_errors(form, exc)
         else:
             form = WebhookForm(user=user, initial={"is_active": True})
     context = {
@@ -78,8 +63,7 @@ def _versioned(form, endpoint):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def webhook_detail(request, webhook_id):
     """One endpoint: its settings (POST changes them) and its delivery log."""
     user = request.user
@@ -87,46 +71,37 @@ def webhook_detail(request, webhook_id):
     if request.method == "POST":
         form = WebhookForm(request.POST, user=user, endpoint=endpoint)
         concurrency.add_version_field(form, endpoint)
-        status = 400
-        if form.is_valid():
-            try:
-                webhooks.endpoint_update(actor=_actor(request), endpoint=endpoint, **form.cleaned_data)
-            except concurrency.StaleObject as exc:
-                status = concurrency.refuse_stale(form, exc, endpoint)
-            except (DomainError, ValidationError) as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Đã lưu webhook."))
-                return redirect("core:webhook_detail", webhook_id=endpoint.pk)
-        return _detail(request, endpoint, form=form, status=status)
+        return submit(
+            request, form, lambda actor: webhooks.endpoint_update(actor=actor, endpoint=endpoint, **form.cleaned_data),
+            success=reverse("core:webhook_detail", kwargs={"webhook_id": endpoint.pk}),
+            message=_("Đã lưu webhook."), obj=endpoint,
+            page=lambda status: _detail(request, endpoint, form=form, status=status),
+        )
     return _detail(request, endpoint)
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def webhook_toggle(request, webhook_id):
     endpoint = webhooks.endpoint_get(user=request.user, webhook_id=webhook_id)
-    webhooks.endpoint_update(actor=_actor(request), endpoint=endpoint, is_active=not endpoint.is_active)
+    webhooks.endpoint_update(actor=web_actor(request), endpoint=endpoint, is_active=not endpoint.is_active)
     messages.success(request, _("Đã bật webhook.") if not endpoint.is_active else _("Đã tắt webhook."))
     return redirect("core:webhook_detail", webhook_id=endpoint.pk)
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def webhook_rotate(request, webhook_id):
     endpoint = webhooks.endpoint_get(user=request.user, webhook_id=webhook_id)
-    endpoint, secret = webhooks.endpoint_rotate_secret(actor=_actor(request), endpoint=endpoint)
+    endpoint, secret = webhooks.endpoint_rotate_secret(actor=web_actor(request), endpoint=endpoint)
     return _detail(request, endpoint, new_secret=secret)
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def webhook_test(request, webhook_id):
     endpoint = webhooks.endpoint_get(user=request.user, webhook_id=webhook_id)
-    d = webhooks.endpoint_send_test(actor=_actor(request), endpoint=endpoint)
+    d = webhooks.endpoint_send_test(actor=web_actor(request), endpoint=endpoint)
     if d.status == webhooks.Status.DELIVERED:
         messages.success(request, _("Đã gửi sự kiện thử thành công (HTTP %(c)s).") % {"c": d.last_status_code})
     else:
@@ -135,23 +110,21 @@ def webhook_test(request, webhook_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def webhook_delete(request, webhook_id):
     endpoint = webhooks.endpoint_get(user=request.user, webhook_id=webhook_id)
-    webhooks.endpoint_delete(actor=_actor(request), endpoint=endpoint)
+    webhooks.endpoint_delete(actor=web_actor(request), endpoint=endpoint)
     messages.success(request, _("Đã xoá webhook “%(n)s”.") % {"n": endpoint.name})
     return redirect("core:webhook_list")
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def delivery_retry(request, webhook_id, delivery_id):
     endpoint = webhooks.endpoint_get(user=request.user, webhook_id=webhook_id)
     d = webhooks.delivery_get(user=request.user, delivery_id=delivery_id, endpoint=endpoint)
     try:
-        d = webhooks.delivery_retry(actor=_actor(request), delivery=d)
+        d = webhooks.delivery_retry(actor=web_actor(request), delivery=d)
     except DomainError as exc:
         if exc.status in (403, 404):
             raise

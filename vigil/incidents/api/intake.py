@@ -17,9 +17,9 @@ from ninja import Field, Header, Router, Schema, Status
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
-from vigil.core.errors import DomainError, NotFound
-from vigil.core.schemas import UnitRefOut
-from vigil.org.selectors import people as people_sel
+from vigil.core.api.schemas import UnitRef, UnitRefIn
+from vigil.core.directory import unit_ref
+from vigil.core.errors import DomainError
 
 from ..selectors.incidents import incident_get
 from ..services import intake as intake_svc
@@ -29,7 +29,6 @@ router = Router(tags=["incidents"])
 
 TlpCode = Literal["clear", "green", "amber", "amber+strict", "red"]
 PapCode = Literal["clear", "green", "amber", "red"]
-UnitRef = int | str
 
 
 # --------------------------------------------------------------------------- schemas
@@ -46,7 +45,7 @@ class IncidentReportIn(Schema):
     title: str = Field(max_length=300)
     description: str = ""
     detected_at: dt.datetime | None = Field(None, description="When the incident was detected (now by default)")
-    reporter_unit: UnitRef | None = Field(None, description="Unit id or code you report for (your home unit by default)")
+    reporter_unit: UnitRefIn | None = Field(None, description="Unit id or code you report for (your home unit by default)")
     reporter_name: str = Field("", max_length=200)
     reporter_email: str = Field("", max_length=254, description="Gets a receipt with the tracking number")
     reporter_phone: str = Field("", max_length=32)
@@ -65,7 +64,7 @@ class IncidentReportOut(Schema):
     title: str
     state: str
     channel: str
-    owner_unit: UnitRefOut
+    owner_unit: UnitRef
     received_at: dt.datetime
     replayed: bool = Field(description="True when an earlier submission with the same Idempotency-Key answered")
 
@@ -118,10 +117,10 @@ class TriageIn(Schema):
     urgency: int = Field(ge=1, le=4)
     tlp: TlpCode | None = None
     pap: PapCode | None = None
-    owner_unit: UnitRef | None = Field(None, description="Unit id or code (needs `change` there)")
+    owner_unit: UnitRefIn | None = Field(None, description="Unit id or code (needs `change` there)")
     sector: str | None = Field(None, max_length=64)
     systems: list[int] | None = Field(None, description="Replaces the affected systems")
-    shared_with: list[UnitRef] | None = Field(None, description="Units that see it under TLP:AMBER (replaces)")
+    shared_with: list[UnitRefIn] | None = Field(None, description="Units that see it under TLP:AMBER (replaces)")
     recipients: list[int | str] | None = Field(None, description="People (ids or usernames) for TLP:RED (replaces)")
 
 
@@ -137,7 +136,7 @@ class IncidentTriageOut(Schema):
     tlp: str
     pap: str
     sector: str
-    owner_unit: UnitRefOut
+    owner_unit: UnitRef
     received_at: dt.datetime
     acknowledged_at: dt.datetime | None
     acknowledge_due: dt.datetime | None
@@ -164,7 +163,7 @@ class DuplicateOut(Schema):
     reference: str
     title: str
     state: str
-    owner_unit: UnitRefOut
+    owner_unit: UnitRef
     received_at: dt.datetime
     shared_values: list[str]
     same_title: bool
@@ -197,13 +196,6 @@ class DuplicateOut(Schema):
 # --------------------------------------------------------------------------- helpers
 
 
-def _unit(user, ref, field: str):
-    try:
-        return people_sel.unit_ref(user=user, ref=ref, field=field, active_only=True)
-    except NotFound as exc:
-        raise DomainError(exc.message, field=field, code="unknown-unit") from None
-
-
 def _observables(items) -> list:
     return [o if isinstance(o, str) else ((o.kind, o.value) if o.kind else o.value) for o in items]
 
@@ -212,7 +204,7 @@ def _observables(items) -> list:
 
 
 @router.post(
-    "/incidents/reports", response={200: IncidentReportOut, 201: IncidentReportOut},
+    "/reports", response={200: IncidentReportOut, 201: IncidentReportOut},
     summary="Report an incident (stored before the answer; Idempotency-Key makes retries safe)",
 )
 def report_incident(request, payload: IncidentReportIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
@@ -220,7 +212,7 @@ def report_incident(request, payload: IncidentReportIn, idempotency_key: str | N
     key = (idempotency_key or "").strip()
     if len(key) > 150:
         raise DomainError(_("Idempotency-Key tối đa 150 ký tự."), field="Idempotency-Key")
-    unit = _unit(user, payload.reporter_unit, "reporter_unit") if payload.reporter_unit not in (None, "") else None
+    unit = unit_ref(user, payload.reporter_unit, field="reporter_unit", active_only=True, bad_input=True, optional=True)
     try:
         incident = intake_svc.incident_report(
             actor=api_actor(request), title=payload.title, description=payload.description, channel="api",
@@ -235,25 +227,25 @@ def report_incident(request, payload: IncidentReportIn, idempotency_key: str | N
     return Status(200 if getattr(incident, "replayed", False) else 201, incident)
 
 
-@router.get("/incidents/taxonomy", response=list[ClassOut],
+@router.get("/taxonomy", response=list[ClassOut],
             summary="The incident taxonomy (ENISA RSIT): classes with their types")
 def incident_taxonomy(request, active_only: bool = False):
     return triage_svc.taxonomy(user=request.auth, active_only=active_only)
 
 
-@router.get("/incidents/track/{reference}", response=TrackOut,
+@router.get("/track/{reference}", response=TrackOut,
             summary="Follow a report by its tracking number (the reporter or the handlers)")
 def track_incident(request, reference: str):
     return intake_svc.incident_track(user=request.auth, reference=reference)
 
 
-@router.post("/incidents/{incident_id}/triage", response=IncidentTriageOut,
+@router.post("/{incident_id}/triage", response=IncidentTriageOut,
              summary="Triage: type, impact x urgency (severity, SLA due times), TLP/PAP, owner unit")
 def triage_incident(request, incident_id: int, payload: TriageIn):
     user = request.auth
     incident = incident_get(user=user, pk=incident_id)
     version = concurrency.if_match(request, incident)
-    owner = _unit(user, payload.owner_unit, "owner_unit") if payload.owner_unit not in (None, "") else None
+    owner = unit_ref(user, payload.owner_unit, field="owner_unit", active_only=True, bad_input=True, optional=True)
     triage_svc.incident_triage(
         actor=api_actor(request), incident=incident, incident_type=payload.incident_type, impact=payload.impact,
         urgency=payload.urgency, tlp=payload.tlp, pap=payload.pap, owner_unit=owner, sector=payload.sector,
@@ -262,7 +254,7 @@ def triage_incident(request, incident_id: int, payload: TriageIn):
     return concurrency.tag(request, incident_get(user=user, pk=incident_id))
 
 
-@router.post("/incidents/{incident_id}/merge", response=IncidentTriageOut,
+@router.post("/{incident_id}/merge", response=IncidentTriageOut,
              summary="Merge this incident (a duplicate) into another; answers the merged duplicate")
 def merge_incident(request, incident_id: int, payload: MergeIn):
     user = request.auth
@@ -272,7 +264,7 @@ def merge_incident(request, incident_id: int, payload: MergeIn):
     return incident_get(user=user, pk=incident_id)
 
 
-@router.get("/incidents/{incident_id}/duplicates", response=list[DuplicateOut],
+@router.get("/{incident_id}/duplicates", response=list[DuplicateOut],
             summary="Likely duplicates: shared observable values or the same title and owner (30 days)")
 def incident_duplicates(request, incident_id: int):
     user = request.auth

@@ -10,6 +10,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import incidents as incident_sel
@@ -20,16 +22,6 @@ from ..services import stages as stage_svc
 router = Router(tags=["incidents: SLA and reporting stages"])
 
 Clock = Literal["acknowledge", "respond", "resolve"]
-
-
-class UnitBrief(Schema):
-    id: int
-    code: str
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return str(obj.display_name)
 
 
 class ClockOut(Schema):
@@ -51,7 +43,7 @@ class BreachOut(Schema):
     level: int = Field(description="1: escalated to the parent unit; 2: to the standing agency")
     due_at: dt.datetime
     detected_at: dt.datetime
-    escalated_to: UnitBrief | None
+    escalated_to: UnitRef | None
 
     @staticmethod
     def resolve_incident_reference(obj) -> str:
@@ -142,7 +134,7 @@ class LateReportOut(StageReportOut):
 
 
 class LateUnitOut(Schema):
-    unit: UnitBrief
+    unit: UnitRef
     count: int = Field(description="Late reports of the unit")
     oldest_due: dt.datetime
     days_late: int = Field(description="Days since the oldest late report was due")
@@ -170,43 +162,39 @@ class BreachFilter(Schema):
     date_to: dt.date | None = Field(None, description="Detected on or before (YYYY-MM-DD)")
 
 
-def _unit(user, ref):
-    return sla_sel.unit_ref(user=user, ref=ref, field="unit") if ref else None
-
-
-@router.get("/incidents/reporting-stages", response=list[StageOut],
+@router.get("/reporting-stages", response=list[StageOut],
             summary="Statutory reporting stages (reference data: who reports what, when)")
 def reporting_stages(request):
     return list(stage_sel.reporting_stages())
 
 
-@router.get("/incidents/stage-reports/due", response=list[StageReportOut],
+@router.get("/stage-reports/due", response=list[StageReportOut],
             summary="Statutory reports your units owe: late ones and those due soon")
 @paginate(PageNumberPagination, page_size=50)
 def stage_reports_due(request, filters: Query[DueFilter]):
     user = request.auth
-    return stage_sel.stages_due(user=user, unit=_unit(user, filters.unit), horizon_days=filters.horizon_days)
+    return stage_sel.stages_due(user=user, unit=unit_ref(user, filters.unit, optional=True), horizon_days=filters.horizon_days)
 
 
-@router.get("/incidents/stage-reports/overdue", response=list[LateUnitOut],
+@router.get("/stage-reports/overdue", response=list[LateUnitOut],
             summary="Who is late: overdue statutory reports grouped by reporting unit")
 def stage_reports_overdue(request, filters: Query[LateStageFilter]):
     user = request.auth
-    return stage_sel.stages_overdue(user=user, unit=_unit(user, filters.unit))
+    return stage_sel.stages_overdue(user=user, unit=unit_ref(user, filters.unit, optional=True))
 
 
-@router.get("/incidents/sla/breaches", response=list[BreachOut],
+@router.get("/sla/breaches", response=list[BreachOut],
             summary="SLA breaches and escalations you may see, newest first")
 @paginate(PageNumberPagination, page_size=50)
 def sla_breaches(request, filters: Query[BreachFilter]):
     user = request.auth
     return sla_sel.breach_list(
-        user=user, unit=_unit(user, filters.unit), clock=filters.clock, level=filters.level,
+        user=user, unit=unit_ref(user, filters.unit, optional=True), clock=filters.clock, level=filters.level,
         date_from=filters.date_from, date_to=filters.date_to,
     )
 
 
-@router.get("/incidents/{int:incident_id}/sla", response=SlaOut, summary="An incident's SLA clocks and breaches")
+@router.get("/{int:incident_id}/sla", response=SlaOut, summary="An incident's SLA clocks and breaches")
 def incident_sla(request, incident_id: int):
     user = request.auth
     incident = incident_sel.incident_get(user=user, pk=incident_id)
@@ -219,7 +207,7 @@ def incident_sla(request, incident_id: int):
     }
 
 
-@router.get("/incidents/{int:incident_id}/stage-reports", response=list[StageReportOut],
+@router.get("/{int:incident_id}/stage-reports", response=list[StageReportOut],
             summary="An incident's statutory reports, in due order")
 def incident_stage_reports(request, incident_id: int):
     user = request.auth
@@ -227,7 +215,7 @@ def incident_stage_reports(request, incident_id: int):
     return list(stage_sel.incident_stage_reports(user=user, incident=incident))
 
 
-@router.post("/incidents/{int:incident_id}/stage-reports/{int:stage_report_id}/submit", response=StageReportOut,
+@router.post("/{int:incident_id}/stage-reports/{int:stage_report_id}/submit", response=StageReportOut,
              summary="Submit a statutory report (every mandatory field of its stage); it is then frozen")
 def submit_stage_report(request, incident_id: int, stage_report_id: int, payload: SubmitIn):
     user = request.auth

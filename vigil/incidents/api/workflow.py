@@ -17,12 +17,12 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from vigil.core import concurrency
+from vigil.core import observables as obs_kinds
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError, NotFound
-from vigil.core.schemas import UnitRefOut
-from vigil.org.selectors import people as people_sel
 
-from .. import observables as obs_kinds
 from ..selectors import incidents as sel
 from ..selectors import lists
 from ..services import comments as comment_svc
@@ -49,8 +49,8 @@ class IncidentOut(Schema):
     tlp: str
     pap: str
     incident_type: str | None = Field(description="Taxonomy code (class:type)")
-    owner_unit: UnitRefOut
-    lead_unit: UnitRefOut | None
+    owner_unit: UnitRef
+    lead_unit: UnitRef | None
     received_at: dt.datetime
     detected_at: dt.datetime
     updated_at: dt.datetime
@@ -73,7 +73,7 @@ class IncidentPageOut(Schema):
 
 class IncidentUnitOut(Schema):
     id: int
-    unit: UnitRefOut
+    unit: UnitRef
     role: Literal["lead", "support"]
     answer: Literal["pending", "accepted", "declined"]
     reason: str
@@ -99,7 +99,7 @@ class IncidentTaskOut(Schema):
     id: int
     title: str
     description: str
-    unit: UnitRefOut
+    unit: UnitRef
     assignee: str | None
     status: Literal["open", "done", "cancelled"]
     due_at: dt.datetime | None
@@ -255,7 +255,10 @@ class IncidentDetailOut(IncidentOut):
         return obj.detail["related"]
 
 
-class IncidentFilter(Schema):
+class IncidentFilterQuery(Schema):
+    """The incident list's filters (`selectors.lists.IncidentFilters`): the list and its
+    exports take the same names."""
+
     unit: str | None = Field(None, description="Unit id or code: incidents it owns, leads or supports")
     subtree: bool = Field(True, description="With `unit`: include its descendants")
     relation: Literal["any", "owned", "assigned", "waiting"] = Field(
@@ -270,6 +273,9 @@ class IncidentFilter(Schema):
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     lead_unit: str | None = Field(None, description="Lead unit id or code")
+
+
+class IncidentFilter(IncidentFilterQuery):
     cursor: str | None = Field(None, description="`next_cursor` of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
@@ -343,15 +349,6 @@ def _incident(request, incident_id) -> object:
     return sel.incident_get(user=request.auth, pk=incident_id)
 
 
-def _unit(user, ref, field: str):
-    if ref in (None, ""):
-        return None
-    try:
-        return people_sel.unit_ref(user=user, ref=ref, field=field, active_only=True)
-    except NotFound as exc:
-        raise DomainError(exc.message, field=field, code="unknown-unit") from None
-
-
 def _detail(request, incident_id):
     user = request.auth
     incident = sel.incident_open(user=user, actor=api_actor(request), pk=incident_id)
@@ -364,52 +361,38 @@ def _detail(request, incident_id):
     return incident
 
 
-def _taxonomy(model, code, field):
-    if not code:
-        return None
-    from ..selectors.incidents import taxonomy_get
-
-    return taxonomy_get(model, code, field)
-
 
 # --------------------------------------------------------------------------- incidents
 
 
-@router.get("/incidents", response=IncidentPageOut,
+@router.get("", response=IncidentPageOut,
             summary="List incidents you may see (filters; newest first; keyset pages with `cursor`)")
 def list_incidents(request, filters: Query[IncidentFilter]):
     user = request.auth
-    qs = lists.incident_list(
-        user, unit=_unit(user, filters.unit, "unit"), subtree=filters.subtree, relation=filters.relation,
-        mine=filters.mine, states=filters.state, severity=filters.severity,
-        incident_type=_taxonomy("type", filters.incident_type, "incident_type"),
-        klass=_taxonomy("class", filters.klass, "klass"), tlp=filters.tlp, q=filters.q or None,
-        received_from=filters.received_from, received_to=filters.received_to,
-        lead_unit=_unit(user, filters.lead_unit, "lead_unit"),
-    )
+    qs = lists.filtered(user, lists.IncidentFilters.parse(user, filters.dict()))
     page = lists.page_of(qs, cursor=filters.cursor, size=filters.limit)
     return {"items": page.items, "next_cursor": page.next_cursor,
             "count": None if filters.cursor else page.count, "count_capped": page.count_capped}
 
 
-@router.get("/incidents/{int:incident_id}", response=IncidentDetailOut,
+@router.get("/{int:incident_id}", response=IncidentDetailOut,
             summary="One incident: units and answers, tasks, observables, evidence metadata, related incidents")
 def get_incident(request, incident_id: int):
     return concurrency.tag(request, _detail(request, incident_id))
 
 
-@router.post("/incidents/{int:incident_id}/assign", response=IncidentDetailOut,
+@router.post("/{int:incident_id}/assign", response=IncidentDetailOut,
              summary="Assign a lead unit and supporting units (each must accept or decline)")
 def assign_incident(request, incident_id: int, payload: AssignIn):
     incident = _incident(request, incident_id)
     wf.incident_assign(actor=api_actor(request), incident=incident,
-                       lead_unit=_unit(request.auth, payload.lead_unit, "lead_unit"),
-                       supporting_units=[_unit(request.auth, u, "supporting_units") for u in payload.supporting_units],
+                       lead_unit=unit_ref(request.auth, payload.lead_unit, field="lead_unit", active_only=True, bad_input=True, optional=True),
+                       supporting_units=[unit_ref(request.auth, u, field="supporting_units", active_only=True, bad_input=True, optional=True) for u in payload.supporting_units],
                        note=payload.note)
     return _detail(request, incident_id)
 
 
-@router.post("/incidents/{int:incident_id}/units/{int:incident_unit_id}/answer", response=IncidentUnitOut,
+@router.post("/{int:incident_id}/units/{int:incident_unit_id}/answer", response=IncidentUnitOut,
              summary="Accept or decline (with a reason) handling the incident, for your unit")
 def answer_incident(request, incident_id: int, incident_unit_id: int, payload: AnswerIn):
     incident = _incident(request, incident_id)
@@ -419,7 +402,7 @@ def answer_incident(request, incident_id: int, incident_unit_id: int, payload: A
     return sel.incident_unit_get(request.auth, incident, incident_unit_id)
 
 
-@router.post("/incidents/{int:incident_id}/transition", response=IncidentDetailOut,
+@router.post("/{int:incident_id}/transition", response=IncidentDetailOut,
              summary="Move the incident to in progress, contained or resolved")
 def transition_incident(request, incident_id: int, payload: TransitionIn):
     incident = _incident(request, incident_id)
@@ -428,7 +411,7 @@ def transition_incident(request, incident_id: int, payload: TransitionIn):
     return _detail(request, incident_id)
 
 
-@router.post("/incidents/{int:incident_id}/close", response=IncidentDetailOut,
+@router.post("/{int:incident_id}/close", response=IncidentDetailOut,
              summary="Close a resolved incident (root cause and lessons learned required)")
 def close_incident(request, incident_id: int, payload: CloseIn):
     incident = _incident(request, incident_id)
@@ -437,7 +420,7 @@ def close_incident(request, incident_id: int, payload: CloseIn):
     return _detail(request, incident_id)
 
 
-@router.post("/incidents/{int:incident_id}/reopen", response=IncidentDetailOut,
+@router.post("/{int:incident_id}/reopen", response=IncidentDetailOut,
              summary="Reopen a resolved or closed incident, with a reason")
 def reopen_incident(request, incident_id: int, payload: IncidentReasonIn):
     incident = _incident(request, incident_id)
@@ -445,7 +428,7 @@ def reopen_incident(request, incident_id: int, payload: IncidentReasonIn):
     return _detail(request, incident_id)
 
 
-@router.get("/incidents/{int:incident_id}/timeline", response=list[IncidentTimelineOut],
+@router.get("/{int:incident_id}/timeline", response=list[IncidentTimelineOut],
             summary="The incident's timeline, oldest first")
 def incident_timeline(request, incident_id: int):
     return list(sel.timeline(request.auth, _incident(request, incident_id)))
@@ -454,12 +437,12 @@ def incident_timeline(request, incident_id: int):
 # --------------------------------------------------------------------------- comments
 
 
-@router.get("/incidents/{int:incident_id}/comments", response=list[CommentOut], summary="Comments, oldest first")
+@router.get("/{int:incident_id}/comments", response=list[CommentOut], summary="Comments, oldest first")
 def list_comments(request, incident_id: int):
     return list(sel.comments(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/comments", response={201: CommentOut},
+@router.post("/{int:incident_id}/comments", response={201: CommentOut},
              summary="Add a comment (@username mentions notify those who may see the incident)")
 def add_comment(request, incident_id: int, payload: CommentIn):
     comment = comment_svc.comment_add(actor=api_actor(request), incident=_incident(request, incident_id),
@@ -470,19 +453,19 @@ def add_comment(request, incident_id: int, payload: CommentIn):
 # --------------------------------------------------------------------------- tasks
 
 
-@router.get("/incidents/{int:incident_id}/tasks", response=list[IncidentTaskOut], summary="Tasks with their checklists")
+@router.get("/{int:incident_id}/tasks", response=list[IncidentTaskOut], summary="Tasks with their checklists")
 def list_tasks(request, incident_id: int):
     return list(sel.tasks(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/tasks", response={201: IncidentTaskOut},
+@router.post("/{int:incident_id}/tasks", response={201: IncidentTaskOut},
              summary="Add a task for a handling unit (from a checklist template or free)")
 def create_task(request, incident_id: int, payload: IncidentTaskIn):
     user = request.auth
     incident = _incident(request, incident_id)
     template = None
     if payload.template:
-        template = next((t for t in task_svc.templates_for(incident) if t.code == payload.template), None)
+        template = next((t for t in sel.checklist_templates(incident) if t.code == payload.template), None)
         if template is None:
             raise DomainError(_("Không tìm thấy mẫu danh mục kiểm tra phù hợp."), field="template")
     assignee = None
@@ -494,19 +477,19 @@ def create_task(request, incident_id: int, payload: IncidentTaskIn):
         except (NotFound, DomainError):
             raise DomainError(_("Không tìm thấy người thực hiện."), field="assignee") from None
     task = task_svc.task_create(
-        actor=api_actor(request), incident=incident, unit=_unit(user, payload.unit, "unit"), title=payload.title,
+        actor=api_actor(request), incident=incident, unit=unit_ref(user, payload.unit, field="unit", active_only=True, bad_input=True, optional=True), title=payload.title,
         description=payload.description, assignee=assignee, due_at=payload.due_at, template=template,
         items=payload.items,
     )
     return Status(201, sel.task_get(user, incident, task.pk))
 
 
-@router.get("/incidents/{int:incident_id}/tasks/{int:incident_task_id}", response=IncidentTaskOut, summary="One task")
+@router.get("/{int:incident_id}/tasks/{int:incident_task_id}", response=IncidentTaskOut, summary="One task")
 def get_task(request, incident_id: int, incident_task_id: int):
     return sel.task_get(request.auth, _incident(request, incident_id), incident_task_id)
 
 
-@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/complete", response=IncidentTaskOut,
+@router.post("/{int:incident_id}/tasks/{int:incident_task_id}/complete", response=IncidentTaskOut,
              summary="Complete a task (all steps ticked, or `force`)")
 def complete_task(request, incident_id: int, incident_task_id: int, payload: TaskCompleteIn):
     incident = _incident(request, incident_id)
@@ -515,7 +498,7 @@ def complete_task(request, incident_id: int, incident_task_id: int, payload: Tas
     return sel.task_get(request.auth, incident, incident_task_id)
 
 
-@router.post("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/cancel", response=IncidentTaskOut,
+@router.post("/{int:incident_id}/tasks/{int:incident_task_id}/cancel", response=IncidentTaskOut,
              summary="Cancel a task, with a reason")
 def cancel_task(request, incident_id: int, incident_task_id: int, payload: IncidentReasonIn):
     incident = _incident(request, incident_id)
@@ -524,7 +507,7 @@ def cancel_task(request, incident_id: int, incident_task_id: int, payload: Incid
     return sel.task_get(request.auth, incident, incident_task_id)
 
 
-@router.put("/incidents/{int:incident_id}/tasks/{int:incident_task_id}/items/{int:checklist_item_id}", response=IncidentTaskOut,
+@router.put("/{int:incident_id}/tasks/{int:incident_task_id}/items/{int:checklist_item_id}", response=IncidentTaskOut,
             summary="Tick or untick one checklist step")
 def tick_item(request, incident_id: int, incident_task_id: int, checklist_item_id: int, payload: ItemIn):
     incident = _incident(request, incident_id)
@@ -538,7 +521,7 @@ def tick_item(request, incident_id: int, incident_task_id: int, checklist_item_i
 # --------------------------------------------------------------------------- observables
 
 
-@router.get("/incidents/{int:incident_id}/observables", response=list[ObservableOut],
+@router.get("/{int:incident_id}/observables", response=list[ObservableOut],
             summary="Observables (value and defanged value; other incidents you may see with them)")
 def list_observables(request, incident_id: int):
     user = request.auth
@@ -546,7 +529,7 @@ def list_observables(request, incident_id: int):
     return sel.annotate_observables(user, incident, sel.observables(user, incident))
 
 
-@router.post("/incidents/{int:incident_id}/observables", response={201: ObservableOut},
+@router.post("/{int:incident_id}/observables", response={201: ObservableOut},
              summary="Add an observable (kind detected when omitted; defanged input accepted)")
 def add_observable(request, incident_id: int, payload: ObservableAddIn):
     obs = obs_svc.observable_add(actor=api_actor(request), incident=_incident(request, incident_id),
@@ -554,7 +537,7 @@ def add_observable(request, incident_id: int, payload: ObservableAddIn):
     return Status(201, obs)
 
 
-@router.delete("/incidents/{int:incident_id}/observables/{int:observable_id}", response={204: None},
+@router.delete("/{int:incident_id}/observables/{int:observable_id}", response={204: None},
                summary="Remove an observable")
 def delete_observable(request, incident_id: int, observable_id: int):
     obs = sel.observable_get(request.auth, _incident(request, incident_id), observable_id)
@@ -565,12 +548,12 @@ def delete_observable(request, incident_id: int, observable_id: int):
 # --------------------------------------------------------------------------- evidence
 
 
-@router.get("/incidents/{int:incident_id}/evidence", response=list[IncidentEvidenceOut], summary="Evidence files (metadata)")
+@router.get("/{int:incident_id}/evidence", response=list[IncidentEvidenceOut], summary="Evidence files (metadata)")
 def list_evidence(request, incident_id: int):
     return list(sel.evidence(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/evidence", response={201: IncidentEvidenceOut},
+@router.post("/{int:incident_id}/evidence", response={201: IncidentEvidenceOut},
              summary="Upload an evidence file (multipart: file, description; size, type and SHA-256 checked)")
 def upload_evidence(request, incident_id: int, file: File[UploadedFile], description: Form[str] = ""):
     ev = evidence_svc.evidence_upload(actor=api_actor(request), incident=_incident(request, incident_id),
@@ -579,7 +562,7 @@ def upload_evidence(request, incident_id: int, file: File[UploadedFile], descrip
 
 
 @router.get(
-    "/incidents/{int:incident_id}/evidence/{int:incident_evidence_id}",
+    "/{int:incident_id}/evidence/{int:incident_evidence_id}",
     summary="Download an evidence file (audited)",
     openapi_extra={"responses": {200: {"description": "The file, with the media type sniffed at upload", "content": {
         "*/*": {"schema": {"type": "string", "format": "binary"}}}}}},
@@ -594,12 +577,12 @@ def download_evidence(request, incident_id: int, incident_evidence_id: int):
 # --------------------------------------------------------------------------- related incidents
 
 
-@router.get("/incidents/{int:incident_id}/related", response=list[RelatedOut], summary="Related incidents you may see")
+@router.get("/{int:incident_id}/related", response=list[RelatedOut], summary="Related incidents you may see")
 def list_related(request, incident_id: int):
     return list(sel.related(request.auth, _incident(request, incident_id)))
 
 
-@router.post("/incidents/{int:incident_id}/related", response={201: list[RelatedOut]},
+@router.post("/{int:incident_id}/related", response={201: list[RelatedOut]},
              summary="Link another incident (by tracking number)")
 def link_related(request, incident_id: int, payload: RelatedIn):
     incident = _incident(request, incident_id)
@@ -608,7 +591,7 @@ def link_related(request, incident_id: int, payload: RelatedIn):
     return Status(201, list(sel.related(request.auth, incident)))
 
 
-@router.delete("/incidents/{int:incident_id}/related/{reference}", response=list[RelatedOut],
+@router.delete("/{int:incident_id}/related/{reference}", response=list[RelatedOut],
                summary="Unlink a related incident (by tracking number)")
 def unlink_related(request, incident_id: int, reference: str):
     incident = _incident(request, incident_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from vigil.core import audit
+from vigil.core import access, audit
 from vigil.core.access import visible_to
 from vigil.core.errors import NotFound
 
 from ..models import (
     ChecklistItem,
+    ChecklistTemplate,
     Comment,
     EvidenceFile,
     Incident,
@@ -85,10 +86,8 @@ def incident_unit_get(user, incident: Incident, pk) -> IncidentUnit:
 
 def answerable_units(user, incident: Incident) -> list[IncidentUnit]:
     """The pending requests of the incident that `user` answers for."""
-    from ..services.workflow import acts_for
-
     rows = incident_units(user, incident, active_only=True).filter(answer=IncidentUnit.Answer.PENDING)
-    return [r for r in rows if acts_for(user, r.unit)]
+    return [r for r in rows if access.acts_for(user, r.unit)]
 
 
 def timeline(user, incident: Incident) -> QuerySet[TimelineEvent]:
@@ -124,6 +123,11 @@ def item_get(user, task: IncidentTask, pk) -> ChecklistItem:
     return item
 
 
+def visible_observables(user) -> QuerySet[Observable]:
+    """Every observable `user` may see, on whatever incident (intelligence's correlations)."""
+    return visible_to(user, Observable)
+
+
 def observables(user, incident: Incident) -> QuerySet[Observable]:
     return visible_to(user, Observable).filter(incident=incident).select_related("added_by").order_by("kind", "value")
 
@@ -138,11 +142,11 @@ def observable_get(user, incident: Incident, pk) -> Observable:
 def annotate_observables(user, incident: Incident, rows) -> list:
     """Set on each observable `seen_in` (other incidents with it) and `indicator` (the known
     threat-intelligence indicator with its value, when the user may see one)."""
-    from vigil.intel.selectors import indicators_for_observables
+    from vigil.core.observables import known_indicators
 
     rows = list(rows)
     seen = seen_elsewhere(user, incident, rows)
-    known = indicators_for_observables(user, rows)
+    known = known_indicators(user, rows)  # intel's lookup, registered through core
     for o in rows:
         o.seen_in = seen.get(o.pk, [])
         o.indicator = known.get(o.pk)
@@ -198,6 +202,20 @@ def related(user, incident: Incident) -> QuerySet[Incident]:
     return visible_to(user, Incident).filter(pk__in=ids).select_related("owner_unit").order_by("-received_at")
 
 
+def incident_classes() -> QuerySet:
+    """Every incident class (ENISA RSIT; reference data every member reads)."""
+    from ..models import IncidentClass
+
+    return IncidentClass.objects.all()
+
+
+def incident_types() -> QuerySet:
+    """Every incident type with its class (reference data every member reads)."""
+    from ..models import IncidentType
+
+    return IncidentType.objects.select_related("klass")
+
+
 def taxonomy_get(kind: str, code: str, field: str):
     """An incident class ("class") or type ("type") by code (reference data every member
     reads); DomainError naming `field` when unknown."""
@@ -212,7 +230,16 @@ def taxonomy_get(kind: str, code: str, field: str):
     return found
 
 
-def checklist_templates(incident: Incident):
-    from ..services.tasks import templates_for
+def checklist_templates(incident: Incident) -> list[ChecklistTemplate]:
+    """Checklist templates proposed for the incident: those of its type first, then of its
+    class, then the general ones (no class, no type)."""
+    cond = Q(klass__isnull=True, incident_type__isnull=True)
+    if incident.incident_type_id:
+        cond |= Q(incident_type_id=incident.incident_type_id)
+        cond |= Q(klass_id=incident.incident_type.klass_id, incident_type__isnull=True)
+    rows = list(ChecklistTemplate.objects.filter(cond))
 
-    return templates_for(incident)
+    def rank(t):
+        return (0 if t.incident_type_id else 1 if t.klass_id else 2, t.code)
+
+    return sorted(rows, key=rank)

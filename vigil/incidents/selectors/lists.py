@@ -13,23 +13,26 @@ count capped at COUNT_CAP is offered instead).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from vigil.core.access import scope_of, visible_to, visible_within
+from vigil.core.access import member_units, visible_to, visible_within
+from vigil.core.dates import parse_date
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError
 from vigil.core.models import TLP
+from vigil.core.pagination import Keyset
+from vigil.core.refs import is_pk
+from vigil.core.samples import sample
 from vigil.org.models import Unit
 from vigil.org.selectors.units import unit_ids_in
 
-from ..models import Incident, IncidentUnit, Severity
+from ..models import Incident, IncidentClass, IncidentType, IncidentUnit, Severity
 
 MAX_LITERAL = 5000
 COUNT_CAP = 1000
@@ -74,7 +77,7 @@ def _handled_by(ids, states, relation: str = "any") -> Q:
 
 def my_unit_ids(user) -> list[int]:
     """The units where the user holds a membership (for "my unit's incidents")."""
-    return sorted(scope_of(user).member_unit_ids)
+    return sorted(member_units(user))
 
 
 def _choices(values, allowed, field: str) -> list[str]:
@@ -161,7 +164,147 @@ def _start(value) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
 
 
+# --------------------------------------------------------------------------- filters
+
+
+def _values(raw) -> list[str]:
+    """One or several values: a list, or text with commas ("new,triaged")."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [v.strip() for part in items for v in str(part).split(",") if v.strip()]
+
+
+def _flag(raw, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() in ("1", "true", "on", "yes")
+
+
+@dataclass
+class IncidentFilters:
+    """The incident list's filters: one definition, one vocabulary and one parser for the
+    page, the API, the CLI and the CSV/XLSX exports (as intel's `IndicatorFilters`).
+
+    Names: unit (id or code) + subtree (default on) + relation (any, owned, assigned,
+    waiting), mine, state, severity and tlp (each one or several, a list or comma-separated),
+    klass and incident_type (code or id), q (tracking number or words of the title),
+    received_from / received_to (dates), lead_unit (id or code). The exports' older names
+    are read as aliases: since, until, class, type. An error names the parameter as the
+    caller wrote it."""
+
+    unit: Unit | None = None
+    subtree: bool = True
+    relation: str = "any"
+    mine: bool = False
+    state: list[str] = field(default_factory=list)
+    severity: list[str] = field(default_factory=list)
+    tlp: list[str] = field(default_factory=list)
+    klass: IncidentClass | None = None
+    incident_type: IncidentType | None = None
+    q: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    lead_unit: Unit | None = None
+
+    ALIASES = {"received_from": "since", "received_to": "until", "klass": "class", "incident_type": "type"}
+
+    @classmethod
+    def parse(cls, user, data, *, day_first: bool = False) -> IncidentFilters:
+        """From a query (request.GET, an API query's dict, CLI options as a dict): values
+        checked, units resolved for `user`; DomainError naming the field otherwise.
+        `day_first`: the page also takes dates as dd/mm/yyyy."""
+        getlist = getattr(data, "getlist", None)
+
+        def get(name, many: bool = False):
+            """(value, the name it came under): the name itself, else its alias."""
+            for key in (name, cls.ALIASES.get(name)):
+                if key and key in data:
+                    value = getlist(key) if getlist and many else data.get(key)
+                    if value not in (None, "", []):
+                        return value, key
+            return None, name
+
+        def choices(name, allowed, message):
+            raw, key = get(name, many=True)
+            values = _values(raw)
+            if name == "tlp":
+                values = [v.lower() for v in values]
+            if any(v not in allowed for v in values):
+                raise DomainError(message % {"v": ", ".join(allowed)}, field=key)
+            return values
+
+        f = cls()
+        raw, key = get("unit")
+        f.unit = unit_ref(user, raw, field=key, bad_input=True, optional=True)
+        raw, key = get("lead_unit")
+        f.lead_unit = unit_ref(user, raw, field=key, bad_input=True, optional=True)
+        f.subtree = _flag(get("subtree")[0], True)
+        f.mine = _flag(get("mine")[0], False)
+        raw, key = get("relation")
+        f.relation = str(raw or "any").strip()
+        if f.relation not in RELATIONS:
+            raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field=key)
+        f.state = choices("state", Incident.State.values, _("Trạng thái phải là một trong: %(v)s."))
+        f.severity = choices("severity", Severity.values, _("Mức độ nghiêm trọng phải là một trong: %(v)s."))
+        f.tlp = choices("tlp", TLP.values, _("TLP phải là một trong: %(v)s."))
+        f.klass = _taxonomy(IncidentClass, *get("klass"), _("Không có nhóm sự cố %(v)s."))
+        f.incident_type = _taxonomy(IncidentType, *get("incident_type"), _("Không có loại sự cố %(v)s."))
+        raw, key = get("q")
+        f.q = str(raw or "").strip()
+        if len(f.q) > 200:
+            raise DomainError(_("Từ khoá dài quá %(n)s ký tự.") % {"n": 200}, field=key)
+        raw, since_key = get("received_from")
+        f.received_from = parse_date(raw, since_key, day_first=day_first)
+        raw, key = get("received_to")
+        f.received_to = parse_date(raw, key, day_first=day_first)
+        if f.received_from and f.received_to and f.received_from > f.received_to:
+            raise DomainError(_("Ngày bắt đầu phải trước ngày kết thúc."), field=since_key)
+        return f
+
+    def as_dict(self) -> dict:
+        """The filters as the audit log records an export of the list."""
+        return {
+            "unit": getattr(self.unit, "code", None), "subtree": self.subtree, "relation": self.relation,
+            "mine": self.mine or None, "state": self.state, "severity": ",".join(self.severity) or None,
+            "class": getattr(self.klass, "code", None), "type": getattr(self.incident_type, "code", None),
+            "tlp": ",".join(self.tlp) or None, "q": self.q or None,
+            "since": self.received_from.isoformat() if self.received_from else None,
+            "until": self.received_to.isoformat() if self.received_to else None,
+            "lead_unit": getattr(self.lead_unit, "code", None),
+        }
+
+
+def _taxonomy(model, raw, key: str, message):
+    """A class or type of the taxonomy (reference data) by code or id; None when not given."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, model):
+        return raw
+    text = str(raw).strip()
+    found = model.objects.filter(code=text).first() or (model.objects.filter(pk=int(text)).first()
+                                                         if is_pk(text) else None)
+    if found is None:
+        raise DomainError(message % {"v": sample(text)}, field=key)
+    return found
+
+
+def filtered(user, f: IncidentFilters) -> QuerySet[Incident]:
+    """`incident_list` with the filters `f`: what the page, the API, the CLI and the
+    exports list."""
+    return incident_list(
+        user, unit=f.unit, subtree=f.subtree, relation=f.relation, mine=f.mine, states=f.state or None,
+        severity=f.severity or None, incident_type=f.incident_type, klass=f.klass, tlp=f.tlp or None,
+        q=f.q or None, received_from=f.received_from, received_to=f.received_to, lead_unit=f.lead_unit,
+    )
+
+
 # --------------------------------------------------------------------------- keyset pages
+
+
+KEYSET = Keyset("received_at")  # newest first, as incident_list orders
 
 
 @dataclass
@@ -172,37 +315,14 @@ class Page:
     count_capped: bool
 
 
-def encode_cursor(row: Incident) -> str:
-    raw = f"{row.received_at.isoformat()}|{row.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        when = parse_datetime(at)
-        if when is None:
-            raise ValueError
-        return when, int(pk)
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError(_("Con trỏ trang không hợp lệ."), field="cursor") from None
-
-
 def page_of(qs: QuerySet[Incident], *, cursor: str | None = None, size: int = PAGE_SIZE,
             with_count: bool = True) -> Page:
     """One page of a list ordered by (-received_at, -pk), after `cursor`."""
     size = max(1, min(int(size or PAGE_SIZE), 200))
-    if cursor:
-        at, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    page = KEYSET.page(qs, cursor=cursor, size=size)
     count, capped = 0, False
     if with_count:
         count = qs.order_by()[: COUNT_CAP + 1].count() if not cursor else 0
         capped = count > COUNT_CAP
         count = min(count, COUNT_CAP)
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None, count=count,
-                count_capped=capped)
+    return Page(items=page.items, next_cursor=page.next_cursor, count=count, count_capped=capped)

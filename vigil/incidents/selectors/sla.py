@@ -117,16 +117,3 @@ def sla_targets() -> QuerySet[SlaTarget]:
 
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def unit_ref(*, user, ref, field: str = "unit"):
-    """A unit the user may see, by id or code; NotFound naming `field` otherwise."""
-    from vigil.org.selectors.units import unit_get
-
-    value = str(ref if ref is not None else "").strip()
-    try:
-        if is_pk(value):
-            return unit_get(user=user, unit_id=int(value))
-        return unit_get(user=user, code=value)
-    except NotFound:
-        raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field) from None

@@ -34,6 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core.access import covers, scope_anchors, visible_to, visible_within
+from vigil.core.dates import parse_date
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError
 from vigil.org.models import PATH_SEGMENT, Unit
 
@@ -315,14 +317,14 @@ def _label_audience(user) -> str:
     the units they are a direct member of (AMBER+STRICT and RED of those units, AMBER
     shared with them), and the reader themselves when named on or author of a RED
     incident. A superuser counts everything."""
-    from vigil.core.access import scope_of
+    from vigil.core.access import audience_key
     from vigil.core.models import TLP
 
-    scope = scope_of(user)
-    if scope.superuser:
-        return "all"
+    key = audience_key(user)
+    if key == "all":
+        return key
     red = Incident.objects.filter(tlp=TLP.RED).filter(Q(recipients=user) | Q(created_by=user)).exists()
-    return "m" + ",".join(str(i) for i in sorted(scope.member_unit_ids)) + (f"r{user.pk}" if red else "")
+    return key + (f"r{user.pk}" if red else "")
 
 
 def warm_network_stats() -> None:
@@ -354,26 +356,14 @@ def class_by_code(code, *, field: str = "class") -> IncidentClass:
 def stats_params(user, *, unit=None, by=None, since=None, until=None, klass=None, severity=None) -> dict:
     """What an interface received (a unit id or code, ISO dates, a class code) as the
     arguments of `incident_stats`; NotFound / DomainError name the field at fault."""
-    from vigil.org.selectors.people import unit_ref
-
     return {
-        "unit": unit_ref(user=user, ref=unit, field="unit") if unit not in (None, "") else None,
+        "unit": unit_ref(user, unit, field="unit", optional=True),
         "by": (by or "owner").strip(),
-        "since": _date(since, "since"), "until": _date(until, "until"),
+        "since": parse_date(since, "since"), "until": parse_date(until, "until"),
         "klass": class_by_code(klass) if klass not in (None, "") else None,
         "severity": (severity or "").strip(),
     }
 
-
-def _date(value, name: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DomainError(_("Ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"v": value}, field=name) from None
 
 
 def stats_classes() -> list[IncidentClass]:

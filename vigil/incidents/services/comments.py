@@ -10,15 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
-from vigil.core.access import can
+from vigil.core import access, audit
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 from vigil.core.notify import message
 
 from ..models import Comment, Incident
-from .common import actor_user, require_change, timeline_add
-from .workflow import MENTIONED, acts_for, handling_unit_ids, set_first_response, tell_later
+from .common import require_change, timeline_add
+from .workflow import MENTIONED, handling_unit_ids, set_first_response, tell_later
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})", re.UNICODE)
 MAX_LENGTH = 20000
@@ -39,7 +38,7 @@ def mentioned_users(incident: Incident, body: str, *, exclude=None) -> list:
         user = User.objects.filter(username__iexact=name, is_active=True).first()
         if user is None or (exclude is not None and user.pk == exclude.pk):
             continue
-        if can(user, "view", incident):
+        if access.allowed(user, "view", incident):
             found.append(user)
     return found
 
@@ -54,7 +53,7 @@ def comment_add(*, actor: Actor, incident: Incident, body: str) -> Comment:
         raise DomainError(_("Hãy nhập nội dung bình luận."), field="body")
     if len(body) > MAX_LENGTH:
         raise DomainError(_("Bình luận dài quá %(n)s ký tự.") % {"n": MAX_LENGTH}, field="body")
-    user = actor_user(actor)
+    user = actor.author
     comment = Comment.objects.create(incident=incident, author=user, body=body)
     mentions = mentioned_users(incident, body, exclude=user)
     if mentions:
@@ -65,7 +64,7 @@ def comment_add(*, actor: Actor, incident: Incident, body: str) -> Comment:
     if user is not None and user.pk != incident.reported_by_id and not incident.first_response_at:
         from vigil.org.models import Unit
 
-        if any(acts_for(user, u) for u in Unit.objects.filter(pk__in=handling_unit_ids(incident))):
+        if any(access.acts_for(actor, u) for u in Unit.objects.filter(pk__in=handling_unit_ids(incident))):
             set_first_response(incident, comment.created_at)
     tell_later(
         recipients=mentions, kind=MENTIONED, incident=incident,

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from vigil.core.access import can, require
+from vigil.core.access import allowed, require
 from vigil.core.actors import Actor
 
 from ..models import Incident, TimelineEvent
-
-
-def actor_user(actor: Actor | None):
-    user = getattr(actor, "user", None)
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def timeline_add(*, incident: Incident, actor: Actor | None, kind: str, text: str = "",
                  data: dict | None = None, at=None) -> TimelineEvent:
     """Append one event to the incident's timeline. Call inside the service's transaction,
     next to its audit entry: the timeline is what people read, the audit log is the proof."""
-    user = actor_user(actor)
+    user = actor.author if actor is not None else None
     name = ""
     if user is not None:
         name = getattr(user, "full_name", "") or user.get_username()
@@ -34,8 +29,8 @@ def timeline_add(*, incident: Incident, actor: Actor | None, kind: str, text: st
 
 def require_change(actor: Actor, incident: Incident) -> None:
     """The actor must hold `change` on one of the incident's handling units."""
-    require(getattr(actor, "user", None), "change", incident)
+    require(actor, "change", incident)
 
 
-def can_change(user, incident: Incident) -> bool:
-    return can(user, "change", incident)
+def can_change(actor_or_user, incident: Incident) -> bool:
+    return allowed(actor_or_user, "change", incident)

@@ -12,7 +12,7 @@ from vigil.core.errors import DomainError, NotFound
 from vigil.core.uploads import check_upload
 
 from ..models import EvidenceFile, Incident
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 
 
 def evidence_upload(*, actor: Actor, incident: Incident, upload, description: str = "") -> EvidenceFile:
@@ -42,7 +42,7 @@ def _evidence_upload(*, actor, incident, upload, description, stored):
         raise DomainError(_("Mô tả dài quá %(n)s ký tự.") % {"n": 300}, field="description")
     evidence = EvidenceFile(
         incident=incident, name=checked.name[:255], size=checked.size, sha256=checked.sha256,
-        content_type=checked.content_type, description=description, uploaded_by=actor_user(actor),
+        content_type=checked.content_type, description=description, uploaded_by=actor.author,
     )
     evidence.file.save(checked.name[:100], upload, save=False)
     stored.append((evidence.file.storage, evidence.file.name))

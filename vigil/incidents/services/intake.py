@@ -37,19 +37,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
-from vigil.core.access import scope_of, visible_to
+from vigil.core import access, audit
+from vigil.core.access import visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import TLP
 from vigil.core.notify import NotificationKind, message, notify
+from vigil.core.observables import detect_kind, normalise
 from vigil.core.uploads import check_upload
-from vigil.org.models import Membership, Unit
+from vigil.org.models import Unit
 
 from ..models import EvidenceFile, Incident, Observable
-from ..observables import detect_kind, normalise
 from . import routing
-from .common import actor_user, timeline_add
+from .common import timeline_add
 from .sla import apply_targets
 
 log = logging.getLogger("vigil.incidents.intake")
@@ -205,21 +205,21 @@ def addresses_in_text(text: str, limit: int = 50) -> list[str]:
 # --------------------------------------------------------------------------- validation
 
 
-def _reporter_unit(user, unit: Unit | None) -> Unit | None:
-    scope = scope_of(user)
+def _reporter_unit(actor: Actor, unit: Unit | None) -> Unit | None:
     if unit is not None:
-        if not scope.superuser and unit.pk not in scope.member_unit_ids:
+        if not access.member_of(actor, unit):
             raise DomainError(_("Bạn chỉ báo cáo thay mặt đơn vị mình là thành viên."), field="reporter_unit")
         return unit
-    if not scope.member_unit_ids:
+    mine = access.member_units(actor)
+    if not mine:
         return None
-    person = getattr(user, "person", None)
+    person = getattr(actor.user, "person", None)
     home = getattr(person, "home_unit_id", None) if person is not None else None
-    pk = home if home in scope.member_unit_ids else sorted(scope.member_unit_ids)[0]
+    pk = home if home in mine else min(mine)
     return Unit.objects.filter(pk=pk).first()
 
 
-def _systems(user, systems: Iterable) -> list:
+def _systems(actor: Actor, systems: Iterable) -> list:
     from vigil.assets.models import InformationSystem
 
     wanted = []
@@ -233,7 +233,7 @@ def _systems(user, systems: Iterable) -> list:
             wanted.append(pk)
     if not wanted:
         return []
-    found = {s.pk: s for s in visible_to(user, InformationSystem).select_related("owner_unit").filter(pk__in=wanted)}
+    found = {s.pk: s for s in visible_to(actor, InformationSystem).select_related("owner_unit").filter(pk__in=wanted)}
     missing = [str(pk) for pk in wanted if pk not in found]
     if missing:
         raise DomainError(
@@ -243,7 +243,7 @@ def _systems(user, systems: Iterable) -> list:
     return [found[pk] for pk in wanted]
 
 
-def _validate(*, user, title, description, channel, detected_at, reporter_unit, reporter_name, reporter_email,
+def _validate(*, actor, title, description, channel, detected_at, reporter_unit, reporter_name, reporter_email,
               reporter_phone, tlp, sector, systems, observables, observables_text, attachments,
               skip_bad_attachments) -> _Clean:
     errors: dict[str, list[str]] = {}
@@ -292,12 +292,12 @@ def _validate(*, user, title, description, channel, detected_at, reporter_unit, 
         err("sector", _("Lĩnh vực tối đa 64 ký tự."))
     unit = None
     try:
-        unit = _reporter_unit(user, reporter_unit)
+        unit = _reporter_unit(actor, reporter_unit)
     except DomainError as exc:
         err(exc.field, exc.message)
     found_systems: list = []
     try:
-        found_systems = _systems(user, systems)
+        found_systems = _systems(actor, systems)
     except DomainError as exc:
         err(exc.field, exc.message)
     parsed: list[tuple[str, str]] = []
@@ -369,9 +369,9 @@ def incident_report(
 
     Raises AccessDenied for a non-member; ValidationError naming every bad field.
     """
-    user = actor_user(actor)
-    if user is None or not scope_of(user).is_member:
+    if not access.is_member(actor):
         raise AccessDenied()
+    user = actor.author
     key = (intake_key or "").strip() or None
     if key and len(key) > KEY_MAX:
         raise DomainError(_("Khoá chống gửi lặp tối đa %(n)s ký tự.") % {"n": KEY_MAX}, field="intake_key")
@@ -387,7 +387,7 @@ def incident_report(
         if existing is not None:
             return existing
     clean = _validate(
-        user=user, title=title, description=description, channel=channel, detected_at=detected_at,
+        actor=actor, title=title, description=description, channel=channel, detected_at=detected_at,
         reporter_unit=reporter_unit, reporter_name=reporter_name, reporter_email=reporter_email,
         reporter_phone=reporter_phone, tlp=tlp, sector=sector, systems=systems, observables=observables,
         observables_text=observables_text, attachments=attachments, skip_bad_attachments=skip_bad_attachments,
@@ -564,28 +564,15 @@ def incident_url(incident: Incident) -> str:
 def handlers_of(units: Iterable[Unit | None]) -> list:
     """The active accounts of the direct members of `units` whose role grants `change`
     (platform authority: decides who is told, never what they see)."""
-    ids = [u.pk for u in units if u is not None]
-    if not ids:
-        return []
-    rows = (
-        Membership.objects.active()
-        .filter(unit_id__in=ids, person__is_active=True, person__user__isnull=False, person__user__is_active=True)
-        .select_related("role", "person__user")
-        .order_by("unit_id", "role__sort_order", "person__full_name")
-    )
-    users = []
-    for m in rows:
-        if {"change", "admin"} & set(m.role.actions or []) and m.person.user not in users:
-            users.append(m.person.user)
-    return users
+    return access.members_holding(units, "change")
 
 
 def _queue_after_report(actor: Actor, incident_id: int) -> None:
-    from ..tasks import incident_reported
+    from vigil.core.queue import enqueue
 
-    user = actor_user(actor)
+    user = actor.author
     try:
-        incident_reported(incident_id, user.pk if user else None, actor.channel if actor else "job")
+        enqueue("incidents.incident_reported", incident_id, user.pk if user else None, actor.channel)
     except Exception:  # the queue is down: the report is stored and must still be acknowledged;
         # its SLA clock runs, so the scheduled check escalates it if nobody looks.
         log.exception("could not queue the notifications of incident %s", incident_id)
@@ -662,5 +649,4 @@ def incident_track(*, user, reference: str) -> Incident:
 
 def reporter_units(user):
     """The units `user` may report on behalf of (their memberships), a queryset."""
-    scope = scope_of(user)
-    return Unit.objects.filter(pk__in=scope.member_unit_ids, is_active=True).select_related("kind").order_by("path")
+    return Unit.objects.filter(pk__in=access.member_units(user), is_active=True).select_related("kind").order_by("path")

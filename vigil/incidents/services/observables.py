@@ -7,12 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
+from vigil.core import observables as kinds
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError
 
-from .. import observables as kinds
 from ..models import Incident, Observable
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 
 
 @transaction.atomic
@@ -34,7 +34,7 @@ def observable_add(*, actor: Actor, incident: Incident, value: str, kind: str | 
     try:
         with transaction.atomic():
             obs = Observable.objects.create(incident=incident, kind=kind, value=normalised, note=note,
-                                            is_ioc=bool(is_ioc), added_by=actor_user(actor))
+                                            is_ioc=bool(is_ioc), added_by=actor.author)
     except IntegrityError as exc:
         raise Conflict(_("Sự cố đã có dấu hiệu này."), field="value", code="duplicate") from exc
     audit.record(actor=actor, action="incidents.observable.add", obj=obs, after=audit.snapshot(obs))

@@ -34,7 +34,7 @@ from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError
 
 from ..models import Incident, ReportingStage, Severity, StageReport
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 FIELD_TYPES = ("text", "textarea", "datetime", "number", "choice")
@@ -210,7 +210,7 @@ def stage_report_submit(*, actor: Actor, stage_report: StageReport, data: dict) 
         cleaned = validate_stage_data(report.stage, data)
         report.data = cleaned
         report.submitted_at = timezone.now()
-        report.submitted_by = actor_user(actor)
+        report.submitted_by = actor.author
         report.full_clean()
         report.save(update_fields=["data", "submitted_at", "submitted_by"])
         following = _next_in_sequence(report)

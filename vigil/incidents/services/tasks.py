@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,25 +19,10 @@ from vigil.core.refs import is_pk
 from vigil.org.models import Membership, Unit
 
 from ..models import ChecklistItem, ChecklistTemplate, Incident, IncidentTask
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 from .workflow import TASK_ASSIGNED, handling_unit_ids, tell_later
 
 MAX_ITEMS = 100
-
-
-def templates_for(incident: Incident) -> list[ChecklistTemplate]:
-    """Checklist templates proposed for the incident: those of its type first, then of its
-    class, then the general ones (no class, no type)."""
-    cond = Q(klass__isnull=True, incident_type__isnull=True)
-    if incident.incident_type_id:
-        cond |= Q(incident_type_id=incident.incident_type_id)
-        cond |= Q(klass_id=incident.incident_type.klass_id, incident_type__isnull=True)
-    rows = list(ChecklistTemplate.objects.filter(cond))
-
-    def rank(t):
-        return (0 if t.incident_type_id else 1 if t.klass_id else 2, t.code)
-
-    return sorted(rows, key=rank)
 
 
 def template_items(template: ChecklistTemplate) -> list[str]:
@@ -86,7 +70,7 @@ def task_create(*, actor: Actor, incident: Incident, unit, title: str = "", desc
         raise DomainError(_("Tiêu đề dài quá %(n)s ký tự.") % {"n": 300}, field="title")
     task = IncidentTask(
         incident=incident, title=title, description=(description or "").strip(), unit=unit_obj,
-        assignee=assignee, due_at=due_at, template=template, created_by=actor_user(actor),
+        assignee=assignee, due_at=due_at, template=template, created_by=actor.author,
     )
     task.full_clean()
     task.save()
@@ -95,7 +79,7 @@ def task_create(*, actor: Actor, incident: Incident, unit, title: str = "", desc
                  after={**audit.snapshot(task), "items": texts})
     timeline_add(incident=incident, actor=actor, kind="task_created", text=title,
                  data={"task": task.pk, "unit": unit_obj.pk})
-    me = getattr(actor_user(actor), "pk", None)
+    me = getattr(actor.author, "pk", None)
     recipients = [assignee] if assignee is not None else list(unit_recipients(unit_obj))
     tell_later(recipients=[u for u in recipients if u.pk != me], kind=TASK_ASSIGNED, incident=incident,
                title=message(gettext_lazy("Công việc mới của sự cố %(r)s: %(t)s"), r=incident.reference, t=title),
@@ -121,7 +105,7 @@ def item_set(*, actor: Actor, item: ChecklistItem, done: bool, version: int | No
     if item.done == bool(done):
         return item
     item.done = bool(done)
-    item.done_by = actor_user(actor) if done else None
+    item.done_by = actor.author if done else None
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done", "done_by", "done_at"])
     audit.record(actor=actor, action="incidents.task.item", obj=item, after={"done": item.done, "task": item.task_id})

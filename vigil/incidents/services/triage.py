@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, concurrency
-from vigil.core.access import can_in_unit, visible_to
+from vigil.core import access, audit, concurrency
+from vigil.core.access import visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
 from vigil.core.models import TLP
@@ -36,7 +36,7 @@ from ..models import (
     Observable,
     SeverityRule,
 )
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 from .sla import apply_targets
 from .stages import stages_schedule
 
@@ -130,7 +130,7 @@ def _units(values: Iterable, name: str, errors: dict) -> list[Unit]:
     return out
 
 
-def _users(actor_user, values: Iterable, errors: dict) -> list:
+def _users(actor: Actor, values: Iterable, errors: dict) -> list:
     """The TLP:RED recipients named, among the people the actor may name: an unknown
     account and one the actor may not see get the same error (no enumeration)."""
     from vigil.org.selectors.people import recipients_named
@@ -138,7 +138,7 @@ def _users(actor_user, values: Iterable, errors: dict) -> list:
     out = []
     for v in values or ():
         try:
-            found = recipients_named(user=actor_user, values=[v])
+            found = recipients_named(user=actor, values=[v])
         except DomainError as exc:
             errors.setdefault("recipients", []).append(str(exc.message))
             continue
@@ -172,7 +172,6 @@ def incident_triage(
     caller saw) refuses a triage of an incident changed since (409)."""
     from .intake import _systems
 
-    user = actor_user(actor)
     require_change(actor, incident)
     if incident.state in CLOSED_STATES:
         raise Conflict(
@@ -198,16 +197,16 @@ def incident_triage(
     if owner_unit is not None and owner_unit.pk != incident.owner_unit_id:
         if not owner_unit.is_active:
             errors["owner_unit"] = [_("Đơn vị đã ngừng hoạt động.")]
-        elif not can_in_unit(user, "change", owner_unit):
+        elif not access.allowed(actor, "change", owner_unit):
             errors["owner_unit"] = [_("Bạn không có quyền chuyển sự cố cho đơn vị này; hãy đề nghị cơ quan thường trực.")]
     found_systems = None
     if systems is not None:
         try:
-            found_systems = _systems(user, systems)
+            found_systems = _systems(actor, systems)
         except DomainError as exc:
             errors.setdefault("systems", []).append(str(exc.message))
     units = _units(shared_with, "shared_with", errors) if shared_with is not None else None
-    people = _users(user, recipients, errors) if recipients is not None else None
+    people = _users(actor, recipients, errors) if recipients is not None else None
     if errors:
         raise ValidationError(errors)
     severity = severity_for(impact, urgency)
@@ -264,7 +263,7 @@ def incident_merge(*, actor: Actor, duplicate: Incident, into: Incident, reason:
     """Merge `duplicate` into `into`: the duplicate becomes MERGED (its tracking number
     then leads to `into`), its observables, evidence (linked: the same stored file) and
     affected systems are added to `into`, both timelines say so. Needs `change` on both."""
-    user = actor_user(actor)
+    user = actor.author
     require_change(actor, duplicate)
     require_change(actor, into)
     reason = (reason or "").strip()

@@ -19,16 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
-from vigil.core.access import scope_of, visible_to
+from vigil.core import access, audit
+from vigil.core.access import visible_to
 from vigil.core.actors import Actor
+from vigil.core.directory import unit_ref
 from vigil.core.errors import AccessDenied, Conflict, DomainError
 from vigil.core.notify import NotificationKind, message, notify, unit_recipients
-from vigil.core.refs import is_pk
 from vigil.org.models import Unit
 
 from ..models import Incident, IncidentUnit
-from .common import actor_user, require_change, timeline_add
+from .common import require_change, timeline_add
 
 GROUP = gettext_lazy("Sự cố")
 ASSIGNED = "incidents.incident.assigned"
@@ -89,22 +89,6 @@ def _text(value, field: str, label, *, required: bool = True) -> str:
     return text
 
 
-def acts_for(user, unit: Unit) -> bool:
-    """Whether `user` holds `change` in `unit` itself (a membership there, or one reaching
-    it from an ancestor). A network-wide grant does not answer for another unit."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    scope = scope_of(user)
-    if scope.superuser:
-        return True
-    for g in scope.grants:
-        if not ({"change", "admin"} & g.actions):
-            continue
-        if g.unit_id == unit.pk or (g.subtree and unit.path.startswith(g.path)):
-            return True
-    return False
-
-
 def handling_unit_ids(incident: Incident) -> list[int]:
     """The lead unit and the supporting units still asked (not declined, not replaced)."""
     ids = [incident.lead_unit_id] if incident.lead_unit_id else []
@@ -123,7 +107,7 @@ def _handling_recipients(incident: Incident, actor: Actor | None) -> list:
     recipients = []
     for unit in Unit.objects.filter(pk__in=ids):
         recipients.extend(unit_recipients(unit))
-    me = getattr(actor_user(actor), "pk", None)
+    me = getattr(getattr(actor, "author", None), "pk", None)
     return [u for u in recipients if u.pk != me]
 
 
@@ -144,18 +128,11 @@ def tell_later(*, recipients, kind: str, incident: Incident, title, body="", act
 
 def _units(actor: Actor, values: Iterable, field: str) -> list[Unit]:
     """Active units the actor may see (objects, ids or codes); unknown ones name the field."""
-    qs = Unit.objects.filter(is_active=True)
-    user = actor_user(actor)
-    if user is not None:
-        qs = visible_to(user, qs)
     result: list[Unit] = []
     for value in values or []:
         if value in (None, ""):
             continue
-        pk = value.pk if isinstance(value, Unit) else value
-        unit = qs.filter(pk=int(pk)).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
-        if unit is None:
-            raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
+        unit = unit_ref(actor, value, field=field, active_only=True, bad_input=True)
         if all(u.pk != unit.pk for u in result):
             result.append(unit)
     return result
@@ -193,7 +170,7 @@ def incident_assign(*, actor: Actor, incident: Incident, lead_unit, supporting_u
     lead = leads[0]
     supports = [u for u in _units(actor, supporting_units, "supporting_units") if u.pk != lead.pk]
     note = (note or "").strip()
-    user = actor_user(actor)
+    user = actor.author
     before = audit.snapshot(incident)
     rows = IncidentUnit.objects.select_for_update().filter(incident=incident, active=True)
     current_lead = next((r for r in rows if r.role == IncidentUnit.Role.LEAD), None)
@@ -257,8 +234,8 @@ def incident_unit_answer(*, actor: Actor, incident_unit: IncidentUnit, accept: b
     back to triage; the lead's first acceptance is the first response."""
     row = IncidentUnit.objects.select_for_update().select_related("unit", "incident").get(pk=incident_unit.pk)
     incident = _locked(row.incident)
-    user = actor_user(actor)
-    if not acts_for(user, row.unit):
+    user = actor.author
+    if not access.acts_for(actor, row.unit):
         raise AccessDenied(_("Chỉ cán bộ của đơn vị được giao mới trả lời được."), field="incident_unit_id")
     if not row.active or row.answer != IncidentUnit.Answer.PENDING:
         raise Conflict(_("Đề nghị này đã được trả lời hoặc không còn hiệu lực."), field="accept", code="answered")
@@ -383,10 +360,9 @@ def incident_reopen(*, actor: Actor, incident: Incident, reason: str) -> Inciden
 def related_link(*, actor: Actor, incident: Incident, other: Incident) -> Incident:
     """Link two incidents (both must be visible to the actor; `change` on the first)."""
     require_change(actor, incident)
-    user = actor_user(actor)
     if other.pk == incident.pk:
         raise DomainError(_("Không thể liên kết sự cố với chính nó."), field="related_id")
-    if user is not None and not visible_to(user, Incident).filter(pk=other.pk).exists():
+    if not visible_to(actor, Incident).filter(pk=other.pk).exists():
         raise DomainError(_("Không tìm thấy sự cố."), field="related_id", code="unknown-incident")
     if incident.related.filter(pk=other.pk).exists():
         raise Conflict(_("Hai sự cố đã được liên kết."), field="related_id", code="linked")

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from .. import observables as obs_kinds
+from vigil.core import observables as obs_kinds
 
 register = template.Library()
 

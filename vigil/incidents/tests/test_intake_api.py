@@ -4,7 +4,7 @@ duplicates and merge; a sibling province sees and changes nothing of province A'
 import pytest
 
 from vigil.core.actors import Actor
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import Incident
 from vigil.incidents.services import intake
 

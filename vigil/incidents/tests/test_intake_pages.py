@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vigil.core.actors import Actor
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import Incident
 from vigil.incidents.services import intake
 from vigil.incidents.views.intake import detail_panel

@@ -4,7 +4,7 @@ reporting stages and checklist templates load idempotently from the TOML files."
 import pytest
 from django.core.management import call_command
 
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import (
     ChecklistTemplate,
     IncidentClass,

@@ -15,7 +15,7 @@ from vigil.assets.services.systems import address_add, system_create
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied
 from vigil.core.models import AuditEntry, Notification
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import EvidenceFile, Incident, Observable, TimelineEvent
 from vigil.incidents.services import intake, routing
 from vigil.org.models import ConstituencyEntry
@@ -292,7 +292,7 @@ def test_a_stored_report_is_acknowledged_even_when_the_job_queue_is_down(ref, mo
                                                                           django_capture_on_commit_callbacks):
     """Notifying the handlers is a job queued after the commit; a broken queue must not turn
     a stored report into an error for the reporter (the SLA check still escalates it)."""
-    from vigil.incidents import tasks
+    from vigil.incidents import jobs as tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("redis is down")

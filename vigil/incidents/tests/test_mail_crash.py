@@ -45,8 +45,8 @@ def test_sigkill_midway_then_rerun_loses_and_duplicates_nothing(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     setup = textwrap.dedent("""
         import django; django.setup()
-        from vigil.core.testing import make_network
-        from vigil.incidents import reference_data
+        from vigil.testing import make_network
+        from vigil.incidents import reference as reference_data
         make_network(); reference_data.load_all()
     """)
     done = subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from vigil.core.actors import Actor
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import Incident
 from vigil.incidents.services import mail as mail_svc
 

@@ -13,6 +13,7 @@ from docx import Document
 from vigil.core.actors import Actor
 from vigil.core.errors import NotFound
 from vigil.core.models import TLP, AuditEntry
+from vigil.incidents.documents.incident_docx import EXPORT_ACTION, incident_report_export
 from vigil.incidents.models import (
     Incident,
     IncidentClass,
@@ -21,7 +22,6 @@ from vigil.incidents.models import (
     Observable,
     TimelineEvent,
 )
-from vigil.incidents.reports.incident_docx import EXPORT_ACTION, incident_report_export
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_api_downloads_the_report_and_hides_it_from_a_sibling(net, incident, api
 
 
 def test_detail_panel_gives_the_button(net, incident, rf):
-    from vigil.incidents.views.reports import detail_panel
+    from vigil.incidents.views.documents import detail_panel
 
     ctx = detail_panel(rf.get("/"), incident)
     assert ctx["report_docx_url"] == f"/incidents/{incident.pk}/report.docx"

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import TLP, AuditEntry
-from vigil.incidents.reports import list_exports
+from vigil.incidents.documents import list_exports
+from vigil.incidents.selectors.lists import IncidentFilters
 
 from .test_reports_docx import make_incident, make_taxonomy
 
@@ -35,7 +36,7 @@ def _csv(content: bytes) -> list[list[str]]:
 
 
 def export(user, fmt="csv", **filters):
-    f = list_exports.parse_filters(user, **filters)
+    f = IncidentFilters.parse(user, filters)
     return list_exports.incident_list_export(actor=Actor(user=user), fmt=fmt, filters=f)
 
 
@@ -72,7 +73,7 @@ def test_bad_filter_names_the_field(net, rows):
     assert err.value.field == "since"
     with pytest.raises(DomainError) as err:
         list_exports.incident_list_export(actor=Actor(user=net.a_analyst), fmt="pdf",
-                                          filters=list_exports.ListFilters())
+                                          filters=IncidentFilters())
     assert err.value.field == "format"
 
 
@@ -85,7 +86,7 @@ def test_xlsx_has_the_same_rows(net, rows):
 
 
 def test_cap_keeps_the_newest_rows_and_says_so(net, rows):
-    f = list_exports.parse_filters(net.agency_analyst)
+    f = IncidentFilters()
     produced = list_exports.incident_list_export(actor=Actor(user=net.agency_analyst), fmt="csv", filters=f, limit=2)
     lines = _csv(produced.content())
     assert produced.truncated and produced.count == 2 and produced.total == 4

@@ -170,7 +170,7 @@ def test_cli_stages_and_submit(world):
     initial = world["initial"]
     out = StringIO()
     call_command("incident_sla", "stages-overdue", "--as", "agency_analyst", "--json", stdout=out)
-    assert json.loads(out.getvalue())[0]["unit"] == "tinh-a"
+    assert json.loads(out.getvalue())[0]["unit"]["code"] == "tinh-a"
     out = StringIO()
     call_command("incident_sla", "stages-due", "--as", "a_analyst", stdout=out)
     assert "initial" in out.getvalue()

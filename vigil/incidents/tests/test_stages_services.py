@@ -203,7 +203,7 @@ def test_reference_stages_file_loads_into_valid_forms():
     import tomllib
     from pathlib import Path
 
-    from vigil.incidents.forms_stages import StageReportForm
+    from vigil.incidents.forms.stages import StageReportForm
 
     path = Path(stages.__file__).resolve().parent.parent / "reference" / "reporting_stages.toml"
     if not path.exists():

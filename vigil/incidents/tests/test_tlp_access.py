@@ -17,7 +17,6 @@ from vigil.core.actors import Actor, system_actor
 from vigil.core.models import TLP, Notification
 from vigil.core.notify import notify
 from vigil.core.selectors import audit_entries, audit_entry_get
-from vigil.core.testing import make_user
 from vigil.incidents.models import (
     Comment,
     EvidenceFile,
@@ -28,6 +27,7 @@ from vigil.incidents.models import (
 )
 from vigil.incidents.selectors.lists import incident_list
 from vigil.incidents.services.workflow import ASSIGNED
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import AuditEntry
-from vigil.incidents import reference_data
+from vigil.incidents import reference as reference_data
 from vigil.incidents.models import Incident
 from vigil.incidents.selectors.incidents import incident_by_reference
 from vigil.incidents.services import intake, triage

@@ -43,7 +43,7 @@ def test_full_workflow_from_the_shell(net):
     assert json.loads(out)["value"] == "http://evil.com"
     out = run("task-add", str(inc.pk), "--unit", "tinh-a-sotc", "--title", "Cô lập", "--item", "Ngắt mạng",
               "--as", "a_analyst", "--json")
-    assert json.loads(out)["items"] == ["Ngắt mạng"]
+    assert [item["text"] for item in json.loads(out)["items"]] == ["Ngắt mạng"]
     run("transition", str(inc.pk), "--to", "resolved", "--resolution", "Đã gỡ", "--as", "a_dept")
     data = json.loads(run("close", str(inc.pk), "--root-cause", "Lỗ hổng", "--lessons", "Vá kịp thời",
                           "--as", "a_analyst", "--json"))

@@ -19,6 +19,7 @@ from vigil.incidents.models import (
     Observable,
     TimelineEvent,
 )
+from vigil.incidents.selectors import incidents as incident_sel
 from vigil.incidents.services import comments as comment_svc
 from vigil.incidents.services import evidence as evidence_svc
 from vigil.incidents.services import observables as obs_svc
@@ -218,7 +219,7 @@ def test_task_from_template_and_checklist(net):
                                      klass=IncidentClass.objects.create(code="fraud", name="Gian lận", name_en="Fraud"))
     inc = make_incident(net, incident_type=itype)
     assign(net, inc)
-    assert [t.code for t in task_svc.templates_for(inc)] == ["malware"]
+    assert [t.code for t in incident_sel.checklist_templates(inc)] == ["malware"]
     with pytest.raises(DomainError) as exc:
         task_svc.task_create(actor=actor(net, "a_analyst"), incident=inc, unit=net.units["prov_a_dept"],
                              template=tpl, assignee=net.users["a_analyst"])

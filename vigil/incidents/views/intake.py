@@ -6,21 +6,17 @@ errors next to the field they name, or core's error page (403 / 404) otherwise. 
 are looked up before permissions are checked, so what is out of sight answers 404.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from vigil.assets.selectors import systems_visible
-from vigil.core import concurrency
-from vigil.core.access import scope_of
-from vigil.core.actors import actor_from_request
-from vigil.core.errors import AccessDenied, DomainError, validation_errors
-from vigil.core.views.common import domain_errors
+from vigil.core import access, concurrency
+from vigil.core.errors import AccessDenied
+from vigil.core.web import get_or_post, submit, web_actor
 
-from .. import forms_intake as forms
+from ..forms import intake as forms
 from ..selectors.incidents import incident_get
 from ..services import intake as intake_svc
 from ..services import triage as triage_svc
@@ -30,31 +26,15 @@ ALIASES = {"intake_key": None, "channel": None, "reporter_name": None, "reporter
            "duplicate": None, "state": None, "recipients": None}
 
 
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _form_errors(form, exc: Exception) -> None:
-    """Put a service's error next to the field it names (or above the form)."""
-    if isinstance(exc, DomainError) and exc.status in (403, 404) and exc.field in (None, "incident_id"):
-        raise exc
-    errors = exc.errors() if isinstance(exc, DomainError) else validation_errors(exc)
-    for field, msgs in errors.items():
-        name = ALIASES.get(field, field)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-
-
 # --------------------------------------------------------------------------- report
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def report(request):
     """Report an incident: any member, on behalf of a unit they belong to."""
     user = request.user
-    if not scope_of(user).is_member:
+    if not access.is_member(user):
         raise AccessDenied()
     units = intake_svc.reporter_units(user)
     first = units.first()
@@ -62,25 +42,24 @@ def report(request):
         request.POST or None, request.FILES or None, user=user, units=units, systems=systems_visible(user),
         initial={"reporter_unit": first.pk if first else None},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            incident = intake_svc.incident_report(
-                actor=_actor(request), channel="web", title=data["title"], description=data["description"],
-                detected_at=data.get("detected_at"), reporter_unit=data.get("reporter_unit"),
-                reporter_phone=data.get("reporter_phone", ""), observables_text=data.get("observables", ""),
-                systems=data.get("systems") or [], tlp=data["tlp"], attachments=data.get("attachments") or [],
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect("incidents:report_received", reference=incident.reference)
-    return render(request, "incidents/report_form.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+        return intake_svc.incident_report(
+            actor=actor, channel="web", title=data["title"], description=data["description"],
+            detected_at=data.get("detected_at"), reporter_unit=data.get("reporter_unit"),
+            reporter_phone=data.get("reporter_phone", ""), observables_text=data.get("observables", ""),
+            systems=data.get("systems") or [], tlp=data["tlp"], attachments=data.get("attachments") or [],
+        )
+
+    return submit(
+        request, form, save,
+        success=lambda incident: reverse("incidents:report_received", kwargs={"reference": incident.reference}),
+        template="incidents/report_form.html", aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
 def report_received(request, reference):
     """The receipt: the tracking number of a report (the reporter's or a handler's view)."""
     incident = intake_svc.incident_track(user=request.user, reference=reference)
@@ -94,13 +73,12 @@ def report_received(request, reference):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def triage(request, incident_id):
     """Classify and rate an incident (`change` on it)."""
     user = request.user
     incident = incident_get(user=user, pk=incident_id)
-    require_change(_actor(request), incident)
+    require_change(web_actor(request), incident)
     initial = {
         "incident_type": incident.incident_type_id, "impact": incident.impact or 2, "urgency": incident.urgency or 2,
         "tlp": incident.tlp, "pap": incident.pap, "owner_unit": incident.owner_unit_id, "sector": incident.sector,
@@ -109,53 +87,49 @@ def triage(request, incident_id):
     form = forms.TriageForm(request.POST or None, user=user, types=triage_svc.active_types(), incident=incident,
                             initial=initial)
     concurrency.add_version_field(form, incident)
-    stale = None
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            triage_svc.incident_triage(
-                actor=_actor(request), incident=incident, incident_type=data["incident_type"],
-                impact=data["impact"], urgency=data["urgency"], tlp=data["tlp"], pap=data["pap"],
-                owner_unit=data["owner_unit"], sector=data.get("sector", ""),
-                shared_with=list(data.get("shared_with") or []), version=data.get("version"),
-            )
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, incident)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã phân loại sự cố %(ref)s.") % {"ref": incident.reference})
-            return redirect(intake_svc.incident_url(incident))
-    return render(request, "incidents/triage_form.html", {
-        "form": form, "incident": incident, "detail_url": intake_svc.incident_url(incident),
-    }, status=stale or (400 if request.method == "POST" else 200))
+        return triage_svc.incident_triage(
+            actor=actor, incident=incident, incident_type=data["incident_type"],
+            impact=data["impact"], urgency=data["urgency"], tlp=data["tlp"], pap=data["pap"],
+            owner_unit=data["owner_unit"], sector=data.get("sector", ""),
+            shared_with=list(data.get("shared_with") or []), version=data.get("version"),
+        )
+
+    detail_url = intake_svc.incident_url(incident)
+    return submit(
+        request, form, save, success=detail_url,
+        message=_("Đã phân loại sự cố %(ref)s.") % {"ref": incident.reference},
+        template="incidents/triage_form.html", context={"incident": incident, "detail_url": detail_url},
+        obj=incident, aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def merge(request, incident_id):
     """Merge this incident (a duplicate) into another (`change` on both)."""
     user = request.user
     incident = incident_get(user=user, pk=incident_id)
-    require_change(_actor(request), incident)
+    require_change(web_actor(request), incident)
     form = forms.MergeForm(request.POST or None, targets=triage_svc.merge_targets(user=user, incident=incident),
                            initial={"into": request.GET.get("into")})
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         into = form.cleaned_data["into"]
-        try:
-            triage_svc.incident_merge(actor=_actor(request), duplicate=incident, into=into,
-                                      reason=form.cleaned_data["reason"])
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã gộp sự cố %(dup)s vào %(into)s.")
-                             % {"dup": incident.reference, "into": into.reference})
-            return redirect(intake_svc.incident_url(into))
-    return render(request, "incidents/merge_form.html", {
-        "form": form, "incident": incident, "detail_url": intake_svc.incident_url(incident),
-        "duplicates": triage_svc.duplicates_for(user=user, incident=incident),
-    }, status=400 if request.method == "POST" else 200)
+        triage_svc.incident_merge(actor=actor, duplicate=incident, into=into, reason=form.cleaned_data["reason"])
+        return into
+
+    return submit(
+        request, form, save, success=intake_svc.incident_url,
+        message=lambda into: _("Đã gộp sự cố %(dup)s vào %(into)s.") % {"dup": incident.reference,
+                                                                         "into": into.reference},
+        template="incidents/merge_form.html",
+        context={"incident": incident, "detail_url": intake_svc.incident_url(incident),
+                 "duplicates": triage_svc.duplicates_for(user=user, incident=incident)},
+        aliases=ALIASES,
+    )
 
 
 # --------------------------------------------------------------------------- detail section

@@ -4,5 +4,5 @@
 PANELS = [
     "vigil.incidents.views.intake.detail_panel",
     "vigil.incidents.views.stages.detail_panel",
-    "vigil.incidents.views.reports.detail_panel",
+    "vigil.incidents.views.documents.detail_panel",
 ]

@@ -6,20 +6,16 @@ Each view parses, calls one selector or service, and renders; domain errors beco
 errors, or core's error page (403 / 404).
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
-from vigil.core.actors import actor_from_request
-from vigil.core.errors import DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.web import form_data, get_or_post, submit
 
-from .. import forms_stages as forms
+from ..forms import stages as forms
 from ..selectors import incidents as incident_sel
 from ..selectors import sla as sla_sel
 from ..selectors import stages as stage_sel
@@ -51,37 +47,25 @@ def detail_panel(request, incident) -> dict:
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def stage_report_submit(request, incident_id, stage_report_id):
     """Fill in and submit a statutory report: the stage's fields, all mandatory."""
     user = request.user
     incident = incident_sel.incident_get(user=user, pk=incident_id)
     report = stage_sel.stage_report_get(user=user, stage_report_id=stage_report_id, incident=incident)
-    form = forms.StageReportForm(request.POST if request.method == "POST" else None, stage=report.stage,
-                                 initial=report.data or None)
+    form = forms.StageReportForm(form_data(request), stage=report.stage, initial=report.data or None)
     editable = report.submitted_at is None and can_change(user, incident)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                stage_svc.stage_report_submit(actor=actor_from_request(request), stage_report=report,
-                                              data=form.cleaned_data)
-            except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                name = (exc.field or "").removeprefix("data.")
-                form.add_error(name if name in form.fields else None, str(exc.message))
-            else:
-                messages.success(request, _("Đã nộp báo cáo “%(s)s”.") % {"s": report.stage.name})
-                return redirect(_incident_url(incident))
-    context = {"incident": incident, "report": report, "form": form, "editable": editable,
-               "incident_url": _incident_url(incident)}
-    return render(request, "incidents/stage_form.html", context,
-                  status=400 if request.method == "POST" else 200)
+    return submit(
+        request, form,
+        lambda actor: stage_svc.stage_report_submit(actor=actor, stage_report=report, data=form.cleaned_data),
+        success=_incident_url(incident), message=_("Đã nộp báo cáo “%(s)s”.") % {"s": report.stage.name},
+        template="incidents/stage_form.html",
+        context={"incident": incident, "report": report, "editable": editable, "incident_url": _incident_url(incident)},
+        aliases={f"data.{name}": name for name in form.fields},  # the service names a field "data.<name>"
+    )
 
 
 @login_required
-@domain_errors
 def stages_due(request):
     """What my units must report: late reports first, then those due in the next 30 days."""
     user = request.user
@@ -93,7 +77,6 @@ def stages_due(request):
 
 
 @login_required
-@domain_errors
 def stages_overdue(request):
     """Who is late: overdue statutory reports grouped by reporting unit."""
     user = request.user
@@ -104,7 +87,6 @@ def stages_overdue(request):
 
 
 @login_required
-@domain_errors
 def sla_breaches(request):
     """SLA breaches and escalations, newest first (filter by unit subtree, clock, dates)."""
     user = request.user

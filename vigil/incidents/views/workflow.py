@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import concurrency
 from vigil.core.access import can
-from vigil.core.actors import actor_from_request
-from vigil.core.errors import DomainError, NotFound, validation_errors
-from vigil.core.views.common import domain_errors
+from vigil.core.errors import DomainError, NotFound
+from vigil.core.web import get_or_post, is_htmx, map_errors, post_only, submit, web_actor
 
-from .. import forms_workflow as forms
+from ..forms import workflow as forms
 from ..models import Incident, IncidentTask
 from ..selectors import incidents as sel
 from ..selectors import lists
@@ -40,14 +37,6 @@ from . import panels
 S = Incident.State
 
 
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _detail_url(incident_id, anchor: str = "") -> str:
     url = reverse("incidents:incident_detail", kwargs={"incident_id": incident_id})
     return f"{url}#{anchor}" if anchor else url
@@ -57,23 +46,21 @@ def _detail_url(incident_id, anchor: str = "") -> str:
 
 
 @login_required
-@domain_errors
 def incident_list(request):
     """Incidents the user may see, newest first, with filters; "more" pages by cursor
     (no full count over the table: a count capped at 1000 on the first page)."""
     user = request.user
     form = forms.IncidentFilterForm(request.GET or None, user=user)
-    filters = form.filters()
     try:
-        qs = lists.incident_list(user, **filters)
+        qs = lists.filtered(user, lists.IncidentFilters.parse(user, request.GET, day_first=True))
         page = lists.page_of(qs, cursor=request.GET.get("cursor") or None)
     except DomainError as exc:
-        forms.add_service_errors(form, exc.errors())
+        map_errors(form, exc, aliases=forms.SERVICE_ALIASES)
         page = lists.Page(items=[], next_cursor=None, count=0, count_capped=False)
     params = request.GET.copy()
     params.pop("cursor", None)
     context = {"form": form, "page": page, "query": params.urlencode(), "first_page": not request.GET.get("cursor")}
-    template = "incidents/_incident_list_table.html" if _is_htmx(request) else "incidents/incident_list.html"
+    template = "incidents/_incident_list_table.html" if is_htmx(request) else "incidents/incident_list.html"
     return render(request, template, context)
 
 
@@ -145,53 +132,40 @@ def _handling_units(incident, rows) -> list:
 
 
 @login_required
-@domain_errors
 def incident_detail(request, incident_id):
     """One incident with everything handled on it, and the forms of the steps the user may take."""
-    incident = sel.incident_open(user=request.user, actor=_actor(request), pk=incident_id)
+    incident = sel.incident_open(user=request.user, actor=web_actor(request), pk=incident_id)
     return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
 
 
-def _service_errors(form, exc) -> None:
-    if isinstance(exc, ValidationError):
-        forms.add_service_errors(form, validation_errors(exc))
-        return
-    forms.add_service_errors(form, exc.errors())
-
-
 def _step(request, incident_id, *, form_name: str, make_form, run, success: str, anchor: str = "", **extra):
-    """One step posted from the incident's page. GET goes back to the page; an invalid
-    form or a refused step shows the page again with the form and its errors (400)."""
+    """One step posted from the incident's page: `run(actor, incident, form)` through the
+    kit's `submit`. GET goes back to the page; an invalid form or a refused step shows the
+    page again with the form and its errors (400)."""
     incident = sel.incident_get(user=request.user, pk=incident_id)
     if request.method != "POST":
         return redirect(_detail_url(incident.pk, anchor))
     form = make_form(incident)
-    if form.is_valid():
-        try:
-            run(incident, form)
-        except (DomainError, ValidationError) as exc:
-            if isinstance(exc, DomainError) and exc.status == 404 and exc.field in ("incident_id",):
-                raise
-            _service_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect(_detail_url(incident.pk, anchor))
-    incident = sel.incident_get(user=request.user, pk=incident_id)
-    context = _detail_context(request, incident, **{form_name: form, "open_form": form_name}, **extra)
-    if context.get(form_name) is not form:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return render(request, "incidents/incident_detail.html", context, status=400)
+
+    def page(status):
+        fresh = sel.incident_get(user=request.user, pk=incident_id)
+        context = _detail_context(request, fresh, **{form_name: form, "open_form": form_name}, **extra)
+        if context.get(form_name) is not form:  # the step is no longer offered: say why above the page
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return render(request, "incidents/incident_detail.html", context, status=status)
+
+    return submit(request, form, lambda actor: run(actor, incident, form), success=_detail_url(incident.pk, anchor),
+                  message=success, page=page, aliases=forms.SERVICE_ALIASES)
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def incident_assign(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        wf.incident_assign(actor=_actor(request), incident=incident, lead_unit=d["lead_unit"],
+        wf.incident_assign(actor=actor, incident=incident, lead_unit=d["lead_unit"],
                            supporting_units=list(d.get("supporting_units") or []), note=d.get("note", ""))
 
     return _step(request, incident_id, form_name="assign_form",
@@ -200,15 +174,14 @@ def incident_assign(request, incident_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def incident_answer(request, incident_id, incident_unit_id):
     incident = sel.incident_get(user=request.user, pk=incident_id)
     row = sel.incident_unit_get(request.user, incident, incident_unit_id)
 
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        wf.incident_unit_answer(actor=_actor(request), incident_unit=row, accept=d["decision"] == "accept",
+        wf.incident_unit_answer(actor=actor, incident_unit=row, accept=d["decision"] == "accept",
                                 reason=d.get("reason", ""))
 
     accept = request.POST.get("decision") == "accept"
@@ -218,12 +191,11 @@ def incident_answer(request, incident_id, incident_unit_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def incident_transition(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        wf.incident_transition(actor=_actor(request), incident=incident, to_state=d["to_state"],
+        wf.incident_transition(actor=actor, incident=incident, to_state=d["to_state"],
                                note=d.get("note", ""), resolution=d.get("resolution", ""))
 
     return _step(request, incident_id, form_name="transition_form",
@@ -232,12 +204,11 @@ def incident_transition(request, incident_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def incident_close(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        wf.incident_close(actor=_actor(request), incident=incident, root_cause=d["root_cause"],
+        wf.incident_close(actor=actor, incident=incident, root_cause=d["root_cause"],
                           lessons_learned=d["lessons_learned"])
 
     return _step(request, incident_id, form_name="close_form", make_form=lambda i: forms.CloseForm(request.POST),
@@ -245,11 +216,10 @@ def incident_close(request, incident_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def incident_reopen(request, incident_id):
-    def run(incident, form):
-        wf.incident_reopen(actor=_actor(request), incident=incident, reason=form.cleaned_data["reason"])
+    def run(actor, incident, form):
+        wf.incident_reopen(actor=actor, incident=incident, reason=form.cleaned_data["reason"])
 
     return _step(request, incident_id, form_name="reopen_form",
                  make_form=lambda i: forms.ReasonForm(request.POST, prefix="reopen"),
@@ -257,11 +227,10 @@ def incident_reopen(request, incident_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def comment_add(request, incident_id):
-    def run(incident, form):
-        comment_svc.comment_add(actor=_actor(request), incident=incident, body=form.cleaned_data["body"])
+    def run(actor, incident, form):
+        comment_svc.comment_add(actor=actor, incident=incident, body=form.cleaned_data["body"])
 
     return _step(request, incident_id, form_name="comment_form", make_form=lambda i: forms.CommentForm(request.POST),
                  run=run, success=_("Đã gửi bình luận."), anchor="comments")
@@ -276,10 +245,9 @@ def _task_form(request, incident):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def task_add(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
         template = next((t for t in sel.checklist_templates(incident) if t.code == d.get("template")), None)
         assignee = None
@@ -290,7 +258,7 @@ def task_add(request, incident_id):
                 assignee = core_selectors.user_by_username(d["assignee"].strip().lstrip("@"))
             except NotFound:
                 raise DomainError(_("Không tìm thấy người thực hiện."), field="assignee") from None
-        task_svc.task_create(actor=_actor(request), incident=incident, unit=int(d["unit"]), title=d.get("title", ""),
+        task_svc.task_create(actor=actor, incident=incident, unit=int(d["unit"]), title=d.get("title", ""),
                              description=d.get("description", ""), assignee=assignee, template=template,
                              items=form.item_lines())
 
@@ -305,8 +273,7 @@ def _task_fragment(request, incident, task: IncidentTask, status: int = 200):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def item_toggle(request, incident_id, incident_task_id, checklist_item_id):
     """Tick or untick a checklist step (htmx swaps the task; a plain post goes back)."""
     incident = sel.incident_get(user=request.user, pk=incident_id)
@@ -314,13 +281,13 @@ def item_toggle(request, incident_id, incident_task_id, checklist_item_id):
     item = sel.item_get(request.user, task, checklist_item_id)
     error = None
     try:
-        task_svc.item_set(actor=_actor(request), item=item, done=not item.done,
+        task_svc.item_set(actor=web_actor(request), item=item, done=not item.done,
                           version=concurrency.expected_version(request.POST.get("version")))
     except DomainError as exc:
         if exc.status == 403:
             raise
         error = exc
-    if _is_htmx(request):
+    if is_htmx(request):
         return _task_fragment(request, incident, task, status=409 if error else 200)
     if error:
         messages.error(request, str(error.message))
@@ -328,13 +295,12 @@ def item_toggle(request, incident_id, incident_task_id, checklist_item_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def task_complete(request, incident_id, incident_task_id):
     incident = sel.incident_get(user=request.user, pk=incident_id)
     task = sel.task_get(request.user, incident, incident_task_id)
     try:
-        task_svc.task_complete(actor=_actor(request), task=task, force=request.POST.get("force") == "1")
+        task_svc.task_complete(actor=web_actor(request), task=task, force=request.POST.get("force") == "1")
     except DomainError as exc:
         if exc.status == 403:
             raise
@@ -345,13 +311,12 @@ def task_complete(request, incident_id, incident_task_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def task_cancel(request, incident_id, incident_task_id):
     incident = sel.incident_get(user=request.user, pk=incident_id)
     task = sel.task_get(request.user, incident, incident_task_id)
     try:
-        task_svc.task_cancel(actor=_actor(request), task=task, reason=request.POST.get("reason", ""))
+        task_svc.task_cancel(actor=web_actor(request), task=task, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         if exc.status == 403:
             raise
@@ -365,12 +330,11 @@ def task_cancel(request, incident_id, incident_task_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def observable_add(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        obs_svc.observable_add(actor=_actor(request), incident=incident, value=d["value"], kind=d.get("kind"),
+        obs_svc.observable_add(actor=actor, incident=incident, value=d["value"], kind=d.get("kind"),
                                note=d.get("note", ""), is_ioc=d.get("is_ioc", False))
 
     return _step(request, incident_id, form_name="observable_form",
@@ -379,23 +343,21 @@ def observable_add(request, incident_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def observable_remove(request, incident_id, observable_id):
     incident = sel.incident_get(user=request.user, pk=incident_id)
     obs = sel.observable_get(request.user, incident, observable_id)
-    obs_svc.observable_remove(actor=_actor(request), observable=obs)
+    obs_svc.observable_remove(actor=web_actor(request), observable=obs)
     messages.success(request, _("Đã xoá dấu hiệu."))
     return redirect(_detail_url(incident.pk, "observables"))
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def evidence_upload(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         d = form.cleaned_data
-        evidence_svc.evidence_upload(actor=_actor(request), incident=incident, upload=d["file"],
+        evidence_svc.evidence_upload(actor=actor, incident=incident, upload=d["file"],
                                      description=d.get("description", ""))
 
     return _step(request, incident_id, form_name="evidence_form",
@@ -404,37 +366,34 @@ def evidence_upload(request, incident_id):
 
 
 @login_required
-@domain_errors
 def evidence_download(request, incident_id, incident_evidence_id):
     """An evidence file, to those who may see its incident (never a public media URL); audited."""
     incident = sel.incident_get(user=request.user, pk=incident_id)
     ev = sel.evidence_get(request.user, incident_evidence_id, incident=incident)
-    handle = evidence_svc.evidence_open(actor=_actor(request), evidence=ev)
+    handle = evidence_svc.evidence_open(actor=web_actor(request), evidence=ev)
     return FileResponse(handle, as_attachment=True, filename=ev.name,
                         content_type=ev.content_type or "application/octet-stream")
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def related_link(request, incident_id):
-    def run(incident, form):
+    def run(actor, incident, form):
         try:
             other = sel.incident_by_reference(user=request.user, reference=form.cleaned_data["reference"])
         except NotFound:
             raise DomainError(_("Không tìm thấy sự cố."), field="reference") from None
-        wf.related_link(actor=_actor(request), incident=incident, other=other)
+        wf.related_link(actor=actor, incident=incident, other=other)
 
     return _step(request, incident_id, form_name="related_form", make_form=lambda i: forms.RelatedForm(request.POST),
                  run=run, success=_("Đã liên kết sự cố."), anchor="related")
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def related_unlink(request, incident_id, reference):
     incident = sel.incident_get(user=request.user, pk=incident_id)
     other = sel.incident_by_reference(user=request.user, reference=reference)
-    wf.related_unlink(actor=_actor(request), incident=incident, other=other)
+    wf.related_unlink(actor=web_actor(request), incident=incident, other=other)
     messages.success(request, _("Đã bỏ liên kết sự cố."))
     return redirect(_detail_url(incident.pk, "related"))

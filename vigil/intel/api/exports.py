@@ -13,9 +13,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
 
 from vigil.core.actors import api_actor
+from vigil.intel.api.schemas import IndicatorQuery
 
 from .. import selectors as sel
-from ..schemas import IndicatorQuery
 from ..services import exports as svc
 
 router = Router(tags=["intel"])
@@ -32,7 +32,7 @@ def _matches(header: str, etag: str) -> bool:
 
 
 @router.get(
-    "/intel/exports/{export_format}", url_name="intel_export",
+    "/exports/{export_format}", url_name="intel_export",
     summary="Export indicators as a blocklist or bundle (filters as the list; ETag / If-None-Match: 304)",
     openapi_extra={"responses": {
         200: {"description": "The export, streamed", "content": {

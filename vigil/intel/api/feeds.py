@@ -9,9 +9,9 @@ from ninja import Router, Status
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError, NotFound
+from vigil.intel.api.schemas import FeedIn, FeedOut, FeedPatch, FeedRunOut
 
 from .. import selectors as sel
-from ..schemas import FeedIn, FeedOut, FeedPatch, FeedRunOut
 
 router = Router(tags=["intel"])
 
@@ -31,12 +31,12 @@ def source_ref(user, source_id: int, field: str = "source_id"):
                           code="unknown-source") from None
 
 
-@router.get("/intel/feeds", response=list[FeedOut], summary="Feeds of the sources you may see")
+@router.get("/feeds", response=list[FeedOut], summary="Feeds of the sources you may see")
 def list_feeds(request):
     return list(sel.feeds(request.auth))
 
 
-@router.post("/intel/feeds", response={201: FeedOut},
+@router.post("/feeds", response={201: FeedOut},
              summary="Create a feed: a URL or a file path, a format, a schedule and defaults")
 def create_feed(request, payload: FeedIn):
     user = request.auth
@@ -46,12 +46,12 @@ def create_feed(request, payload: FeedIn):
     return Status(201, sel.feed_get(user, feed.pk))
 
 
-@router.get("/intel/feeds/{int:feed_id}", response=FeedOut, summary="One feed")
+@router.get("/feeds/{int:feed_id}", response=FeedOut, summary="One feed")
 def get_feed(request, feed_id: int):
     return concurrency.tag(request, sel.feed_get(request.auth, feed_id))
 
 
-@router.patch("/intel/feeds/{int:feed_id}", response=FeedOut,
+@router.patch("/feeds/{int:feed_id}", response=FeedOut,
               summary="Change a feed (fields left out stay as they are)")
 def update_feed(request, feed_id: int, payload: FeedPatch):
     user = request.auth
@@ -65,7 +65,7 @@ def update_feed(request, feed_id: int, payload: FeedPatch):
     return concurrency.tag(request, sel.feed_get(user, feed_id))
 
 
-@router.delete("/intel/feeds/{int:feed_id}", response={204: None},
+@router.delete("/feeds/{int:feed_id}", response={204: None},
                summary="Delete a feed (its indicators stay with the source and age out)")
 def delete_feed(request, feed_id: int):
     feed = sel.feed_get(request.auth, feed_id)
@@ -74,14 +74,14 @@ def delete_feed(request, feed_id: int):
     return Status(204, None)
 
 
-@router.post("/intel/feeds/{int:feed_id}/run", response=FeedRunOut,
+@router.post("/feeds/{int:feed_id}/run", response=FeedRunOut,
              summary="Pull the feed now; answers the run (status, counts, errors)")
 def run_feed(request, feed_id: int):
     feed = sel.feed_get(request.auth, feed_id)
     return _svc().feed_run(actor=api_actor(request), feed=feed)
 
 
-@router.get("/intel/feeds/{int:feed_id}/runs", response=list[FeedRunOut], summary="The feed's runs, newest first")
+@router.get("/feeds/{int:feed_id}/runs", response=list[FeedRunOut], summary="The feed's runs, newest first")
 def list_feed_runs(request, feed_id: int, limit: int = 50):
     feed = sel.feed_get(request.auth, feed_id)
     return sel.feed_runs(request.auth, feed, limit=max(1, min(limit, 500)))

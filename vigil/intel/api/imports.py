@@ -20,11 +20,11 @@ from vigil.core import safejson
 from vigil.core.actors import api_actor
 from vigil.core.errors import DomainError
 from vigil.core.problems import problem
+from vigil.intel.api.schemas import ImportJobDetailOut, ImportJobOut
 
 from .. import selectors as sel
 from ..models import ImportJob
-from ..schemas import ImportJobDetailOut, ImportJobOut
-from ..views.uploads import upload_import
+from ..services.imports import import_upload
 from .feeds import source_ref
 
 router = Router(tags=["intel"])
@@ -44,7 +44,7 @@ def _options(text: str) -> dict:
 
 
 @router.post(
-    "/intel/imports", response={200: ImportJobDetailOut, 201: ImportJobDetailOut},
+    "/imports", response={200: ImportJobDetailOut, 201: ImportJobDetailOut},
     summary="Import a file into a source (multipart: file, source_id, format, options JSON, tlp, confidence, "
             "skip_invalid); 422 lists refused lines",
 )
@@ -52,11 +52,9 @@ def upload(request, file: File[UploadedFile], source_id: Form[int], format: Form
            type: Form[str] = "", options: Form[str] = "", tlp: Form[str] = "", confidence: Form[int | None] = None,
            skip_invalid: Form[bool] = False):
     user = request.auth
-    if confidence is not None and not 0 <= confidence <= 100:
-        raise DomainError(_("Độ tin cậy phải từ 0 đến 100."), field="confidence")
     source = source_ref(user, source_id)
     started = timezone.now()
-    job = upload_import(actor=api_actor(request), source=source, upload=file, fmt=format, type_code=type,
+    job = import_upload(actor=api_actor(request), source=source, upload=file, fmt=format, type_code=type,
                         options=_options(options), tlp=tlp or None, confidence=confidence,
                         skip_invalid=skip_invalid)
     if job.status == ImportJob.Status.FAILED:
@@ -70,12 +68,12 @@ def upload(request, file: File[UploadedFile], source_id: Form[int], format: Form
     return Status(201 if job.started_at >= started else 200, job)
 
 
-@router.get("/intel/imports", response=list[ImportJobOut], summary="Recent import jobs of the sources you may see")
+@router.get("/imports", response=list[ImportJobOut], summary="Recent import jobs of the sources you may see")
 def list_imports(request, limit: int = 100):
     return sel.imports(request.auth, limit=max(1, min(limit, 1000)))
 
 
-@router.get("/intel/imports/{int:import_job_id}", response=ImportJobDetailOut,
+@router.get("/imports/{int:import_job_id}", response=ImportJobDetailOut,
             summary="One import job: status, counts and refused lines with their numbers")
 def get_import(request, import_job_id: int):
     return sel.import_get(request.auth, import_job_id)

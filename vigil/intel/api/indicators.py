@@ -11,11 +11,8 @@ from ninja import Query, Router, Status
 
 from vigil.core import audit
 from vigil.core.actors import api_actor
-from vigil.core.errors import DomainError, NotFound
-from vigil.org.selectors import people as people_sel
-
-from .. import selectors as sel
-from ..schemas import (
+from vigil.core.directory import unit_ref
+from vigil.intel.api.schemas import (
     IndicatorDetailOut,
     IndicatorOut,
     IndicatorPageOut,
@@ -25,17 +22,11 @@ from ..schemas import (
     SightingIn,
     SightingOut,
 )
+
+from .. import selectors as sel
 from ..services import indicators as svc
 
 router = Router(tags=["intel"])
-
-
-def unit_of(user, ref, field: str):
-    """A unit by id or code; an unknown one is a 400 naming the field."""
-    try:
-        return people_sel.unit_ref(user=user, ref=ref, field=field, active_only=True)
-    except NotFound as exc:
-        raise DomainError(exc.message, field=field, code="unknown-unit") from None
 
 
 def _detail(request, indicator_id: int):
@@ -49,7 +40,7 @@ def _detail(request, indicator_id: int):
     return indicator
 
 
-@router.get("/intel/indicators", response=IndicatorPageOut,
+@router.get("/indicators", response=IndicatorPageOut,
             summary="List indicators you may see (filters; newest last-seen first; keyset pages with `cursor`)")
 def list_indicators(request, filters: Query[IndicatorPageQuery]):
     parsed = sel.IndicatorFilters.parse(filters.as_filter_data())
@@ -57,53 +48,53 @@ def list_indicators(request, filters: Query[IndicatorPageQuery]):
     return {"items": page.rows, "next_cursor": page.next_cursor or None}
 
 
-@router.post("/intel/indicators", response={201: IndicatorOut},
+@router.post("/indicators", response={201: IndicatorOut},
              summary="Add one indicator by hand (asserted by the unit's manual source for its label)")
 def create_indicator(request, payload: ManualIndicatorIn):
     user = request.auth
     indicator = svc.indicator_add_manual(
-        actor=api_actor(request), unit=unit_of(user, payload.unit, "unit"), type=payload.type,
+        actor=api_actor(request), unit=unit_ref(user, payload.unit, field="unit", active_only=True, bad_input=True), type=payload.type,
         value=payload.value, tlp=payload.tlp, confidence=payload.confidence, tags=payload.tags,
         attack_ids=payload.attack_ids, description=payload.description,
     )
     return Status(201, sel.indicator_get(user, indicator.pk))
 
 
-@router.get("/intel/indicators/{int:indicator_id}", response=IndicatorDetailOut,
+@router.get("/indicators/{int:indicator_id}", response=IndicatorDetailOut,
             summary="One indicator: roll-up, status, decay score, claims, incident observables, sightings")
 def get_indicator(request, indicator_id: int):
     return _detail(request, indicator_id)
 
 
-@router.post("/intel/indicators/{int:indicator_id}/revoke", response=IndicatorOut,
+@router.post("/indicators/{int:indicator_id}/revoke", response=IndicatorOut,
              summary="Revoke an indicator (false positive): it leaves every export and TAXII collection")
 def revoke_indicator(request, indicator_id: int, payload: IntelReasonIn):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_revoke(actor=api_actor(request), indicator=indicator, reason=payload.reason)
 
 
-@router.post("/intel/indicators/{int:indicator_id}/allow", response=IndicatorOut,
+@router.post("/indicators/{int:indicator_id}/allow", response=IndicatorOut,
              summary="Activate a warninglisted indicator all the same (reason required)")
 def allow_indicator(request, indicator_id: int, payload: IntelReasonIn):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_allow(actor=api_actor(request), indicator=indicator, reason=payload.reason)
 
 
-@router.post("/intel/indicators/{int:indicator_id}/disallow", response=IndicatorOut,
+@router.post("/indicators/{int:indicator_id}/disallow", response=IndicatorOut,
              summary="Let the warninglist hold an allowed indicator back again")
 def disallow_indicator(request, indicator_id: int):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_allow(actor=api_actor(request), indicator=indicator, allow=False)
 
 
-@router.post("/intel/indicators/{int:indicator_id}/restore", response=IndicatorOut,
+@router.post("/indicators/{int:indicator_id}/restore", response=IndicatorOut,
              summary="Restore a revoked indicator")
 def restore_indicator(request, indicator_id: int):
     indicator = sel.indicator_get(request.auth, indicator_id)
     return svc.indicator_restore(actor=api_actor(request), indicator=indicator)
 
 
-@router.get("/intel/indicators/{int:indicator_id}/sightings", response=list[SightingOut],
+@router.get("/indicators/{int:indicator_id}/sightings", response=list[SightingOut],
             summary="Sightings of one indicator you may see, newest first")
 def list_indicator_sightings(request, indicator_id: int):
     indicator = sel.indicator_get(request.auth, indicator_id)
@@ -113,18 +104,18 @@ def list_indicator_sightings(request, indicator_id: int):
     return rows
 
 
-@router.post("/intel/indicators/{int:indicator_id}/sightings", response={201: SightingOut},
+@router.post("/indicators/{int:indicator_id}/sightings", response={201: SightingOut},
              summary="Record a sighting of the indicator by one of your units")
 def create_sighting(request, indicator_id: int, payload: SightingIn):
     user = request.auth
     indicator = sel.indicator_get(user, indicator_id)
     sighting = svc.sighting_add(
-        actor=api_actor(request), indicator=indicator, unit=unit_of(user, payload.unit, "unit"),
+        actor=api_actor(request), indicator=indicator, unit=unit_ref(user, payload.unit, field="unit", active_only=True, bad_input=True),
         seen_at=payload.seen_at, count=payload.count, note=payload.note, tlp=payload.tlp,
     )
     return Status(201, sighting)
 
 
-@router.get("/intel/sightings", response=list[SightingOut], summary="Recent sightings you may see (newest first)")
+@router.get("/sightings", response=list[SightingOut], summary="Recent sightings you may see (newest first)")
 def list_sightings(request, limit: int = Query(100, ge=1, le=1000)):
     return sel.sighting_list(request.auth, limit=limit)

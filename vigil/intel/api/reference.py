@@ -6,19 +6,19 @@ from __future__ import annotations
 from ninja import Query, Router
 
 from vigil.core.actors import api_actor
+from vigil.intel.api.schemas import EnabledIn, TaxonomyOut, WarninglistDetailOut, WarninglistOut
 
 from .. import selectors as sel
-from ..schemas import EnabledIn, TaxonomyOut, WarninglistDetailOut, WarninglistOut
 
 router = Router(tags=["intel"])
 
 
-@router.get("/intel/warninglists", response=list[WarninglistOut], summary="Warninglists (known-benign values)")
+@router.get("/warninglists", response=list[WarninglistOut], summary="Warninglists (known-benign values)")
 def list_warninglists(request):
     return list(sel.warninglists(request.auth).defer("entries"))
 
 
-@router.get("/intel/warninglists/{int:warninglist_id}", response=WarninglistDetailOut,
+@router.get("/warninglists/{int:warninglist_id}", response=WarninglistDetailOut,
             summary="One warninglist with its first `limit` entries")
 def get_warninglist(request, warninglist_id: int, limit: int = Query(200, ge=0, le=100000)):
     wl = sel.warninglist_get(request.auth, warninglist_id)
@@ -26,7 +26,7 @@ def get_warninglist(request, warninglist_id: int, limit: int = Query(200, ge=0, 
     return wl
 
 
-@router.post("/intel/warninglists/{int:warninglist_id}/enable", response=WarninglistOut,
+@router.post("/warninglists/{int:warninglist_id}/enable", response=WarninglistOut,
              summary="Turn a warninglist on or off (network administrators)")
 def enable_warninglist(request, warninglist_id: int, payload: EnabledIn):
     from ..services.warninglists import warninglist_set_enabled
@@ -36,6 +36,6 @@ def enable_warninglist(request, warninglist_id: int, payload: EnabledIn):
     return sel.warninglist_get(request.auth, warninglist_id)
 
 
-@router.get("/intel/taxonomies", response=list[TaxonomyOut], summary="MISP taxonomies loaded as data")
+@router.get("/taxonomies", response=list[TaxonomyOut], summary="MISP taxonomies loaded as data")
 def list_taxonomies(request):
     return list(sel.taxonomies(request.auth))

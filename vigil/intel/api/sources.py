@@ -8,12 +8,12 @@ from ninja import Router, Status
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError
+from vigil.intel.api.schemas import DeletedOut, SourceDetailOut, SourceIn, SourceOut, SourcePatch
 
 from .. import selectors as sel
-from ..schemas import DeletedOut, SourceDetailOut, SourceIn, SourceOut, SourcePatch
 from ..services import sources as svc
-from .indicators import unit_of
 
 router = Router(tags=["intel"])
 
@@ -34,31 +34,31 @@ def _detail(user, source_id: int):
     return source
 
 
-@router.get("/intel/sources", response=list[SourceOut], summary="Sources you may see")
+@router.get("/sources", response=list[SourceOut], summary="Sources you may see")
 def list_sources(request, active_only: bool = False):
     return list(sel.sources(request.auth, include_inactive=not active_only).prefetch_related("shared_with"))
 
 
-@router.post("/intel/sources", response={201: SourceDetailOut},
+@router.post("/sources", response={201: SourceDetailOut},
              summary="Create a source for a unit (needs `add` there)")
 def create_source(request, payload: SourceIn):
     user = request.auth
     data = payload.dict()
-    owner = unit_of(user, data.pop("owner_unit"), "owner_unit")
-    shared = [unit_of(user, ref, "shared_with") for ref in data.pop("shared_with")]
+    owner = unit_ref(user, data.pop("owner_unit"), field="owner_unit", active_only=True, bad_input=True)
+    shared = [unit_ref(user, ref, field="shared_with", active_only=True, bad_input=True) for ref in data.pop("shared_with")]
     recipients = _recipients(user, data.pop("recipients"))
     source = svc.source_create(actor=api_actor(request), owner_unit=owner, shared_with=shared,
                                recipients=recipients, **data)
     return Status(201, _detail(user, source.pk))
 
 
-@router.get("/intel/sources/{int:intel_source_id}", response=SourceDetailOut,
+@router.get("/sources/{int:intel_source_id}", response=SourceDetailOut,
             summary="One source, with how many claims it made")
 def get_source(request, intel_source_id: int):
     return concurrency.tag(request, _detail(request.auth, intel_source_id))
 
 
-@router.patch("/intel/sources/{int:intel_source_id}", response=SourceDetailOut,
+@router.patch("/sources/{int:intel_source_id}", response=SourceDetailOut,
               summary="Change a source (fields left out stay as they are)")
 def update_source(request, intel_source_id: int, payload: SourcePatch):
     user = request.auth
@@ -67,7 +67,7 @@ def update_source(request, intel_source_id: int, payload: SourcePatch):
     data = payload.dict(exclude_unset=True)
     shared = data.pop("shared_with", None)
     if shared is not None:
-        shared = [unit_of(user, ref, "shared_with") for ref in shared]
+        shared = [unit_ref(user, ref, field="shared_with", active_only=True, bad_input=True) for ref in shared]
     recipients = _recipients(user, data.pop("recipients", None))
     for key in ("name", "kind", "reliability", "default_confidence", "tlp", "is_active", "description"):
         if key in data and data[key] is None:
@@ -77,7 +77,7 @@ def update_source(request, intel_source_id: int, payload: SourcePatch):
     return concurrency.tag(request, _detail(user, intel_source_id))
 
 
-@router.delete("/intel/sources/{int:intel_source_id}", response=DeletedOut,
+@router.delete("/sources/{int:intel_source_id}", response=DeletedOut,
                summary="Delete a source and its claims (indicators are recomputed from the claims that remain)")
 def delete_source(request, intel_source_id: int):
     source = sel.source_get(request.auth, intel_source_id)

@@ -40,7 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from vigil.core import audit, concurrency, netguard
-from vigil.core.access import require
+from vigil.core.access import is_platform, require
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import DomainError, validation_errors
 from vigil.core.models import TLP
@@ -209,8 +209,7 @@ def feed_create(*, actor: Actor, source: Source, name: str, url: str = "", path:
                 tlp: str = "", interval_minutes: int = 60, enabled: bool = True) -> Feed:
     """A new feed of `source` (needs `change` on the source). The job pulls it at its next
     pass (within a minute)."""
-    if actor.user is not None:
-        require(actor.user, "change", source)
+    require(actor, "change", source)
     feed = Feed(source=source, name=name, url=url, path=path, format=format, indicator_type=indicator_type or "",
                 options=options if options is not None else {}, confidence=confidence, tlp=tlp or "",
                 interval_minutes=interval_minutes, enabled=enabled)
@@ -227,8 +226,7 @@ def feed_update(*, actor: Actor, feed: Feed, version: int | None = None, **chang
     way round; a new URL, path or format forgets the stored HTTP validators; a new
     interval reschedules the next run from the last one. Only those fields are written;
     `version` (the one the caller edited) refuses a stale edit (409)."""
-    if actor.user is not None:
-        require(actor.user, "change", feed.source)
+    require(actor, "change", feed.source)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(names)s.") % {"names": ", ".join(sorted(unknown))})
@@ -262,8 +260,7 @@ def feed_update(*, actor: Actor, feed: Feed, version: int | None = None, **chang
 def feed_delete(*, actor: Actor, feed: Feed) -> None:
     """Delete a feed and its run history. What it imported stays: the claims belong to the
     source and age out by themselves."""
-    if actor.user is not None:
-        require(actor.user, "change", feed.source)
+    require(actor, "change", feed.source)
     with transaction.atomic():
         audit.record(actor=actor, action="intel.feed.delete", obj=feed, unit_id=feed.source.owner_unit_id,
                      before=_snapshot(feed))
@@ -400,8 +397,7 @@ def feed_run(*, actor: Actor, feed: Feed, now: dt.datetime | None = None) -> Fee
     when a person asks; the job runs with the platform's authority. Returns the run, its
     status `done`, `unchanged` (HTTP 304) or `failed` (with the reason): a failure is
     recorded, never raised."""
-    if actor.user is not None:
-        require(actor.user, "change", feed.source)
+    require(actor, "change", feed.source)
     now = now or timezone.now()
     FeedRun.objects.filter(feed=feed, status=FeedRun.Status.RUNNING, started_at__lt=now - STALE_RUN).update(
         status=FeedRun.Status.FAILED, finished_at=now, error=_("Lần chạy bị gián đoạn."))
@@ -449,7 +445,7 @@ def feed_run(*, actor: Actor, feed: Feed, now: dt.datetime | None = None) -> Fee
     Feed.objects.filter(pk=feed.pk).update(**updates, updated_at=timezone.now())
     for key, value in updates.items():
         setattr(feed, key, value)
-    if actor.user is not None:
+    if not is_platform(actor):  # scheduled pulls are logged, not audited (one per feed and minute)
         audit.record(actor=actor, action="intel.feed.run", obj=feed, unit_id=feed.source.owner_unit_id,
                      after={"run": run.pk, "status": run.status, "http_status": run.http_status,
                             "bytes": run.bytes, "counts": run.counts, "error": run.error[:300]})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.access import require, require_in_unit
+from vigil.core.access import allowed, require
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 from vigil.core.models import TLP
@@ -39,7 +39,7 @@ def indicator_add(*, actor: Actor, source: Source, type: str, value: str, confid
 
 def indicator_add_manual(*, actor: Actor, unit, type: str, value: str, tlp: str = TLP.AMBER, **kwargs) -> Indicator:
     """`indicator_add` through the unit's manual source for that label."""
-    require_in_unit(actor.user, "add", unit)
+    require(actor, "add", unit)
     source = manual_source(actor=actor, unit=unit, tlp=tlp)
     return indicator_add(actor=actor, source=source, type=type, value=value, tlp=tlp, **kwargs)
 
@@ -47,7 +47,7 @@ def indicator_add_manual(*, actor: Actor, unit, type: str, value: str, tlp: str 
 def indicator_revoke(*, actor: Actor, indicator: Indicator, reason: str) -> Indicator:
     """Withdraw an indicator everywhere (a false positive): it leaves every export and TAXII
     collection at once. Needs `change` on it (network-wide, or on a claiming source's unit)."""
-    require(actor.user, "change", indicator)
+    require(actor, "change", indicator)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Nhập lý do thu hồi."), field="reason")
@@ -55,7 +55,7 @@ def indicator_revoke(*, actor: Actor, indicator: Indicator, reason: str) -> Indi
         before = audit.snapshot(indicator)
         indicator.revoked_at = timezone.now()
         indicator.revoked_reason = reason[:5000]
-        indicator.revoked_by = actor.user
+        indicator.revoked_by = actor.author
         indicator.updated_at = indicator.revoked_at
         indicator.save(update_fields=["revoked_at", "revoked_reason", "revoked_by", "updated_at"])
         audit.record(actor=actor, action="intel.indicator.revoke", obj=indicator, before=before,
@@ -67,7 +67,7 @@ def indicator_allow(*, actor: Actor, indicator: Indicator, reason: str = "", all
     """Activate an indicator that a warninglist holds back (`allow`), giving the reason (a
     phishing page on a popular hosting platform is malicious whatever the list says), or
     withdraw that decision. Needs `change` on it, like revocation."""
-    require(actor.user, "change", indicator)
+    require(actor, "change", indicator)
     reason = (reason or "").strip()
     if allow:
         if not indicator.warning:
@@ -81,7 +81,7 @@ def indicator_allow(*, actor: Actor, indicator: Indicator, reason: str = "", all
         now = timezone.now()
         indicator.warning_allowed_at = now if allow else None
         indicator.warning_allowed_reason = reason[:5000] if allow else ""
-        indicator.warning_allowed_by = actor.user if allow else None
+        indicator.warning_allowed_by = actor.author if allow else None
         indicator.updated_at = now
         indicator.save(update_fields=["warning_allowed_at", "warning_allowed_reason", "warning_allowed_by",
                                       "updated_at"])
@@ -91,7 +91,7 @@ def indicator_allow(*, actor: Actor, indicator: Indicator, reason: str = "", all
 
 
 def indicator_restore(*, actor: Actor, indicator: Indicator) -> Indicator:
-    require(actor.user, "change", indicator)
+    require(actor, "change", indicator)
     if not indicator.revoked_at:
         raise DomainError(_("Chỉ báo chưa bị thu hồi."), field="status")
     with transaction.atomic():
@@ -108,14 +108,11 @@ def sighting_add(*, actor: Actor, indicator: Indicator, unit, seen_at: dt.dateti
                  note: str = "", origin: str = Sighting.Origin.MANUAL, tlp: str = TLP.AMBER) -> Sighting:
     """Record that `unit` saw the indicator (needs `add` in that unit and sight of the
     indicator). The indicator's last-seen time moves forward with it."""
-    from vigil.core.access import can
+    from vigil.core.errors import NotFound
 
-    if actor.user is not None:
-        require_in_unit(actor.user, "add", unit)
-        if not can(actor.user, "view", indicator):
-            from vigil.core.errors import NotFound
-
-            raise NotFound()
+    require(actor, "add", unit)
+    if not allowed(actor, "view", indicator):
+        raise NotFound()
     if count < 1:
         raise DomainError(_("Số lần phải lớn hơn 0."), field="count")
     if tlp not in TLP.values:
@@ -126,7 +123,7 @@ def sighting_add(*, actor: Actor, indicator: Indicator, unit, seen_at: dt.dateti
     with transaction.atomic():
         sighting = Sighting.objects.create(
             indicator=indicator, owner_unit=unit, tlp=tlp, origin=origin, seen_at=seen_at, count=count,
-            note=(note or "")[:5000], created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            note=(note or "")[:5000], created_by=actor.author,
         )
         if seen_at > indicator.last_seen:
             Indicator.objects.filter(pk=indicator.pk).update(last_seen=seen_at, updated_at=timezone.now())
@@ -137,14 +134,13 @@ def sighting_add(*, actor: Actor, indicator: Indicator, unit, seen_at: dt.dateti
 def promote_observables(*, actor: Actor, incident, unit, tlp: str | None = None) -> int:
     """Turn an incident's observables into indicators asserted by the unit's manual source
     (label: the incident's, unless given). Returns how many values were written."""
-    from vigil.core.access import visible_to
-    from vigil.incidents.models import Observable
+    from vigil.core.observables import observables_of_case  # incidents' side, through core
 
     label = tlp or incident.tlp
-    require_in_unit(actor.user, "add", unit)
+    require(actor, "add", unit)
     source = manual_source(actor=actor, unit=unit, tlp=label)
     records = []
-    for o in visible_to(actor.user, Observable).filter(incident=incident):
+    for o in observables_of_case(actor, incident):
         code = types.type_for_observable(o.kind)
         if code:
             records.append(Record(type=code, value=o.value, line=len(records) + 1,

@@ -168,7 +168,7 @@ def _open(path: Path, name: str | None = None):
 
 
 def _check_source(actor: Actor, source: Source) -> None:
-    require(actor.user, "add", source) if actor.user is not None else None
+    require(actor, "add", source)
     if not source.is_active:
         raise DomainError(_("Nguồn “%(name)s” đã ngừng sử dụng.") % {"name": source.name}, field="source")
 
@@ -216,7 +216,7 @@ def import_file(
         job = ImportJob.objects.create(
             source=source, format=format, filename=(filename or path.name)[:500], sha256=sha, size=size,
             options={"options": options or {}, "tlp": tlp, "confidence": confidence, "skip_invalid": skip_invalid},
-            started_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            started_by=actor.author,
         )
     else:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, finished_at=None)
@@ -244,7 +244,7 @@ def import_records(*, actor: Actor, source: Source, records: Iterable[Record | P
     items = list(records)
     digest = hashlib.sha256(repr([(getattr(r, "type", ""), getattr(r, "value", "")) for r in items]).encode()).hexdigest()
     job = ImportJob.objects.create(source=source, format="records", filename=label[:500], sha256=digest,
-                                   size=len(items), started_by=actor.user if getattr(actor.user, "is_authenticated", False) else None)
+                                   size=len(items), started_by=actor.author)
     return _run(actor, job, source, iter(items), tlp=tlp, confidence=confidence, skip_invalid=skip_invalid,
                 progress=None, batch_size=BATCH_SIZE)
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit, concurrency
-from vigil.core.access import require, require_in_unit
+from vigil.core.access import require
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, validation_errors
 from vigil.core.models import TLP
@@ -40,13 +40,12 @@ def _share(source: Source, shared_with, recipients) -> None:
 def source_create(*, actor: Actor, owner_unit, name: str, tlp: str = TLP.AMBER, shared_with=None,
                   recipients=None, **fields) -> Source:
     """A new source of `owner_unit`."""
-    if actor.user is not None:
-        require_in_unit(actor.user, "add", owner_unit)
+    require(actor, "add", owner_unit)
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     source = Source(owner_unit=owner_unit, name=(name or "").strip(), tlp=tlp,
-                    created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None, **fields)
+                    created_by=actor.author, **fields)
     _clean(source)
     try:
         with transaction.atomic():
@@ -62,8 +61,7 @@ def source_update(*, actor: Actor, source: Source, shared_with=None, recipients=
                   **changes) -> Source:
     """Change the fields given (only those are written); `version`: the one the caller
     edited, refused (409) when the source changed since."""
-    if actor.user is not None:
-        require(actor.user, "change", source)
+    require(actor, "change", source)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(names)s.") % {"names": ", ".join(sorted(unknown))})
@@ -86,8 +84,7 @@ def source_delete(*, actor: Actor, source: Source) -> int:
     """Delete a source and its claims; returns how many indicators were recomputed."""
     from .ingest import rollup
 
-    if actor.user is not None:
-        require(actor.user, "delete", source)
+    require(actor, "delete", source)
     with transaction.atomic():
         indicator_ids = list(IndicatorSource.objects.filter(source=source).values_list("indicator_id", flat=True))
         audit.record(actor=actor, action="intel.source.delete", obj=source, before=audit.snapshot(source),

@@ -67,8 +67,7 @@ def store_objects(*, actor: Actor, source: Source, objects: list[dict], tlp: str
     belongs to another unit (status "refused", see the module docstring). Returns the
     counts and, per object in input order, "results": {"id", "version", "status":
     created|existing|failed|refused, "message"?}."""
-    if actor.user is not None:
-        require(actor.user, "add", source)
+    require(actor, "add", source)
     if tlp is not None and tlp not in COLLECTION_FOR_TLP:
         raise DomainError(_("Nhãn TLP không hợp lệ: %(tlp)s.") % {"tlp": tlp}, field="tlp")
     fallback_tlp = tlp or source.tlp
@@ -76,7 +75,7 @@ def store_objects(*, actor: Actor, source: Source, objects: list[dict], tlp: str
     markings = dict(markings or {})
     markings.update({o["id"]: o for o in objects if isinstance(o, dict) and o.get("type") == "marking-definition"
                      and isinstance(o.get("id"), str)})
-    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    user = actor.author
     now = timezone.now()
     results: list[dict] = []
     rows: list[StixObject] = []
@@ -181,8 +180,7 @@ def store_file(*, actor: Actor, source: Source, path: Path | str, tlp: str | Non
     a file with an invalid object (nothing of that batch is written)."""
     import json
 
-    if actor.user is not None:
-        require(actor.user, "add", source)
+    require(actor, "add", source)
     with _open(Path(path)) as stream:
         try:
             data = safejson.load(stream)

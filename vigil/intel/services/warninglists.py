@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.access import require_network
+from vigil.core.access import require
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 from vigil.org.reference import ReferenceDataError
 
-from .. import reference_data
+from .. import reference as reference_data
 from ..models import Indicator, Warninglist
 from ..warninglists import Matcher, _types_of, matcher, reset_cache
 
@@ -29,8 +29,7 @@ RESCAN_CHUNK = 5000
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.user is not None:
-        require_network(actor.user, "admin")
+    require(actor, "admin", None)
 
 
 def _label(wl: Warninglist) -> str:

@@ -11,8 +11,9 @@ import binascii
 
 from django.utils.translation import gettext as _
 
-from vigil.core.api_auth import TokenRefused, check_token_use, user_for_token
+from vigil.core.api.auth import TokenRefused, check_token_use
 from vigil.core.models import ApiToken
+from vigil.core.services.auth import user_for_token
 
 from .protocol import TaxiiError
 

@@ -8,17 +8,17 @@ neither repeated nor skipped. Nothing is counted."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from vigil.core.errors import DomainError
+from vigil.core.pagination import Keyset
 
+BAD_NEXT = _lazy("Giá trị next không hợp lệ: hãy dùng đúng giá trị máy chủ đã trả về.")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 VERSION_KEYWORDS = ("last", "first", "all")
@@ -76,23 +76,10 @@ def _list(params, name: str) -> list[str]:
     return values
 
 
-def encode_cursor(when: dt.datetime, pk: int) -> str:
-    """An opaque `next` value: the keyset position after which the next page starts."""
-    payload = json.dumps([when.astimezone(dt.UTC).isoformat(), pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = text + "=" * (-len(text) % 4)
-        when, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        value = dt.datetime.fromisoformat(when)
-        if value.tzinfo is None or not isinstance(pk, int):
-            raise ValueError
-        return value, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(_("Giá trị next không hợp lệ: hãy dùng đúng giá trị máy chủ đã trả về."),
-                          field="next") from None
+def keyset(column: str) -> Keyset:
+    """The keyset order of a TAXII list on `column` (date added), oldest first; a bad
+    `next` is refused naming the parameter."""
+    return Keyset(column, descending=False, field="next", message=BAD_NEXT)
 
 
 def parse_query(params, *, default_version: str = "last") -> TaxiiQuery:
@@ -114,7 +101,7 @@ def parse_query(params, *, default_version: str = "last") -> TaxiiQuery:
         query.limit = min(number, MAX_LIMIT)
     cursor = params.get("next")
     if cursor:
-        query.after = decode_cursor(cursor)
+        query.after = keyset("date_added").decode(cursor)
     query.types = [t.lower() for t in _list(params, "match[type]")]
     query.ids = _list(params, "match[id]")
     query.spec_versions = _list(params, "match[spec_version]")

@@ -31,7 +31,7 @@ from vigil.core.errors import NotFound
 
 from ..models import TLP_ORDER, Indicator, IndicatorSource, StixObject, TaxiiCollection, TaxiiStatus
 from ..stixmap import stix_for_indicator, stix_timestamp
-from .pagination import TaxiiQuery, Timestamp, encode_cursor
+from .pagination import TaxiiQuery, Timestamp, keyset
 from .protocol import STIX_MEDIA_TYPE
 
 INDICATOR_TYPE = "indicator"
@@ -151,22 +151,20 @@ def versions_page(user, collection: TaxiiCollection, query: TaxiiQuery, object_i
     return objects_page(user, collection, query, object_id=object_id, with_data=False)
 
 
-def _page(rows: list, limit: int, entry, when) -> Page:
+def _page(rows: list, limit: int, entry, column: str) -> Page:
     more = len(rows) > limit
     rows = rows[:limit]
     page = Page(entries=[entry(r) for r in rows], more=more)
     if more and rows:
-        page.next = encode_cursor(when(rows[-1]), rows[-1].pk)
+        page.next = keyset(column).cursor_of(rows[-1])
     return page
 
 
 def _keyset(qs: QuerySet, column: str, query: TaxiiQuery) -> QuerySet:
     if query.added_after is not None:
         qs = qs.filter(**{f"{column}__gt": query.added_after})
-    if query.after is not None:
-        when, pk = query.after
-        qs = qs.filter(Q(**{f"{column}__gt": when}) | Q(**{column: when, "pk__gt": pk}))
-    return qs.order_by(column, "pk")
+    order = keyset(column)
+    return order.order(order.after(qs, query.after))
 
 
 # Indicators ------------------------------------------------------------------------------
@@ -231,7 +229,7 @@ def _indicator_page(user, collection, query, *, object_id, with_data) -> Page:
         return Entry(id=indicator.stix_id, version=_indicator_version(indicator), date_added=indicator.updated_at,
                      data=data)
 
-    return _page(rows, query.limit, entry, lambda r: r.updated_at)
+    return _page(rows, query.limit, entry, "updated_at")
 
 
 def _visible_claims(user, collection, rows) -> dict[int, list[IndicatorSource]]:
@@ -300,7 +298,7 @@ def _stix_page(user, collection, query, *, object_id, with_data) -> Page:
         return Entry(id=obj.stix_id, version=obj.version, date_added=obj.date_added,
                      spec_version=obj.spec_version or "2.1", data=obj.data if with_data else None)
 
-    return _page(rows, query.limit, entry, lambda r: r.date_added)
+    return _page(rows, query.limit, entry, "date_added")
 
 
 def deletable_versions(user, collection: TaxiiCollection, object_id: str, query: TaxiiQuery) -> list[StixObject]:

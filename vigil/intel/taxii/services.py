@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.access import can, require_in_unit
+from vigil.core.access import allowed, require
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
 
@@ -37,7 +37,7 @@ def taxii_source(*, actor: Actor, unit, collection: TaxiiCollection) -> Source:
     its first submission through the sources service (permission-checked, audited)."""
     from ..services.sources import source_create
 
-    require_in_unit(actor.user, "add", unit)
+    require(actor, "add", unit)
     found = Source.objects.filter(owner_unit=unit, name=source_name(unit)).first()
     if found is not None:
         if not found.is_active:
@@ -149,7 +149,7 @@ def object_delete(*, actor: Actor, collection: TaxiiCollection, object_id: str, 
     if not rows:
         raise NotFound(_("Không có phiên bản nào của “%(id)s” khớp bộ lọc.") % {"id": object_id[:120]})
     for row in rows:
-        if not can(user, "delete", row):
+        if not allowed(actor, "delete", row):
             raise AccessDenied(_("Bạn không có quyền xoá đối tượng “%(id)s”.") % {"id": object_id[:120]})
     with transaction.atomic():
         for row in rows:

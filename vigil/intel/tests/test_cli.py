@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from vigil.core.actors import system_actor
 from vigil.core.models import AuditEntry
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.formats import EXPORTERS, IMPORTERS
 from vigil.intel.models import Feed, FeedRun, ImportJob, Indicator, Sighting, Source
 from vigil.intel.services.ingest import import_file
@@ -43,6 +43,13 @@ def listing(tmp_path):
 
 
 @pytest.fixture
+def sources_a(net):
+    """Province A's partner sources the imports go to: an import creates no source."""
+    for name in ("Đối tác X", "Đối tác Y", "CSV", "Chung", "Riêng", "IP"):
+        source_create(actor=system_actor(), owner_unit=net.prov_a, name=name, tlp="amber", kind="partner")
+
+
+@pytest.fixture
 def amber_a(net, tmp_path):
     """An AMBER indicator of province A."""
     source = source_create(actor=system_actor(), owner_unit=net.prov_a, name="Riêng tỉnh A", tlp="amber")
@@ -55,7 +62,7 @@ def amber_a(net, tmp_path):
 # --------------------------------------------------------------------------- import
 
 
-def test_an_import_with_a_bad_line_exits_1_naming_the_line_and_writes_nothing(net, tmp_path, capsys):
+def test_an_import_with_a_bad_line_exits_1_naming_the_line_and_writes_nothing(net, sources_a, tmp_path, capsys):
     path = tmp_path / "bad.txt"
     path.write_text("lua-dao-1.xyz\nkhông phải tên miền!\nlua-dao-2.xyz\n", encoding="utf-8")
     with pytest.raises(CommandError) as exc:
@@ -70,20 +77,31 @@ def test_an_import_with_a_bad_line_exits_1_naming_the_line_and_writes_nothing(ne
     assert "2 tạo mới" in out
     assert "dòng 2" in err and "bản ghi" in err
     assert Indicator.objects.count() == 2
-    source = Source.objects.get(name="Đối tác X")
-    assert source.owner_unit == net.prov_a and source.kind == "partner" and source.tlp == "amber"
 
 
-def test_a_long_error_list_is_cut_after_twenty_lines(net, tmp_path, capsys):
+def test_an_import_creates_no_source(net, listing, capsys):
+    """An unknown source name is refused, as on the page and in the API: creating a source
+    (its unit, TLP, sharing) is `vigil intel sources create`, not a side effect."""
+    with pytest.raises(CommandError) as exc:
+        intel(capsys, "import", str(listing), "--format", "list", "--source", "Chưa có", "--as", "a_analyst")
+    assert "--source" in str(exc.value) and "sources create" in str(exc.value)
+    with pytest.raises(CommandError) as exc:
+        intel(capsys, "import", str(listing), "--format", "list", "--as", "a_analyst")
+    assert "--source" in str(exc.value)
+    assert not Source.objects.exists() and not Indicator.objects.exists()
+
+
+def test_a_long_error_list_is_cut_after_twenty_lines(net, sources_a, tmp_path, capsys):
     path = tmp_path / "many.txt"
     path.write_text("".join(f"sai {i}\n" for i in range(30)), encoding="utf-8")
     with pytest.raises(CommandError) as exc:
-        intel(capsys, "import", str(path), "--format", "list", "--type", "domain", "--as", "a_analyst")
+        intel(capsys, "import", str(path), "--format", "list", "--type", "domain", "--source", "Chung",
+              "--as", "a_analyst")
     text = str(exc.value)
     assert "dòng 20 " in text and "dòng 21 " not in text and "… và 10 lỗi khác" in text
 
 
-def test_reimporting_the_same_file_changes_nothing(net, listing, capsys):
+def test_reimporting_the_same_file_changes_nothing(net, sources_a, listing, capsys):
     first = as_json(capsys, "import", str(listing), "--format", "list", "--source", "Đối tác Y", "--unit", "tinh-a",
                     "--tlp", "green", "--confidence", "80", "--as", "a_analyst")
     assert first["status"] == "done" and first["counts"]["created"] == 3 and not first["already_imported"]
@@ -108,14 +126,14 @@ def test_an_import_into_a_source_the_user_cannot_write_is_refused(net, listing, 
     source = source_create(actor=system_actor(), owner_unit=net.prov_a, name="Của tỉnh A", tlp="green")
     with pytest.raises(CommandError) as exc:
         intel(capsys, "import", str(listing), "--format", "list", "--source", str(source.pk), "--as", "b_analyst")
-    assert exc.value.returncode == 1
+    assert exc.value.returncode == 3  # access denied
     assert not Indicator.objects.exists()
     with pytest.raises(CommandError) as exc:
         intel(capsys, "import", "/khong/co/tep.txt", "--format", "list", "--as", "a_analyst")
     assert exc.value.returncode == 2
 
 
-def test_a_csv_import_takes_a_column_mapping(net, tmp_path, capsys):
+def test_a_csv_import_takes_a_column_mapping(net, sources_a, tmp_path, capsys):
     if "csv" not in IMPORTERS:
         pytest.skip("csv format not registered yet")
     path = tmp_path / "ioc.csv"
@@ -124,14 +142,15 @@ def test_a_csv_import_takes_a_column_mapping(net, tmp_path, capsys):
                    "--source", "CSV", "--as", "a_analyst")
     assert data["counts"]["created"] == 2
     with pytest.raises(CommandError) as exc:
-        intel(capsys, "import", str(path), "--format", "csv", "--mapping", "{sai", "--as", "a_analyst")
+        intel(capsys, "import", str(path), "--format", "csv", "--mapping", "{sai", "--source", "CSV",
+              "--as", "a_analyst")
     assert exc.value.returncode == 2 and "--mapping" in str(exc.value)
 
 
 # --------------------------------------------------------------------------- export
 
 
-def test_export_writes_a_list_and_an_rpz_zone_to_a_file(net, listing, tmp_path, capsys):
+def test_export_writes_a_list_and_an_rpz_zone_to_a_file(net, sources_a, listing, tmp_path, capsys):
     intel(capsys, "import", str(listing), "--format", "list", "--source", "Chung", "--tlp", "green",
           "--as", "a_analyst")
     target = tmp_path / "out.txt"
@@ -174,12 +193,13 @@ def test_indicators_add_list_show_revoke_and_restore(net, capsys):
     assert added["value_defanged"].startswith("hxxp")
 
     page = as_json(capsys, "indicators", "list", "--type", "url", "--as", "b_analyst")
-    assert [i["id"] for i in page["items"]] == [added["id"]] and page["items"][0]["tags"] == ["phishing"]
+    assert [i["id"] for i in page["items"]] == [added["id"]]
     out, _err = intel(capsys, "indicators", "list", "--q", "hxxp://lua-dao[.]xyz/Dang-Nhap", "--as", "b_analyst")
     assert "1 chỉ báo." in out and "hxxp://lua-dao[.]xyz/Dang-Nhap" in out
 
     shown = as_json(capsys, "indicators", "show", f"url:{added['value']}", "--as", "b_analyst")
-    assert shown["id"] == added["id"] and shown["claims"][0]["source"]["unit"] == "tinh-a"
+    assert shown["id"] == added["id"] and shown["claims"][0]["source"]["owner_unit"]["code"] == "tinh-a"
+    assert shown["claims"][0]["tags"] == ["phishing"]
     out, _err = intel(capsys, "indicators", "show", str(added["id"]), "--as", "a_analyst")
     assert "hxxp://lua-dao[.]xyz" in out and "Nguồn (1)" in out
 
@@ -202,7 +222,7 @@ def test_another_province_cannot_see_an_amber_indicator(net, amber_a, capsys):
     for ref in (str(amber_a.pk), "domain:rieng-tinh-a.xyz", "rieng-tinh-a.xyz"):
         with pytest.raises(CommandError) as exc:
             intel(capsys, "indicators", "show", ref, "--as", "b_analyst")
-        assert exc.value.returncode == 1 and "Không tìm thấy" in str(exc.value)
+        assert exc.value.returncode == 3 and "Không tìm thấy" in str(exc.value)
     assert as_json(capsys, "indicators", "list", "--as", "b_analyst")["items"] == []
     assert as_json(capsys, "indicators", "show", str(amber_a.pk), "--as", "a_analyst")["tlp"] == "amber"
     assert as_json(capsys, "indicators", "show", str(amber_a.pk), "--as", "agency_analyst")["id"] == amber_a.pk
@@ -225,7 +245,7 @@ def test_sources_create_list_show_update_delete(net, capsys):
     assert created["reliability"] == "B" and created["lifetime_days"] == 30
     assert [s["name"] for s in as_json(capsys, "sources", "list", "--as", "b_analyst")] == ["Đối tác ngân hàng"]
     shown = as_json(capsys, "sources", "show", "Đối tác ngân hàng", "--as", "b_analyst")
-    assert shown["shared_with"] == ["tinh-b"] and shown["claims"] == 0
+    assert [u["code"] for u in shown["shared_with"]] == ["tinh-b"] and shown["claim_count"] == 0
     with pytest.raises(CommandError):
         intel(capsys, "sources", "create", "--name", "Đối tác ngân hàng", "--unit", "cqtt", "--as", "agency_analyst")
     with pytest.raises(CommandError) as exc:
@@ -247,7 +267,7 @@ def test_sources_create_list_show_update_delete(net, capsys):
     assert not Source.objects.exists()
 
 
-def test_imports_list_and_show(net, listing, capsys):
+def test_imports_list_and_show(net, sources_a, listing, capsys):
     job = as_json(capsys, "import", str(listing), "--format", "list", "--source", "Riêng", "--as", "a_analyst")
     assert [j["id"] for j in as_json(capsys, "imports", "list", "--as", "a_analyst")] == [job["id"]]
     assert as_json(capsys, "imports", "list", "--as", "b_analyst") == []
@@ -307,7 +327,7 @@ def test_feeds_create_run_show_and_run_due_against_a_local_server(net, capsys, s
 # --------------------------------------------------------------------------- warninglists and taxonomies
 
 
-def test_warninglists_list_show_and_disable_change_the_verdict(net, tmp_path, capsys):
+def test_warninglists_list_show_and_disable_change_the_verdict(net, sources_a, tmp_path, capsys):
     reference_data.load_all()
     lists = as_json(capsys, "warninglists", "list", "--as", "b_analyst")
     rfc1918 = next(w for w in lists if w["slug"] == "rfc1918")
@@ -362,6 +382,6 @@ def test_warninglists_and_taxonomies_load_from_a_directory(net, tmp_path, capsys
 
     reference_data.load_all()
     taxonomies = as_json(capsys, "taxonomies", "list", "--as", "b_analyst")
-    assert any(t["namespace"] == "tlp" and t["tags"] > 0 for t in taxonomies)
+    assert any(t["namespace"] == "tlp" and t["tag_count"] > 0 for t in taxonomies)
     with pytest.raises(CommandError):
         intel(capsys, "taxonomies", "load", str(tmp_path / "khong-co"))

@@ -17,11 +17,11 @@ from django.utils import timezone
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError, NotFound
 from vigil.core.models import AuditEntry
-from vigil.core.testing import shared_data_dir
 from vigil.intel import selectors
 from vigil.intel.models import Feed, FeedRun, ImportJob, Indicator, IndicatorSource
 from vigil.intel.services import feeds as svc
 from vigil.intel.services.sources import source_create
+from vigil.testing import shared_data_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -420,7 +420,7 @@ def test_run_due_feeds_runs_only_enabled_due_feeds_and_one_failure_stops_nothing
 
 
 def test_the_run_now_task_pulls_one_feed(server, source, net):
-    from vigil.intel.tasks import feed_run_task
+    from vigil.intel.jobs import feed_run_task
 
     feed = make_feed(source, server.serve("/now", domains("now.xyz")))
     result = feed_run_task(feed.pk, net.a_analyst.pk, "web")

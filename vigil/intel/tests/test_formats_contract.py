@@ -95,7 +95,7 @@ def test_registry_builds_each_importer_by_code(code):
 
 @pytest.fixture
 def indicators(net):
-    from vigil.intel import reference_data
+    from vigil.intel import reference as reference_data
     from vigil.intel.models import Indicator, Source
     from vigil.intel.services.ingest import import_records
 

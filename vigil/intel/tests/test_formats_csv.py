@@ -13,10 +13,10 @@ import pytest
 
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
-from vigil.core.testing import shared_data_dir
 from vigil.intel import types
 from vigil.intel.formats.base import ExportOptions, Problem, Record
 from vigil.intel.formats.csvfmt import CsvExport, CsvImport
+from vigil.testing import shared_data_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def registered(monkeypatch):
 
 @pytest.fixture
 def reference(db):
-    from vigil.intel import reference_data
+    from vigil.intel import reference as reference_data
 
     reference_data.load_all()
 

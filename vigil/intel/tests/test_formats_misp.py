@@ -13,9 +13,9 @@ import pytest
 
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
-from vigil.core.testing import shared_data_dir
 from vigil.intel.formats.base import ExportOptions, Problem, Record
 from vigil.intel.formats.misp import MispExport, MispImport
+from vigil.testing import shared_data_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def registered(monkeypatch):
 
 @pytest.fixture
 def reference(db):
-    from vigil.intel import reference_data
+    from vigil.intel import reference as reference_data
 
     reference_data.load_all()
 

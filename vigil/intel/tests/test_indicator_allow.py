@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
-from vigil.intel import reference_data, stixmap
+from vigil.intel import reference as reference_data
+from vigil.intel import stixmap
 from vigil.intel.models import Indicator
 from vigil.intel.selectors import IndicatorFilters
 from vigil.intel.services import exports, indicators, ingest

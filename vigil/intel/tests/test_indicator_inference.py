@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from vigil.core.actors import Actor
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.models import Indicator, IndicatorSource
 from vigil.intel.services.indicators import indicator_add_manual
 

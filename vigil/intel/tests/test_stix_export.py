@@ -41,7 +41,7 @@ def registered(monkeypatch):
 
 @pytest.fixture
 def reference(db):
-    from vigil.intel import reference_data
+    from vigil.intel import reference as reference_data
 
     reference_data.load_all()
 

@@ -14,10 +14,10 @@ import pytest
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.testing import shared_data_dir
 from vigil.intel import stixmap
 from vigil.intel.formats.base import Problem, Record
 from vigil.intel.formats.stix import StixImport
+from vigil.testing import shared_data_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def registered(monkeypatch):
 
 @pytest.fixture
 def reference(db):
-    from vigil.intel import reference_data
+    from vigil.intel import reference as reference_data
 
     reference_data.load_all()
 

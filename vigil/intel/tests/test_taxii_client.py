@@ -13,10 +13,10 @@ from taxii2client.v21 import ApiRoot, Server, as_pages
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.services.auth import token_create
-from vigil.core.testing import make_network
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.models import Source
 from vigil.intel.services.ingest import import_file
+from vigil.testing import make_network
 
 
 @pytest.fixture

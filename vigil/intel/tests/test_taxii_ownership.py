@@ -6,7 +6,7 @@ the id."""
 import pytest
 
 from vigil.core.actors import Actor
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.models import Source, StixObject
 from vigil.intel.services.stix_store import store_objects
 

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from vigil.core.actors import Actor, system_actor
 from vigil.core.models import AuditEntry
 from vigil.core.services.auth import token_create
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.formats.base import Record
 from vigil.intel.models import Indicator, IndicatorSource, Source, StixObject, TaxiiStatus
 from vigil.intel.services.ingest import import_file, import_records

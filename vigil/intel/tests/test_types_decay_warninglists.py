@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from vigil.core.errors import DomainError
-from vigil.intel import decay, reference_data, types
+from vigil.intel import decay, types
+from vigil.intel import reference as reference_data
 from vigil.intel.warninglists import Matcher, matcher
 
 

@@ -2,7 +2,7 @@
 live phishing URL and an address, a GREEN source asserting a domain."""
 
 from vigil.core.actors import Actor
-from vigil.intel import reference_data
+from vigil.intel import reference as reference_data
 from vigil.intel.models import ImportJob, Indicator
 from vigil.intel.services.ingest import import_bytes
 from vigil.intel.services.sources import source_create

@@ -6,19 +6,17 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import concurrency
 from vigil.core.access import can
 from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.web import form_data, get_or_post, post_only, submit, web_actor
 
 from .. import forms
 from .. import selectors as sel
-from .common import actor, form_errors
 
 FIELDS = ("name", "url", "path", "format", "indicator_type", "options", "confidence", "tlp", "interval_minutes",
           "enabled")
@@ -31,7 +29,6 @@ def _svc():
 
 
 @login_required
-@domain_errors
 def feed_list(request):
     """The feeds of the sources the user may see."""
     user = request.user
@@ -41,7 +38,6 @@ def feed_list(request):
 
 
 @login_required
-@domain_errors
 def feed_detail(request, feed_id):
     """One feed: its settings and its runs, newest first."""
     user = request.user
@@ -52,30 +48,27 @@ def feed_detail(request, feed_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def feed_create(request):
     """A new feed of a source the user may write to."""
     user = request.user
     initial = {"format": "list", "interval_minutes": 60, "enabled": True, "source": request.GET.get("source") or None}
-    form = forms.FeedForm(request.POST if request.method == "POST" else None, user=user, initial=initial)
+    form = forms.FeedForm(form_data(request), user=user, initial=initial)
     if not form.fields["source"].queryset.exists():
         raise AccessDenied(_("Bạn không có quyền tạo nguồn cấp cho nguồn nào."))
-    if request.method == "POST" and form.is_valid():
-        try:
-            feed = _svc().feed_create(actor=actor(request), **form.service_data())
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã tạo nguồn cấp “%(n)s”.") % {"n": feed.name})
-            return redirect("intel:feed_detail", feed_id=feed.pk)
-    return render(request, "intel/feed_form.html", {"form": form, "feed": None},
-                  status=400 if request.method == "POST" else 200)
+    return submit(
+        request, form, lambda actor: _svc().feed_create(actor=actor, **form.service_data()),
+        success=_detail_url, message=lambda feed: _("Đã tạo nguồn cấp “%(n)s”.") % {"n": feed.name},
+        template="intel/feed_form.html", context={"feed": None},
+    )
+
+
+def _detail_url(feed) -> str:
+    return reverse("intel:feed_detail", kwargs={"feed_id": feed.pk})
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def feed_edit(request, feed_id):
     """Change a feed's address, format, schedule and defaults."""
     user = request.user
@@ -84,26 +77,17 @@ def feed_edit(request, feed_id):
         raise AccessDenied()
     initial = {f: getattr(feed, f) for f in FIELDS}
     initial["options"] = json.dumps(feed.options, ensure_ascii=False) if feed.options else ""
-    form = forms.FeedForm(request.POST if request.method == "POST" else None, user=user, feed=feed, initial=initial)
+    form = forms.FeedForm(form_data(request), user=user, feed=feed, initial=initial)
     concurrency.add_version_field(form, feed)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _svc().feed_update(actor=actor(request), feed=feed, **form.service_data())
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, feed)
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu nguồn cấp “%(n)s”.") % {"n": feed.name})
-            return redirect("intel:feed_detail", feed_id=feed.pk)
-    return render(request, "intel/feed_form.html", {"form": form, "feed": feed},
-                  status=stale or (400 if request.method == "POST" else 200))
+    return submit(
+        request, form, lambda actor: _svc().feed_update(actor=actor, feed=feed, **form.service_data()),
+        success=_detail_url(feed), message=lambda _result: _("Đã lưu nguồn cấp “%(n)s”.") % {"n": feed.name},
+        template="intel/feed_form.html", context={"feed": feed}, obj=feed,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def feed_delete(request, feed_id):
     """GET: confirm. POST: delete the feed (its indicators stay, and age out)."""
     user = request.user
@@ -111,20 +95,19 @@ def feed_delete(request, feed_id):
     if not can(user, "change", feed):  # the feed service asks `change` on the source
         raise AccessDenied()
     if request.method == "POST":
-        _svc().feed_delete(actor=actor(request), feed=feed)
+        _svc().feed_delete(actor=web_actor(request), feed=feed)
         messages.success(request, _("Đã xoá nguồn cấp “%(n)s”.") % {"n": feed.name})
         return redirect("intel:feed_list")
     return render(request, "intel/feed_delete.html", {"feed": feed})
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def feed_run(request, feed_id):
     """Pull the feed now and show the run."""
     feed = sel.feed_get(request.user, feed_id)
     try:
-        run = _svc().feed_run(actor=actor(request), feed=feed)
+        run = _svc().feed_run(actor=web_actor(request), feed=feed)
     except DomainError as exc:
         if exc.status in (403, 404):
             raise

@@ -6,27 +6,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
-from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.errors import AccessDenied
+from vigil.core.web import get_or_post, submit
 
 from .. import forms
 from .. import selectors as sel
 from ..models import ImportJob
-from .common import actor, form_errors
-from .uploads import upload_import
+from ..services import imports as import_svc
 
 ERRORS_PER_PAGE = 100
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def import_upload(request):
     """Upload a file; the result is the import job's page (a bad line stops its batch
     unless bad lines are to be skipped; a file imported before changes nothing)."""
@@ -35,35 +32,33 @@ def import_upload(request):
     form = forms.ImportForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     if not form.fields["source"].queryset.exists():
         raise AccessDenied(_("Bạn không có quyền nhập chỉ báo vào nguồn nào. Hãy tạo nguồn cho đơn vị mình trước."))
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         d = form.cleaned_data
-        try:
-            job = upload_import(
-                actor=actor(request), source=d["source"], upload=d["file"], fmt=d["format"],
-                type_code=d.get("type") or "", options=d.get("options") or {}, tlp=d.get("tlp") or None,
-                confidence=d.get("confidence"), skip_invalid=d.get("skip_invalid", False),
-            )
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc, aliases={"source_id": "source", "upload": "file"})
-        else:
-            if job.status == ImportJob.Status.DONE:
-                messages.success(request, _("Đã nhập tệp %(f)s.") % {"f": job.filename})
-            else:
-                messages.error(request, _("Tệp %(f)s chưa được nhập: có dòng lỗi.") % {"f": job.filename})
-            return redirect("intel:import_detail", import_job_id=job.pk)
-    return render(request, "intel/import_form.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+        job = import_svc.import_upload(
+            actor=actor, source=d["source"], upload=d["file"], fmt=d["format"],
+            type_code=d.get("type") or "", options=d.get("options") or {}, tlp=d.get("tlp") or None,
+            confidence=d.get("confidence"), skip_invalid=d.get("skip_invalid", False),
+        )
+        if job.status != ImportJob.Status.DONE:
+            messages.error(request, _("Tệp %(f)s chưa được nhập: có dòng lỗi.") % {"f": job.filename})
+        return job
+
+    return submit(
+        request, form, save,
+        success=lambda job: reverse("intel:import_detail", kwargs={"import_job_id": job.pk}),
+        message=lambda job: _("Đã nhập tệp %(f)s.") % {"f": job.filename} if job.status == ImportJob.Status.DONE else None,
+        template="intel/import_form.html", aliases={"source_id": "source", "upload": "file"},
+    )
 
 
 @login_required
-@domain_errors
 def import_list(request):
     """Recent import jobs of the sources the user may see."""
     return render(request, "intel/import_list.html", {"jobs": sel.imports(request.user)})
 
 
 @login_required
-@domain_errors
 def import_detail(request, import_job_id):
     """One import job: status, counts, refused lines (paged)."""
     job = sel.import_get(request.user, import_job_id)

@@ -11,25 +11,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import audit
+from vigil.core import observables as obs_kinds
 from vigil.core.access import can
 from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.views.common import domain_errors
-from vigil.incidents import observables as obs_kinds
-from vigil.incidents.selectors import incidents as incident_sel
+from vigil.core.observables import case_get, observables_of_case
+from vigil.core.web import form_data, get_or_post, is_htmx, map_errors, post_only, submit, web_actor
 
 from .. import decay, forms
 from .. import selectors as sel
 from ..formats import EXPORTERS
 from ..services import indicators as svc
-from .common import actor, form_errors, is_htmx
 
 FILTER_NAMES = ("type", "status", "q", "source", "tag", "min_confidence", "max_tlp", "max_age_days")
 
@@ -54,7 +51,6 @@ def _filter_query(request) -> str:
 
 
 @login_required
-@domain_errors
 def indicator_list(request):
     """The indicators the user may see, newest last-seen first, keyset-paged ("next" by
     cursor: the table is never counted in full)."""
@@ -65,7 +61,7 @@ def indicator_list(request):
         filters = sel.IndicatorFilters.parse(request.GET)
         page = sel.indicator_page(user, filters, cursor=request.GET.get("cursor", ""))
     except DomainError as exc:
-        forms.service_errors(form, exc.errors())
+        map_errors(form, exc)
     rows = sel.with_tag_names(user, page.rows)
     query = _filter_query(request)
     context = {
@@ -101,39 +97,37 @@ def _detail_context(request, indicator, **bound) -> dict:
 
 
 @login_required
-@domain_errors
 def indicator_detail(request, indicator_id):
     """One indicator: roll-up, status and why, score now, claims, correlations, sightings."""
     indicator = sel.indicator_get(request.user, indicator_id)
-    audit.record_view(actor(request), indicator)
+    audit.record_view(web_actor(request), indicator)
     return render(request, "intel/indicator_detail.html", _detail_context(request, indicator))
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def indicator_create(request):
     """Add one value by hand, asserted by the chosen unit's manual source."""
     user = request.user
-    form = forms.IndicatorForm(request.POST if request.method == "POST" else None, user=user,
-                               initial={"tlp": "amber"})
+    form = forms.IndicatorForm(form_data(request), user=user, initial={"tlp": "amber"})
     if not form.fields["unit"].queryset.exists():
         raise AccessDenied(_("Bạn không có quyền thêm chỉ báo cho đơn vị nào."))
-    if request.method == "POST" and form.is_valid():
-        try:
-            indicator = svc.indicator_add_manual(actor=actor(request), **form.service_data())
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã ghi nhận chỉ báo %(v)s.") % {"v": indicator.display_value})
-            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
-    return render(request, "intel/indicator_form.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return submit(
+        request, form, lambda actor: svc.indicator_add_manual(actor=actor, **form.service_data()),
+        success=_detail_url,
+        message=lambda indicator: _("Đã ghi nhận chỉ báo %(v)s.") % {"v": indicator.display_value},
+        template="intel/indicator_form.html",
+    )
 
 
-def _detail_again(request, indicator, **bound):
+def _detail_url(indicator, anchor: str = "") -> str:
+    url = reverse("intel:indicator_detail", kwargs={"indicator_id": indicator.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _detail_again(request, indicator, status=400, **bound):
     context = _detail_context(request, indicator, **bound)
-    return render(request, "intel/indicator_detail.html", context, status=400)
+    return render(request, "intel/indicator_detail.html", context, status=status)
 
 
 def _with_reason(request, indicator_id, *, form_class, form_key, service, done):
@@ -144,20 +138,15 @@ def _with_reason(request, indicator_id, *, form_class, form_key, service, done):
     if not can(user, "change", indicator):
         raise AccessDenied()
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            service(actor=actor(request), indicator=indicator, reason=form.cleaned_data["reason"])
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("intel:indicator_detail", indicator_id=indicator.pk)
-    return _detail_again(request, indicator, **{form_key: form})
+    return submit(
+        request, form, lambda actor: service(actor=actor, indicator=indicator, reason=form.cleaned_data["reason"]),
+        success=_detail_url(indicator), message=done,
+        page=lambda status: _detail_again(request, indicator, status, **{form_key: form}),
+    )
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def indicator_revoke(request, indicator_id):
     """Withdraw the indicator everywhere (a false positive), with a reason."""
     return _with_reason(request, indicator_id, form_class=forms.RevokeForm, form_key="revoke_form",
@@ -165,13 +154,12 @@ def indicator_revoke(request, indicator_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def indicator_allow(request, indicator_id):
     """Activate a warninglisted indicator all the same (with a reason), or withdraw that."""
     if request.POST.get("allow") == "0":
         indicator = sel.indicator_get(request.user, indicator_id)
-        svc.indicator_allow(actor=actor(request), indicator=indicator, allow=False)
+        svc.indicator_allow(actor=web_actor(request), indicator=indicator, allow=False)
         messages.success(request, _("Chỉ báo lại bị danh sách cảnh báo giữ lại."))
         return redirect("intel:indicator_detail", indicator_id=indicator.pk)
     return _with_reason(request, indicator_id, form_class=forms.AllowForm, form_key="allow_form",
@@ -179,20 +167,18 @@ def indicator_allow(request, indicator_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def indicator_restore(request, indicator_id):
     """Put a revoked indicator back."""
     user = request.user
     indicator = sel.indicator_get(user, indicator_id)
-    svc.indicator_restore(actor=actor(request), indicator=indicator)
+    svc.indicator_restore(actor=web_actor(request), indicator=indicator)
     messages.success(request, _("Đã khôi phục chỉ báo."))
     return redirect("intel:indicator_detail", indicator_id=indicator.pk)
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def sighting_add(request, indicator_id):
     """Record that one of the user's units saw the indicator."""
     user = request.user
@@ -201,21 +187,19 @@ def sighting_add(request, indicator_id):
     if not units.exists():
         raise AccessDenied()
     form = forms.SightingForm(request.POST, units=units)
-    if form.is_valid():
+
+    def save(actor):
         d = form.cleaned_data
-        try:
-            svc.sighting_add(actor=actor(request), indicator=indicator, unit=d["unit"], seen_at=d.get("seen_at"),
-                             count=d["count"], note=d.get("note") or "", tlp=d["tlp"])
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã ghi nhận lần phát hiện."))
-            return redirect(reverse("intel:indicator_detail", kwargs={"indicator_id": indicator.pk}) + "#sightings")
-    return _detail_again(request, indicator, sighting_form=form)
+        return svc.sighting_add(actor=actor, indicator=indicator, unit=d["unit"], seen_at=d.get("seen_at"),
+                                count=d["count"], note=d.get("note") or "", tlp=d["tlp"])
+
+    return submit(
+        request, form, save, success=_detail_url(indicator, "sightings"), message=_("Đã ghi nhận lần phát hiện."),
+        page=lambda status: _detail_again(request, indicator, status, sighting_form=form),
+    )
 
 
 @login_required
-@domain_errors
 def sighting_list(request):
     """Recent sightings the user may see."""
     return render(request, "intel/sighting_list.html", {"sightings": sel.sighting_list(request.user)})
@@ -226,7 +210,7 @@ def sighting_list(request):
 
 def _incident_context(request, incident, **bound) -> dict:
     user = request.user
-    observables = list(incident_sel.observables(user, incident))
+    observables = observables_of_case(user, incident)
     known = sel.indicators_for_observables(user, observables)
     for o in observables:
         o.value_defanged = obs_kinds.defang(o.kind, o.value)
@@ -242,32 +226,28 @@ def _incident_context(request, incident, **bound) -> dict:
 
 
 @login_required
-@domain_errors
 def incident_indicators(request, incident_id):
     """An incident's observables, each with the known indicator of its value."""
-    incident = incident_sel.incident_get(user=request.user, pk=incident_id)
+    incident = case_get(request.user, incident_id)
     return render(request, "intel/incident_indicators.html", _incident_context(request, incident))
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def incident_promote(request, incident_id):
     """Turn the incident's observables into indicators of the chosen unit's manual source."""
     user = request.user
-    incident = incident_sel.incident_get(user=user, pk=incident_id)
+    incident = case_get(user, incident_id)
     units = forms.addable_units(user)
     if not units.exists():
         raise AccessDenied()
     form = forms.PromoteForm(request.POST, units=units)
-    if form.is_valid():
-        try:
-            count = svc.promote_observables(actor=actor(request), incident=incident, unit=form.cleaned_data["unit"],
-                                            tlp=form.cleaned_data.get("tlp") or None)
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã chuyển %(n)s dấu hiệu thành chỉ báo.") % {"n": count})
-            return redirect("intel:incident_indicators", incident_id=incident.pk)
-    return render(request, "intel/incident_indicators.html",
-                  _incident_context(request, incident, promote_form=form), status=400)
+    return submit(
+        request, form,
+        lambda actor: svc.promote_observables(actor=actor, incident=incident, unit=form.cleaned_data["unit"],
+                                              tlp=form.cleaned_data.get("tlp") or None),
+        success=reverse("intel:incident_indicators", kwargs={"incident_id": incident.pk}),
+        message=lambda count: _("Đã chuyển %(n)s dấu hiệu thành chỉ báo.") % {"n": count},
+        page=lambda status: render(request, "intel/incident_indicators.html",
+                                   _incident_context(request, incident, promote_form=form), status=status),
+    )

@@ -7,19 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from vigil.core.access import can
-from vigil.core.views.common import domain_errors
+from vigil.core.web import post_only, web_actor
 
 from .. import selectors as sel
-from .common import actor
 
 ENTRIES_SHOWN = 200
 
 
 @login_required
-@domain_errors
 def warninglist_list(request):
     """Every warninglist, with its kind, entry count and whether it is on."""
     return render(request, "intel/warninglist_list.html", {
@@ -28,7 +25,6 @@ def warninglist_list(request):
 
 
 @login_required
-@domain_errors
 def warninglist_detail(request, warninglist_id):
     """One warninglist: what it matches and its first entries."""
     user = request.user
@@ -40,15 +36,14 @@ def warninglist_detail(request, warninglist_id):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def warninglist_toggle(request, warninglist_id):
     """Turn a warninglist on or off (network administrators)."""
     from ..services.warninglists import warninglist_set_enabled
 
     wl = sel.warninglist_get(request.user, warninglist_id)
     enabled = request.POST.get("enabled") in ("1", "true", "on")
-    warninglist_set_enabled(actor=actor(request), warninglist=wl, enabled=enabled)
+    warninglist_set_enabled(actor=web_actor(request), warninglist=wl, enabled=enabled)
     if enabled:
         messages.success(request, _("Đã bật danh sách cảnh báo “%(n)s”.") % {"n": wl.name})
     else:
@@ -57,7 +52,6 @@ def warninglist_toggle(request, warninglist_id):
 
 
 @login_required
-@domain_errors
 def taxonomy_list(request):
     """The MISP taxonomies loaded as data, with how many tags each has."""
     return render(request, "intel/taxonomy_list.html", {"taxonomies": sel.taxonomies(request.user)})

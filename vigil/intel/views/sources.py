@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from vigil.core import concurrency
 from vigil.core.access import can
-from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.errors import AccessDenied
+from vigil.core.web import form_data, get_or_post, submit, web_actor
 
 from .. import forms
 from .. import selectors as sel
 from ..services import sources as svc
-from .common import actor, form_errors
 
 RECENT_IMPORTS = 20
 
 
 @login_required
-@domain_errors
 def source_list(request):
     """The sources the user may see."""
     user = request.user
@@ -35,7 +32,6 @@ def source_list(request):
 
 
 @login_required
-@domain_errors
 def source_detail(request, intel_source_id):
     """One source: its settings, sharing, feeds, recent imports and claim count."""
     user = request.user
@@ -54,31 +50,27 @@ def source_detail(request, intel_source_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def source_create(request):
     """Register a source for one of the user's units."""
     user = request.user
     initial = {"tlp": "amber", "kind": "partner", "reliability": "F", "default_confidence": 50, "is_active": True}
-    form = forms.SourceForm(request.POST if request.method == "POST" else None, user=user, initial=initial)
+    form = forms.SourceForm(form_data(request), user=user, initial=initial)
     if not form.fields["owner_unit"].queryset.exists():
         raise AccessDenied(_("Bạn không có quyền tạo nguồn cho đơn vị nào."))
-    if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        try:
-            source = svc.source_create(actor=actor(request), **data)
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã tạo nguồn “%(n)s”.") % {"n": source.name})
-            return redirect("intel:source_detail", intel_source_id=source.pk)
-    return render(request, "intel/source_form.html", {"form": form, "source": None},
-                  status=400 if request.method == "POST" else 200)
+    return submit(
+        request, form, lambda actor: svc.source_create(actor=actor, **form.service_data()),
+        success=_detail_url, message=lambda source: _("Đã tạo nguồn “%(n)s”.") % {"n": source.name},
+        template="intel/source_form.html", context={"source": None},
+    )
+
+
+def _detail_url(source) -> str:
+    return reverse("intel:source_detail", kwargs={"intel_source_id": source.pk})
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def source_edit(request, intel_source_id):
     """Change a source's settings and sharing."""
     user = request.user
@@ -88,28 +80,23 @@ def source_edit(request, intel_source_id):
     initial = {f: getattr(source, f) for f in svc.FIELDS}
     initial["owner_unit"] = source.owner_unit
     initial["shared_with"] = list(source.shared_with.all())
-    form = forms.SourceForm(request.POST if request.method == "POST" else None, user=user, source=source,
-                            initial=initial)
+    form = forms.SourceForm(form_data(request), user=user, source=source, initial=initial)
     concurrency.add_version_field(form, source)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.service_data()
         data.pop("owner_unit", None)
-        try:
-            svc.source_update(actor=actor(request), source=source, **data)
-        except concurrency.StaleObject as exc:
-            status = concurrency.refuse_stale(form, exc, source)
-        except (DomainError, ValidationError) as exc:
-            form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu nguồn “%(n)s”.") % {"n": source.name})
-            return redirect("intel:source_detail", intel_source_id=source.pk)
-    return render(request, "intel/source_form.html", {"form": form, "source": source}, status=status)
+        return svc.source_update(actor=actor, source=source, **data)
+
+    return submit(
+        request, form, save, success=_detail_url(source),
+        message=lambda _result: _("Đã lưu nguồn “%(n)s”.") % {"n": source.name},
+        template="intel/source_form.html", context={"source": source}, obj=source,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def source_delete(request, intel_source_id):
     """GET: confirm. POST: delete the source and its claims."""
     user = request.user
@@ -117,7 +104,7 @@ def source_delete(request, intel_source_id):
     if not can(user, "delete", source):
         raise AccessDenied()
     if request.method == "POST":
-        recomputed = svc.source_delete(actor=actor(request), source=source)
+        recomputed = svc.source_delete(actor=web_actor(request), source=source)
         messages.success(request, _("Đã xoá nguồn “%(n)s”; %(k)s chỉ báo được tính lại.")
                          % {"n": source.name, "k": recomputed})
         return redirect("intel:source_list")

@@ -18,6 +18,8 @@ from ninja.pagination import paginate
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.models import TLP
 from vigil.core.pagination import PageNumberPagination
 
@@ -33,8 +35,6 @@ from ..services import people as people_svc
 router = Router(tags=["org: people"])
 
 
-
-
 # --------------------------------------------------------------------------- schemas
 
 
@@ -42,9 +42,10 @@ class PersonOut(Schema):
     id: int
     full_name: str
     position: str
-    home_unit_id: int
-    home_unit_code: str
-    home_unit_name: str
+    home_unit: UnitRef
+    home_unit_id: int = Field(description="Deprecated (one release): `home_unit.id`")
+    home_unit_code: str = Field(description="Deprecated (one release): `home_unit.code`")
+    home_unit_name: str = Field(description="Deprecated (one release): `home_unit.name`")
     email: str
     phone: str
     is_active: bool
@@ -67,9 +68,10 @@ class PersonMembershipOut(Schema):
     id: int
     person_id: int
     person_name: str
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     role: str
     role_name: str
     since: dt.date
@@ -187,9 +189,10 @@ class DecisionItemOut(Schema):
 
 class DecisionOut(Schema):
     id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     number: str
     date: dt.date
     effective_date: dt.date
@@ -201,6 +204,10 @@ class DecisionOut(Schema):
     has_signed_file: bool
     signed_file_sha256: str
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.owner_unit
 
     @staticmethod
     def resolve_unit_id(obj) -> int:
@@ -279,9 +286,10 @@ class DecisionItemIn(Schema):
 
 
 class CompletenessOut(Schema):
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     kind: str
     on: dt.date
     complete: bool
@@ -357,14 +365,14 @@ class RedViewsAudited(PageNumberPagination):
 @paginate(PageNumberPagination)
 def list_people(request, filters: Query[PersonFilter]):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    unit = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return people_sel.person_list(user=user, q=filters.q, unit=unit, role=filters.role, active=filters.active)
 
 
 @router.post("/people", response={201: PersonDetailOut}, summary="Create a person")
 def create_person(request, payload: PersonIn):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=payload.home_unit_id, field="home_unit_id", active_only=True)
+    unit = unit_ref(user=user, ref=payload.home_unit_id, field="home_unit_id", active_only=True)
     person = people_svc.person_create(
         actor=api_actor(request), full_name=payload.full_name, home_unit=unit, position=payload.position,
         email=payload.email, phone=payload.phone, is_active=payload.is_active,
@@ -390,7 +398,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
     version = concurrency.if_match(request, person)
     changes = payload.dict(exclude_unset=True)
     if "home_unit_id" in changes:
-        changes["home_unit"] = people_sel.unit_ref(
+        changes["home_unit"] = unit_ref(
             user=user, ref=changes.pop("home_unit_id"), field="home_unit_id", active_only=True
         )
     if "username" in changes:
@@ -406,8 +414,8 @@ def update_person(request, person_id: int, payload: PersonPatch):
 @paginate(PageNumberPagination)
 def list_memberships(request, filters: Query[MembershipFilter]):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=filters.unit_id) if filters.unit_id else None
-    subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    unit = unit_ref(user, filters.unit_id, field="unit_id", optional=True)
+    subtree = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return membership_sel.membership_list(
         user=user, unit=unit, subtree_of=subtree, person_id=filters.person_id, role=filters.role,
         active=filters.active, on=filters.on,
@@ -418,7 +426,7 @@ def list_memberships(request, filters: Query[MembershipFilter]):
 def add_membership(request, payload: MembershipIn):
     user = request.auth
     person = people_sel.person_get(user=user, person_id=payload.person_id)
-    unit = people_sel.unit_ref(user=user, ref=payload.unit_id)
+    unit = unit_ref(user, payload.unit_id, field="unit_id")
     role = membership_sel.role_by_code(user=user, code=payload.role)
     m = membership_svc.membership_add(
         actor=api_actor(request), person=person, unit=unit, role=role, since=payload.since,
@@ -453,8 +461,8 @@ def _decision_detail(request, decision_id):
 @paginate(RedViewsAudited)
 def list_decisions(request, filters: Query[DecisionFilter]):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=filters.unit_id) if filters.unit_id else None
-    subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    unit = unit_ref(user, filters.unit_id, field="unit_id", optional=True)
+    subtree = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return decision_sel.decision_list(
         user=user, unit=unit, subtree_of=subtree, status=filters.status, tlp=filters.tlp, q=filters.q
     )
@@ -463,7 +471,7 @@ def list_decisions(request, filters: Query[DecisionFilter]):
 @router.post("/decisions", response={201: DecisionDetailOut}, summary="Create a draft membership decision")
 def create_decision(request, payload: MembershipDecisionIn):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=payload.unit_id, active_only=True)
+    unit = unit_ref(user, payload.unit_id, field="unit_id", active_only=True)
     d = decision_svc.decision_create(
         actor=api_actor(request), unit=unit, number=payload.number, date=payload.date,
         effective_date=payload.effective_date, issuer=payload.issuer, title=payload.title,
@@ -549,7 +557,7 @@ def apply_decision(request, decision_id: int):
 @paginate(PageNumberPagination)
 def list_completeness(request, filters: Query[CompletenessFilter]):
     user = request.auth
-    subtree = people_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    subtree = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return completeness_sel.completeness_list(
         user=user, on=filters.on, subtree_of=subtree, incomplete_only=filters.incomplete_only
     )

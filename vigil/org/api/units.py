@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
 from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import constituency as constituency_sel
@@ -27,8 +28,6 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 ValueKind = Literal["ipv4", "ipv6", "asn", "domain"]
 
 
-
-
 # --------------------------------------------------------------------------- schemas
 
 
@@ -39,13 +38,6 @@ class KindOut(Schema):
     requires_body: bool
     min_members: int
     oversees_network: bool = Field(description="A role reaching descendants held here sees the whole tree")
-
-
-class UnitRef(Schema):
-    id: int
-    code: str
-    name: str
-    name_en: str
 
 
 class UnitOut(Schema):

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core.access import scope_of, visible_to
+from vigil.core.access import allowed, units_in_scope, visible_to
 
 from ..models import CompletenessTarget, Membership, MembershipDecision, Unit
 
@@ -107,9 +107,7 @@ def _status(unit: Unit, on: dt.date) -> UnitCompleteness:
 
 def units_requiring_body(*, user, subtree_of: Unit | None = None) -> QuerySet[Unit]:
     """Active units with a body to complete, within `user`'s scope (the office: all)."""
-    scope = scope_of(user)
-    qs = visible_to(user, Unit.objects.filter(is_active=True, kind__requires_body=True))
-    qs = qs.filter(scope.unit_q("view"))
+    qs = units_in_scope(user, visible_to(user, Unit.objects.filter(is_active=True, kind__requires_body=True)))
     if subtree_of is not None:
         qs = qs.filter(path__startswith=subtree_of.path)
     return qs.select_related("kind", "parent")
@@ -139,9 +137,9 @@ def completeness_for_unit(*, user, unit: Unit, on: dt.date | None = None) -> Uni
     return _status(found, on) if found is not None else None
 
 
-def current_target(*, user=None) -> CompletenessTarget | None:
+def current_target(*, user) -> CompletenessTarget | None:
     """The latest completeness target date (every member may read it)."""
-    qs = CompletenessTarget.objects.all() if user is None else visible_to(user, CompletenessTarget)
+    qs = visible_to(user, CompletenessTarget)
     return qs.select_related("set_by").order_by("-set_at", "-id").first()
 
 
@@ -150,7 +148,7 @@ def target_history(*, user, limit: int = 10) -> list[CompletenessTarget]:
 
 
 def can_set_target(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and scope_of(user).network_wide("approve")
+    return allowed(user, "approve", None)
 
 
 def summary_for(user, on: dt.date | None = None) -> dict:

@@ -27,11 +27,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
-from vigil.core.access import visible_to
+from vigil.core.access import allowed_on_all, visible_to
 from vigil.core.errors import NotFound
 
+from ..constituency import CLAIM_ACTION, Kind, ParsedValue, parse_value
 from ..models import ConstituencyEntry, Unit
-from ..services.constituency import Kind, ParsedValue, parse_value
 
 DELEGATION = "delegation"
 CONFLICT = "conflict"
@@ -81,12 +81,10 @@ def constituency_request_get(*, user, entry_id: int) -> ConstituencyEntry:
 
 def may_decide(*, user, entry: ConstituencyEntry) -> bool:
     """Whether `user` may accept or refuse this pending request."""
-    from ..services.constituency import may_consent
-
     return (
         getattr(user, "is_authenticated", False)
         and entry.status == ConstituencyEntry.Status.PENDING
-        and may_consent(user, list(entry.consent_units.all()))
+        and allowed_on_all(user, CLAIM_ACTION, list(entry.consent_units.all()))
     )
 
 

@@ -25,6 +25,14 @@ def my_memberships(*, user, on=None):
     )
 
 
+def holds_role_requiring_2fa(user, *, on=None) -> bool:
+    """Whether the user holds an active membership in a role marked as requiring a second
+    factor (the kernel's 2FA policy asks this through `core.directory`)."""
+    if not getattr(user, "pk", None):
+        return False
+    return Membership.objects.active(on).filter(person__user=user, role__requires_2fa=True).exists()
+
+
 def membership_list(
     *,
     user,

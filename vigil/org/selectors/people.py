@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from vigil.core import access
 from vigil.core.access import visible_to
+from vigil.core.actors import Actor
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.refs import is_pk
 
@@ -77,18 +79,6 @@ def with_current_memberships(qs: QuerySet[Person], *, user, on=None) -> QuerySet
     )
 
 
-def unit_ref(*, user, ref, field: str = "unit_id", active_only: bool = False) -> Unit:
-    """A unit `user` may see, by id or code; NotFound naming `field` otherwise."""
-    value = str(ref if ref is not None else "").strip()
-    qs = visible_to(user, Unit).select_related("kind")
-    if active_only:
-        qs = qs.filter(is_active=True)
-    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
-    if found is None:
-        raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
-    return found
-
-
 def units_where(*, user, action: str) -> QuerySet[Unit]:
     """Active units on which `user` may perform `action` (for choice lists)."""
     return visible_to(user, Unit.objects.filter(is_active=True), action).select_related("kind").order_by("path")
@@ -117,13 +107,15 @@ def account_for_link(*, user, username: str | None):
 def recipient_candidates(*, user) -> QuerySet:
     """The active accounts `user` may name as TLP:RED recipients: people they may see
     (`visible_to`), plus the people of the units above their own and of the units that
-    oversee the network (where reports go up). `user=None` is the platform's authority:
-    every active account."""
+    oversee the network (where reports go up). `user` may be an Actor: the platform
+    actor names every active account."""
     from django.contrib.auth import get_user_model
 
     users = get_user_model()._default_manager.filter(is_active=True)
-    if user is None:
+    if access.is_platform(user):
         return users
+    if isinstance(user, Actor):
+        user = user.user
     if not getattr(user, "is_authenticated", False):
         return users.none()
     seen_people = visible_to(user, Person).values("pk")
@@ -167,3 +159,10 @@ def recipients_named(*, user, values, field: str = "recipients") -> list:
         if match not in found:
             found.append(match)
     return found
+
+
+def person_email(user) -> str:
+    """The e-mail address on the person record of an account ("" for a bare account); the
+    kernel's notifications ask it through `core.directory` (platform authority)."""
+    person = Person.objects.filter(user=user).only("email").first() if getattr(user, "pk", None) else None
+    return (person.email or "") if person else ""

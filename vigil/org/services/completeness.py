@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit, concurrency
-from vigil.core.access import require_network
+from vigil.core.access import require
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 
@@ -21,8 +21,7 @@ def completeness_target_set(*, actor: Actor, target_date: dt.date, note: str = "
     """Set the network-wide completeness target date (network-wide `approve` or `admin`).
     `version`: the id of the target the caller saw (0: none), refused (409) when another
     was set since."""
-    if actor.user is not None:
-        require_network(actor.user, "approve")
+    require(actor, "approve", None)
     if not isinstance(target_date, dt.date):
         raise DomainError(_("Hãy nhập hạn kiện toàn (YYYY-MM-DD)."), field="target_date")
     with transaction.atomic():
@@ -36,7 +35,7 @@ def completeness_target_set(*, actor: Actor, target_date: dt.date, note: str = "
             previous = latest
         target = CompletenessTarget(
             target_date=target_date, note=(note or "").strip(),
-            set_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            set_by=actor.author,
         )
         target.full_clean(exclude=["set_by"])  # null for the platform itself (blank=False in the model)
         target.save()

@@ -44,8 +44,7 @@ PDF_MAGIC = b"%PDF-"
 
 
 def _require_write(actor: Actor, decision: MembershipDecision) -> None:
-    if actor.user is not None:
-        require(actor.user, "manage_members", decision)
+    require(actor, "manage_members", decision)
 
 
 def _require_draft(decision: MembershipDecision) -> None:
@@ -89,13 +88,12 @@ def _resolve_users(actor: Actor, usernames: Iterable) -> list:
     and one the actor may not see get the same error (no account enumeration)."""
     from ..selectors.people import recipients_named
 
-    return recipients_named(user=actor.user, values=usernames or [])
+    return recipients_named(user=actor, values=usernames or [])
 
 
 def _resolve_units(actor: Actor, units: Iterable) -> list[Unit]:
     qs = Unit.objects.filter(is_active=True)
-    if actor.user is not None:
-        qs = visible_to(actor.user, qs)
+    qs = visible_to(actor, qs)
     result = []
     for value in units or []:
         pk = value.pk if isinstance(value, Unit) else value
@@ -230,7 +228,7 @@ def decision_create(
         decision = MembershipDecision(
             owner_unit=unit, number=number, date=date, effective_date=effective_date,
             issuer=(issuer or "").strip(), title=" ".join((title or "").split()), tlp=tlp,
-            created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            created_by=actor.author,
         )
         decision.full_clean()
         if signed_file is not None:

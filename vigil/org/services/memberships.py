@@ -17,19 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
-from vigil.core.access import require_grantable, reset_scope, scope_of, visible_to
+from vigil.core.access import require, require_grantable, reset_scope, visible_to
 from vigil.core.actors import Actor
-from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
+from vigil.core.errors import Conflict, DomainError, NotFound
 
 from ..models import Membership, MembershipDecision, Person, Role, Unit
 
 
 def check_manage_members(actor: Actor, unit: Unit) -> None:
-    """`manage_members` on `unit`, or the platform's own authority (actor without user)."""
-    if actor.user is None:
-        return
-    if not scope_of(actor.user).allows("manage_members", unit) or not actor.user.is_active:
-        raise AccessDenied()
+    """`manage_members` on `unit` (the platform always has it)."""
+    require(actor, "manage_members", unit)
 
 
 def check_may_grant(actor: Actor, role: Role, unit: Unit, person: Person | None = None) -> None:
@@ -37,13 +34,11 @@ def check_may_grant(actor: Actor, role: Role, unit: Unit, person: Person | None 
     (as far as the role reaches), one carrying `admin`/`audit` unless the actor is a
     network-wide administrator, and any role to the actor themselves
     (`core.access.require_grantable`: the same rule for accounts and decisions)."""
-    require_grantable(actor.user, role, unit, person=person)
+    require_grantable(actor, role, unit, person=person)
 
 
 def check_person_visible(actor: Actor, person: Person, field: str = "person") -> None:
-    if actor.user is None:
-        return
-    if not visible_to(actor.user, Person).filter(pk=person.pk).exists():
+    if not visible_to(actor, Person).filter(pk=person.pk).exists():
         raise NotFound(_("Không tìm thấy cán bộ."), field=field)
 
 

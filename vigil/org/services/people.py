@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vigil.core import audit, concurrency
-from vigil.core.access import require, require_in_unit, require_network, reset_scope
+from vigil.core.access import require, reset_scope
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
 
@@ -22,8 +22,7 @@ EDITABLE = ("full_name", "position", "home_unit", "email", "phone", "is_active",
 
 
 def _check_user_link(actor: Actor, person: Person, user) -> None:
-    if actor.user is not None:
-        require_network(actor.user, "admin")
+    require(actor, "admin", None)
     if user is None:
         return
     if not user.is_active:
@@ -58,8 +57,7 @@ def person_create(
     """Create a person working in `home_unit` (the actor needs `add` there)."""
     if home_unit is None:
         raise DomainError(_("Hãy chọn đơn vị công tác."), field="home_unit")
-    if actor.user is not None:
-        require_in_unit(actor.user, "add", home_unit)
+    require(actor, "add", home_unit)
     fields = _normalise(
         {"full_name": full_name, "position": position, "email": email, "phone": phone}
     )
@@ -82,14 +80,13 @@ def person_update(*, actor: Actor, person: Person, version: int | None = None, *
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    if actor.user is not None:
-        require(actor.user, "change", person)
+    require(actor, "change", person)
     changes = _normalise(dict(changes))
     if "home_unit" in changes:
         if changes["home_unit"] is None:
             raise DomainError(_("Hãy chọn đơn vị công tác."), field="home_unit")
-        if changes["home_unit"].pk != person.home_unit_id and actor.user is not None:
-            require_in_unit(actor.user, "add", changes["home_unit"])
+        if changes["home_unit"].pk != person.home_unit_id:
+            require(actor, "add", changes["home_unit"])
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         old_user = person.user

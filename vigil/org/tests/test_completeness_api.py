@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from vigil.core.testing import make_user
+from vigil.testing import make_user
 
 from .people_factories import complete_body
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/org"
 
 
 def test_completeness_list_filters(net, api_client):

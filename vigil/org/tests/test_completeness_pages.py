@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from vigil.core.testing import make_user
 from vigil.org.models import CompletenessTarget
 from vigil.org.services.completeness import completeness_target_set
+from vigil.testing import make_user
 
 from .people_factories import actor, complete_body
 

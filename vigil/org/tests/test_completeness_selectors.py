@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import AuditEntry
-from vigil.core.testing import make_user
 from vigil.org.models import CompletenessTarget
 from vigil.org.selectors.completeness import (
     completeness_for_unit,
@@ -19,6 +18,7 @@ from vigil.org.services.completeness import completeness_target_set
 from vigil.org.services.memberships import membership_end
 from vigil.org.services.people import person_update
 from vigil.org.services.units import unit_create
+from vigil.testing import make_user
 
 from .people_factories import SYSTEM, actor, complete_body, member, person
 
@@ -111,7 +111,7 @@ def test_target_needs_network_wide_approve(net):
         completeness_target_set(actor=actor(net.a_head), target_date=date(2025, 12, 31))
     chief = make_user(net, "office_chief", net.office, "head")
     t = completeness_target_set(actor=actor(chief), target_date=date(2025, 12, 31), note="Theo Kết luận số 5")
-    assert current_target().target_date == date(2025, 12, 31) and t.set_by == chief
+    assert current_target(user=chief).target_date == date(2025, 12, 31) and t.set_by == chief
     assert AuditEntry.objects.filter(action="set_target", actor=chief).exists()
     completeness_target_set(actor=actor(net.admin), target_date=date(2026, 3, 31))
     assert current_target(user=net.a_analyst).target_date == date(2026, 3, 31)

@@ -10,7 +10,7 @@ from .constituency_fixtures import claims_fixture  # noqa: F401 (the `claims` fi
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
+API = "/api/v1/org"
 
 
 def post(client, url, data):

@@ -13,15 +13,15 @@ from django.urls import reverse
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, Conflict
 from vigil.core.models import AuditEntry, Notification
-from vigil.core.testing import make_user
 from vigil.incidents.services import routing
 from vigil.org.models import ConstituencyEntry
 from vigil.org.selectors.constituency import who_owns
 from vigil.org.services.constituency import constituency_add, constituency_decide
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
+API = "/api/v1/org"
 Status = ConstituencyEntry.Status
 
 

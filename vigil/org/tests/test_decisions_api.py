@@ -13,7 +13,7 @@ from vigil.org.models import Membership
 from .people_factories import member, pdf_bytes, pdf_upload, person
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/org"
 
 
 def new_decision(client, unit, **kw):

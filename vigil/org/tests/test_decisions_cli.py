@@ -47,7 +47,7 @@ def test_apply_refusals_exit_non_zero(net):
     d, _p = draft(net)
     with pytest.raises(CommandError) as exc:
         run("apply", str(d.pk), "--as", "b_analyst")
-    assert exc.value.returncode == 1 and "quyết định" in str(exc.value)
+    assert exc.value.returncode == 3 and "quyết định" in str(exc.value)
     with pytest.raises(CommandError) as exc:
         run("apply", str(d.pk), "--as", "a_analyst")
     assert "quyền" in str(exc.value)
@@ -73,7 +73,7 @@ def test_completeness(net):
     out = run("completeness", "--on", "2025-06-01", "--incomplete", "--as", "office_staff")
     assert "tinh-a-tb" not in out
     data = json.loads(run("completeness", "--on", "2025-02-01", "--json", "--as", "a_analyst"))
-    assert data["on"] == "2025-02-01" and [u["unit"] for u in data["units"]] == ["tinh-a-tb"]
+    assert data["on"] == "2025-02-01" and [u["unit_code"] for u in data["units"]] == ["tinh-a-tb"]
     assert "no_decision" in data["units"][0]["missing"]
     with pytest.raises(CommandError) as exc:
         run("completeness", "--on", "01/06/2025", "--as", "a_analyst")

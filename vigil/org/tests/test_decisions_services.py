@@ -9,7 +9,6 @@ from django.test import override_settings
 
 from vigil.core.errors import AccessDenied, Conflict, DomainError
 from vigil.core.models import TLP, AuditEntry
-from vigil.core.testing import make_user
 from vigil.org.models import Membership, MembershipDecision
 from vigil.org.services.decisions import (
     decision_add_item,
@@ -20,6 +19,7 @@ from vigil.org.services.decisions import (
     decision_remove_item,
     decision_update,
 )
+from vigil.testing import make_user
 
 from .people_factories import actor, member, pdf_bytes, pdf_upload, person, role
 

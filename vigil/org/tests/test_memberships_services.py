@@ -7,9 +7,9 @@ import pytest
 from vigil.core.access import can_in_unit
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
 from vigil.core.models import AuditEntry
-from vigil.core.testing import make_user
 from vigil.org.models import Membership
 from vigil.org.services.memberships import membership_add, membership_end
+from vigil.testing import make_user
 
 from .people_factories import actor, member, person, role
 

@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
-from vigil.core.testing import make_user
+from vigil.testing import make_user
 
 from .people_factories import member, person
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/org"
 
 
 def test_list_people_is_scoped_paginated_and_filtered(net, api_client):

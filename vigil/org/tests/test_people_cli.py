@@ -53,7 +53,7 @@ def test_errors_are_clear_and_non_zero(net, monkeypatch):
     assert "--as" in str(exc.value) and exc.value.returncode == 2
     with pytest.raises(CommandError) as exc:
         run("show", str(p.pk), "--as", "b_analyst")
-    assert "Không tìm thấy cán bộ" in str(exc.value) and exc.value.returncode == 1
+    assert "Không tìm thấy cán bộ" in str(exc.value) and exc.value.returncode == 3
     with pytest.raises(CommandError) as exc:
         run("list", "--subtree", "khong-co", "--as", "a_head")
     assert "subtree" in str(exc.value)

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from vigil.core.testing import make_user
 from vigil.org.models import Membership, Person, Role
+from vigil.testing import make_user
 
 from .people_factories import member, person
 

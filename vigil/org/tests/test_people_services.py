@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from vigil.core.access import can
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import AuditEntry, User
-from vigil.core.testing import make_user
 from vigil.org.services.people import person_create, person_update
+from vigil.testing import make_user
 
 from .people_factories import actor, person
 

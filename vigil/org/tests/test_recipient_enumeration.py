@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from vigil.core.actors import Actor
 from vigil.core.errors import DomainError
-from vigil.core.testing import make_user
-from vigil.incidents import reference_data as incident_reference
+from vigil.incidents import reference as incident_reference
 from vigil.incidents.services import intake
 from vigil.org.selectors.people import recipient_candidates, recipients_named
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_decision_api_does_not_enumerate_accounts(net, api_client):
     client = api_client(net.a_head)
 
     def post(name):
-        return client.post("/api/v1/decisions", {
+        return client.post("/api/v1/org/decisions", {
             "unit_id": net.prov_a_sub.pk, "number": "15/QĐ-UBND", "date": "2025-04-01",
             "issuer": "Chủ tịch UBND tỉnh A", "title": "Kiện toàn", "tlp": "red", "recipients": [name],
         }, content_type="application/json")

@@ -10,10 +10,10 @@ import pytest
 from vigil.core.access import can_in_unit, reset_scope
 from vigil.core.errors import AccessDenied
 from vigil.core.services.accounts import account_create
-from vigil.core.testing import PASSWORD, make_user
 from vigil.org.models import Membership, Role
 from vigil.org.services.decisions import decision_add_item, decision_create
 from vigil.org.services.memberships import membership_add
+from vigil.testing import PASSWORD, make_user
 
 from .people_factories import actor, person, role
 
@@ -88,7 +88,7 @@ def test_accounts_apply_the_same_rule(net, secretary):
 
 def test_api_refuses_a_self_promotion_with_a_clear_problem(net, secretary, api_client):
     client = api_client(secretary)
-    resp = client.post("/api/v1/memberships", {"person_id": net.people["a_secretary"].pk, "unit_id": net.prov_a.pk,
+    resp = client.post("/api/v1/org/memberships", {"person_id": net.people["a_secretary"].pk, "unit_id": net.prov_a.pk,
                                                    "role": "head"}, content_type="application/json")
     assert resp.status_code == 403, resp.content
     assert "chính mình" in resp.json()["detail"]

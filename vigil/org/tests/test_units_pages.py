@@ -4,9 +4,9 @@ rules of the layer (404 outside one's view, 403 when seen but not allowed)."""
 import pytest
 from django.urls import reverse
 
-from vigil.org import unit_sections
 from vigil.org.models import Unit
-from vigil.org.unit_sections import UnitSection
+from vigil.org.views import unit_sections
+from vigil.org.views.unit_sections import UnitSection
 
 pytestmark = pytest.mark.django_db
 

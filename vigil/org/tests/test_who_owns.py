@@ -108,7 +108,7 @@ def test_cli_answers_with_the_owner(net, claims):
 
 def test_cli_json_output(net, claims):
     data = json.loads(run("www.stc.tinh-a.gov.vn", "--as", "a_analyst", "--json"))
-    assert data["kind"] == "domain" and data["owners"][0]["unit"] == "tinh-a-sotc"
+    assert data["kind"] == "domain" and data["owners"][0]["unit"]["code"] == "tinh-a-sotc"
     assert "outside_scope" not in data
 
 

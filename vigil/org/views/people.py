@@ -7,23 +7,30 @@ errors next to the field they name, or core's error page (403 / 404) otherwise.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import concurrency
-from vigil.core.access import can, require_in_unit, scope_of
-from vigil.core.actors import Actor, actor_from_request
-from vigil.core.errors import AccessDenied, DomainError, validation_errors
-from vigil.core.views.common import domain_errors
+from vigil.core.access import allowed, can, require_in_unit
+from vigil.core.actors import Actor
+from vigil.core.directory import unit_ref
+from vigil.core.errors import AccessDenied, DomainError
+from vigil.core.web import (
+    get_or_post,
+    is_htmx,
+    map_errors,
+    method_not_allowed,
+    post_only,
+    submit,
+    web_actor,
+)
 
-from .. import forms_people as forms
+from ..forms import people as forms
 from ..selectors import completeness as completeness_sel
 from ..selectors import decisions as decision_sel
 from ..selectors import memberships as membership_sel
@@ -38,13 +45,8 @@ PAGE_SIZE = 50
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+# The services' names for what these forms call otherwise (for vigil.core.web.map_errors).
+ALIASES = {"home_unit_id": "home_unit", "person_id": "person", "unit_id": "unit", "username": "user"}
 
 
 def _page(request, qs):
@@ -58,21 +60,6 @@ def _next_url(request, fallback: str) -> str:
     return fallback
 
 
-def _form_errors(form, exc: Exception) -> None:
-    """Put a service's error next to the field it names (or above the form)."""
-    if isinstance(exc, DomainError):
-        errors = exc.errors()
-    elif isinstance(exc, ValidationError):
-        errors = validation_errors(exc)
-    else:  # pragma: no cover - only the two kinds are caught
-        raise exc
-    aliases = {"home_unit_id": "home_unit", "person_id": "person", "unit_id": "unit", "username": "user"}
-    for field, msgs in errors.items():
-        name = aliases.get(field, field)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-
-
 def _query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -83,7 +70,6 @@ def _query_without_page(request) -> str:
 
 
 @login_required
-@domain_errors
 def person_list(request):
     """People in the user's scope: search, filter by unit subtree, role and status."""
     user = request.user
@@ -101,22 +87,20 @@ def person_list(request):
         "form": form, "page": page, "query": _query_without_page(request),
         "can_add": people_sel.units_where(user=user, action="add").exists(),
     }
-    template = "org/person_list_table.html" if _is_htmx(request) else "org/person_list.html"
+    template = "org/person_list_table.html" if is_htmx(request) else "org/person_list.html"
     return render(request, template, context)
 
 
 @login_required
-@domain_errors
 def person_detail(request, person_id):
     """One person: details, ongoing memberships and history, decisions naming them."""
     user = request.user
     person = people_sel.person_get(user=user, person_id=person_id)
     history = list(people_sel.person_memberships(user=user, person=person))
-    scope = scope_of(user)
     for m in history:
-        m.can_end = m.until is None and scope.allows("manage_members", m.unit)
+        m.can_end = m.until is None and allowed(user, "manage_members", m.unit)
     decisions = list(decision_sel.decisions_for_person(user=user, person=person)[:20])
-    decision_sel.record_red_views(_actor(request), decisions)
+    decision_sel.record_red_views(web_actor(request), decisions)
     context = {
         "person": person,
         "current": [m for m in history if m.is_active],
@@ -129,8 +113,7 @@ def person_detail(request, person_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def person_create(request):
     """A new person, in a unit where the user may add (prefilled from ?unit=)."""
     user = request.user
@@ -140,20 +123,19 @@ def person_create(request):
     form = forms.PersonForm(request.POST or None, user=user, initial=initial)
     if not form.fields["home_unit"].queryset.exists():
         raise AccessDenied()  # no unit to add people to
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = people_svc.person_create(actor=_actor(request), **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã thêm cán bộ %(name)s.") % {"name": person.full_name})
-            return redirect("org:person_detail", person_id=person.pk)
-    return render(request, "org/person_form.html", {"form": form, "person": None})
+    return submit(
+        request, form, lambda actor: people_svc.person_create(actor=actor, **form.cleaned_data),
+        success=_person_url, message=lambda person: _("Đã thêm cán bộ %(name)s.") % {"name": person.full_name},
+        template="org/person_form.html", context={"person": None}, aliases=ALIASES, refused=200,
+    )
+
+
+def _person_url(person) -> str:
+    return reverse("org:person_detail", kwargs={"person_id": person.pk})
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def person_edit(request, person_id):
     """Edit a person (`change` on their home unit)."""
     user = request.user
@@ -166,34 +148,30 @@ def person_edit(request, person_id):
     }
     form = forms.PersonForm(request.POST or None, user=user, person=person, initial=initial)
     concurrency.add_version_field(form, person)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        version = form.cleaned_data.pop("version", None)
-        changes = {k: v for k, v in form.cleaned_data.items() if initial.get(k) != (v.pk if hasattr(v, "pk") else v)}
-        try:
-            people_svc.person_update(actor=_actor(request), person=person, version=version, **changes)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, person)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu thông tin cán bộ."))
-            return redirect("org:person_detail", person_id=person.pk)
-    return render(request, "org/person_form.html", {"form": form, "person": person}, status=stale or 200)
+
+    def save(actor):
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        changes = {k: v for k, v in data.items() if initial.get(k) != (v.pk if hasattr(v, "pk") else v)}
+        return people_svc.person_update(actor=actor, person=person, version=version, **changes)
+
+    return submit(
+        request, form, save, success=_person_url(person), message=_("Đã lưu thông tin cán bộ."),
+        template="org/person_form.html", context={"person": person}, obj=person, aliases=ALIASES, refused=200,
+    )
 
 
 # --------------------------------------------------------------------------- memberships
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def membership_add(request, person_id=None, unit_id=None):
     """Give a person a role in a unit: from the person page (unit chosen) or from the
     unit page (person chosen). Needs `manage_members` on the unit."""
     user = request.user
     person = people_sel.person_get(user=user, person_id=person_id) if person_id is not None else None
-    unit = people_sel.unit_ref(user=user, ref=unit_id) if unit_id is not None else None
+    unit = unit_ref(user, unit_id, field="unit_id") if unit_id is not None else None
     if unit is not None:
         require_in_unit(user, "manage_members", unit)
     form = forms.MembershipForm(request.POST or None, user=user, unit=unit, person=person)
@@ -203,56 +181,48 @@ def membership_add(request, person_id=None, unit_id=None):
         reverse("org:person_detail", kwargs={"person_id": person.pk}) if person is not None
         else _unit_url(unit)
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            m = membership_svc.membership_add(
-                actor=_actor(request), person=data["person"], unit=data["unit"], role=data["role"],
-                since=data["since"], until=data.get("until"), note=data.get("note", ""),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Đã giao vai trò %(role)s tại %(unit)s cho %(person)s.")
-                % {"role": m.role.display_name, "unit": m.unit.display_name, "person": m.person.full_name},
-            )
-            return redirect(_next_url(request, back))
-    context = {"form": form, "person": person, "unit": unit, "back": _next_url(request, back)}
-    return render(request, "org/membership_form.html", context)
+        return membership_svc.membership_add(
+            actor=actor, person=data["person"], unit=data["unit"], role=data["role"],
+            since=data["since"], until=data.get("until"), note=data.get("note", ""),
+        )
+
+    return submit(
+        request, form, save, success=_next_url(request, back),
+        message=lambda m: _("Đã giao vai trò %(role)s tại %(unit)s cho %(person)s.")
+        % {"role": m.role.display_name, "unit": m.unit.display_name, "person": m.person.full_name},
+        template="org/membership_form.html",
+        context={"person": person, "unit": unit, "back": _next_url(request, back)}, aliases=ALIASES, refused=200,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def membership_end(request, membership_id):
     """End a membership (kept as history): a date and a reason, then confirm."""
     user = request.user
     m = membership_sel.membership_get(user=user, membership_id=membership_id)
-    membership_svc.check_manage_members(_actor(request), m.unit)
+    membership_svc.check_manage_members(web_actor(request), m.unit)
     back = reverse("org:person_detail", kwargs={"person_id": m.person_id})
     form = forms.MembershipEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership_svc.membership_end(
-                actor=_actor(request), membership=m, until=form.cleaned_data["until"],
-                note=form.cleaned_data.get("note", ""),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã kết thúc vai trò %(role)s của %(person)s.") % {
-                "role": m.role.display_name, "person": m.person.full_name})
-            return redirect(_next_url(request, back))
-    return render(request, "org/membership_end.html", {"form": form, "membership": m, "back": _next_url(request, back)})
+    return submit(
+        request, form,
+        lambda actor: membership_svc.membership_end(actor=actor, membership=m, until=form.cleaned_data["until"],
+                                                    note=form.cleaned_data.get("note", "")),
+        success=_next_url(request, back),
+        message=_("Đã kết thúc vai trò %(role)s của %(person)s.") % {"role": m.role.display_name,
+                                                                   "person": m.person.full_name},
+        template="org/membership_end.html", context={"membership": m, "back": _next_url(request, back)},
+        aliases=ALIASES, refused=200,
+    )
 
 
 # --------------------------------------------------------------------------- decisions
 
 
 @login_required
-@domain_errors
 def decision_list(request):
     """Membership decisions the user may see (TLP applies); TLP:RED rows are audited."""
     user = request.user
@@ -260,12 +230,12 @@ def decision_list(request):
     f = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = decision_sel.decision_list(user=user, subtree_of=f.get("unit"), status=f.get("status") or None, q=f.get("q"))
     page = _page(request, qs)
-    decision_sel.record_red_views(_actor(request), page.object_list)
+    decision_sel.record_red_views(web_actor(request), page.object_list)
     context = {
         "form": form, "page": page, "query": _query_without_page(request),
         "can_create": people_sel.units_where(user=user, action="manage_members").exists(),
     }
-    template = "org/decision_list_table.html" if _is_htmx(request) else "org/decision_list.html"
+    template = "org/decision_list_table.html" if is_htmx(request) else "org/decision_list.html"
     return render(request, template, context)
 
 
@@ -286,17 +256,15 @@ def _decision_context(request, decision, **extra):
 
 
 @login_required
-@domain_errors
 def decision_detail(request, decision_id):
     """One decision with its items; forms to complete a draft; TLP:RED views audited."""
     decision = decision_sel.decision_get(user=request.user, decision_id=decision_id)
-    decision_sel.record_red_views(_actor(request), [decision])
+    decision_sel.record_red_views(web_actor(request), [decision])
     return render(request, "org/decision_detail.html", _decision_context(request, decision))
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def decision_create(request):
     """A new draft decision (prefilled unit from ?unit=), with its signed PDF if at hand."""
     user = request.user
@@ -306,31 +274,34 @@ def decision_create(request):
     form = forms.DecisionForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     if not form.fields["unit"].queryset.exists():
         raise AccessDenied()
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            d = decision_svc.decision_create(
-                actor=_actor(request), unit=data["unit"], number=data["number"], date=data["date"],
-                effective_date=data.get("effective_date"), issuer=data["issuer"], title=data["title"],
-                tlp=data["tlp"], shared_with=list(data.get("shared_with") or []),
-                recipients=data.get("recipients") or [], signed_file=data.get("signed_file"),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã tạo dự thảo quyết định %(n)s.") % {"n": d.number})
-            return redirect("org:decision_detail", decision_id=d.pk)
-    return render(request, "org/decision_form.html", {"form": form, "decision": None})
+        return decision_svc.decision_create(
+            actor=actor, unit=data["unit"], number=data["number"], date=data["date"],
+            effective_date=data.get("effective_date"), issuer=data["issuer"], title=data["title"],
+            tlp=data["tlp"], shared_with=list(data.get("shared_with") or []),
+            recipients=data.get("recipients") or [], signed_file=data.get("signed_file"),
+        )
+
+    return submit(
+        request, form, save, success=_decision_url,
+        message=lambda d: _("Đã tạo dự thảo quyết định %(n)s.") % {"n": d.number},
+        template="org/decision_form.html", context={"decision": None}, aliases=ALIASES, refused=200,
+    )
+
+
+def _decision_url(decision) -> str:
+    return reverse("org:decision_detail", kwargs={"decision_id": decision.pk})
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def decision_edit(request, decision_id):
     """Edit a draft decision's fields and audience."""
     user = request.user
     decision = decision_sel.decision_get(user=user, decision_id=decision_id)
-    decision_svc.decision_check_editable(actor=_actor(request), decision=decision)
+    decision_svc.decision_check_editable(actor=web_actor(request), decision=decision)
     initial = {
         "number": decision.number, "date": decision.date, "effective_date": decision.effective_date,
         "issuer": decision.issuer, "title": decision.title, "tlp": decision.tlp,
@@ -339,109 +310,96 @@ def decision_edit(request, decision_id):
     }
     form = forms.DecisionForm(request.POST or None, user=user, decision=decision, initial=initial)
     concurrency.add_version_field(form, decision)
-    stale = None
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = dict(form.cleaned_data)
         data["shared_with"] = list(data.get("shared_with") or [])
         data["effective_date"] = data.get("effective_date") or data["date"]
-        try:
-            decision_svc.decision_update(actor=_actor(request), decision=decision, **data)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, decision)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu quyết định."))
-            return redirect("org:decision_detail", decision_id=decision.pk)
-    return render(request, "org/decision_form.html", {"form": form, "decision": decision}, status=stale or 200)
+        return decision_svc.decision_update(actor=actor, decision=decision, **data)
+
+    return submit(
+        request, form, save, success=_decision_url(decision), message=_("Đã lưu quyết định."),
+        template="org/decision_form.html", context={"decision": decision}, obj=decision, aliases=ALIASES,
+        refused=200,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def decision_item_add(request, decision_id):
     """Add an item to a draft (the form sits on the decision page)."""
     user = request.user
     decision = decision_sel.decision_get(user=user, decision_id=decision_id)
-    decision_svc.decision_check_editable(actor=_actor(request), decision=decision)
+    decision_svc.decision_check_editable(actor=web_actor(request), decision=decision)
     form = forms.DecisionItemForm(request.POST or None, user=user)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                decision_svc.decision_add_item(
-                    actor=_actor(request), decision=decision, action=data["action"], person=data["person"],
-                    role=data["role"], note=data.get("note", ""),
-                )
-            except (DomainError, ValidationError) as exc:
-                if getattr(exc, "status", 400) in (403, 404):
-                    raise
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("Đã thêm nội dung vào quyết định."))
-                return redirect("org:decision_detail", decision_id=decision.pk)
-    decision_sel.record_red_views(_actor(request), [decision])
-    context = _decision_context(request, decision, item_form=form)
-    return render(request, "org/decision_detail.html", context, status=400 if request.method == "POST" else 200)
+
+    def save(actor):
+        data = form.cleaned_data
+        return decision_svc.decision_add_item(
+            actor=actor, decision=decision, action=data["action"], person=data["person"],
+            role=data["role"], note=data.get("note", ""),
+        )
+
+    return submit(
+        request, form, save, success=_decision_url(decision), message=_("Đã thêm nội dung vào quyết định."),
+        page=lambda status: _decision_page(request, decision, status, item_form=form), aliases=ALIASES,
+    )
+
+
+def _decision_page(request, decision, status: int, **forms_shown):
+    """The decision's page again, with a refused form on it (a TLP:RED view is audited)."""
+    decision_sel.record_red_views(web_actor(request), [decision])
+    return render(request, "org/decision_detail.html", _decision_context(request, decision, **forms_shown),
+                  status=status)
 
 
 @login_required
-@domain_errors
 def decision_item_remove(request, decision_id, item_id):
     """Remove an item from a draft (POST; the objects are looked up first, so a
     decision out of sight answers 404 whatever the method)."""
     decision = decision_sel.decision_get(user=request.user, decision_id=decision_id)
     item = decision_sel.decision_item_get(decision=decision, item_id=item_id)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    decision_svc.decision_remove_item(actor=_actor(request), decision=decision, item=item)
+        return method_not_allowed(request, ["POST"])
+    decision_svc.decision_remove_item(actor=web_actor(request), decision=decision, item=item)
     messages.success(request, _("Đã bỏ nội dung khỏi quyết định."))
     return redirect("org:decision_detail", decision_id=decision.pk)
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def decision_file(request, decision_id):
     """GET: download the signed PDF (an `export` audit entry). POST: upload it (drafts)."""
     user = request.user
     decision = decision_sel.decision_get(user=user, decision_id=decision_id)
     if request.method == "GET":
-        handle = decision_svc.decision_file_export(actor=_actor(request), decision=decision)
+        handle = decision_svc.decision_file_export(actor=web_actor(request), decision=decision)
         return FileResponse(
             handle, as_attachment=True, filename=f"{decision.number.replace('/', '-')}.pdf",
             content_type="application/pdf",
         )
-    decision_svc.decision_check_editable(actor=_actor(request), decision=decision)
+    decision_svc.decision_check_editable(actor=web_actor(request), decision=decision)
     form = forms.DecisionFileForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            decision_svc.decision_attach_file(
-                actor=_actor(request), decision=decision, upload=form.cleaned_data["signed_file"]
-            )
-        except (DomainError, ValidationError) as exc:
-            if getattr(exc, "status", 400) in (403, 404):
-                raise
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã tải lên tệp quyết định đã ký."))
-            return redirect("org:decision_detail", decision_id=decision.pk)
-    decision_sel.record_red_views(_actor(request), [decision])
-    return render(request, "org/decision_detail.html", _decision_context(request, decision, file_form=form), status=400)
+    return submit(
+        request, form,
+        lambda actor: decision_svc.decision_attach_file(actor=actor, decision=decision,
+                                                        upload=form.cleaned_data["signed_file"]),
+        success=_decision_url(decision), message=_("Đã tải lên tệp quyết định đã ký."),
+        page=lambda status: _decision_page(request, decision, status, file_form=form), aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def decision_apply(request, decision_id):
     """GET: what applying will do, and a confirmation button. POST: apply it."""
     user = request.user
     decision = decision_sel.decision_get(user=user, decision_id=decision_id)
-    decision_svc.decision_check_editable(actor=_actor(request), decision=decision)
+    decision_svc.decision_check_editable(actor=web_actor(request), decision=decision)
     error = None
     if request.method == "POST":
         try:
-            decision_svc.decision_apply(actor=_actor(request), decision=decision)
+            decision_svc.decision_apply(actor=web_actor(request), decision=decision)
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
@@ -449,7 +407,7 @@ def decision_apply(request, decision_id):
         else:
             messages.success(request, _("Đã áp dụng quyết định %(n)s.") % {"n": decision.number})
             return redirect("org:decision_detail", decision_id=decision.pk)
-    decision_sel.record_red_views(_actor(request), [decision])
+    decision_sel.record_red_views(web_actor(request), [decision])
     context = _decision_context(request, decision, error=error)
     return render(request, "org/decision_apply.html", context, status=400 if error else 200)
 
@@ -458,7 +416,6 @@ def decision_apply(request, decision_id):
 
 
 @login_required
-@domain_errors
 def completeness(request):
     """Which bodies in the user's scope are complete on a date, what each one lacks, and
     the target date (set here by the office)."""
@@ -487,8 +444,7 @@ def completeness(request):
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def completeness_target(request):
     """Set the target date (network-wide `approve`)."""
     if not completeness_sel.can_set_target(request.user):
@@ -497,13 +453,11 @@ def completeness_target(request):
     if form.is_valid():
         try:
             completeness_svc.completeness_target_set(
-                actor=_actor(request), target_date=form.cleaned_data["target_date"],
+                actor=web_actor(request), target_date=form.cleaned_data["target_date"],
                 note=form.cleaned_data.get("note", ""), version=form.cleaned_data.get("version"),
             )
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
-            _form_errors(form, exc)
+            map_errors(form, exc, aliases=ALIASES)
         else:
             messages.success(request, _("Đã đặt hạn kiện toàn: %(d)s.") % {
                 "d": form.cleaned_data["target_date"].strftime("%d/%m/%Y")})
@@ -528,7 +482,7 @@ def unit_members_section(*, user, unit) -> dict:
     """Data of the unit page's "members" section (org/_unit_members.html): ongoing
     memberships first, then the ended ones (history)."""
     rows = list(membership_sel.unit_members(user=user, unit=unit, include_ended=True))
-    can_manage = scope_of(user).allows("manage_members", unit)
+    can_manage = allowed(user, "manage_members", unit)
     for m in rows:
         m.can_end = can_manage and m.until is None
     return {
@@ -543,7 +497,7 @@ def unit_decisions_section(*, user, unit) -> dict:
     decisions listed there are audited as views."""
     rows = list(decision_sel.decision_list(user=user, unit=unit)[:20])
     decision_sel.record_red_views(Actor(user=user, channel="web"), rows)
-    return {"decisions": rows, "can_manage_members": scope_of(user).allows("manage_members", unit)}
+    return {"decisions": rows, "can_manage_members": allowed(user, "manage_members", unit)}
 
 
 def unit_completeness_section(*, user, unit) -> dict:

@@ -13,16 +13,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from vigil.core import concurrency
 from vigil.core.access import can, can_in_unit
-from vigil.core.actors import actor_from_request
-from vigil.core.errors import AccessDenied, DomainError, validation_errors
+from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.refs import is_pk
-from vigil.core.views.common import apply_errors, domain_errors
+from vigil.core.web import form_data, get_or_post, is_htmx, map_errors, post_only, submit, web_actor
 
-from ..forms_units import ConstituencyForm, UnitCreateForm, UnitEditForm, UnitMoveForm, WhoOwnsForm
+from ..forms.units import ConstituencyForm, UnitCreateForm, UnitEditForm, UnitMoveForm, WhoOwnsForm
 from ..selectors import constituency as constituency_selectors
 from ..selectors import units as unit_selectors
 from ..services.constituency import (
@@ -32,23 +30,14 @@ from ..services.constituency import (
     constituency_remove,
 )
 from ..services.units import unit_create, unit_move, unit_update
-from ..unit_sections import sections_for
+from .unit_sections import sections_for
 
 MAX_QUERY = 100
 
 
-def _form_errors(form, exc: Exception) -> None:
-    """A service's error, shown next to the field it names (or above the form)."""
-    if isinstance(exc, DomainError):
-        apply_errors(form, exc)
-        return
-    for field, msgs in validation_errors(exc).items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+def _unit_url(unit, anchor: str = "") -> str:
+    url = reverse("org:unit_detail", kwargs={"unit_id": unit.pk})
+    return f"{url}#{anchor}" if anchor else url
 
 
 # --------------------------------------------------------------------------- tree
@@ -70,7 +59,7 @@ def unit_tree(request):
         # Small trees (one province's) open fully; the national one opens its first level.
         "open_depth": 99 if tree.filtered or tree.total <= 40 else 1,
     }
-    template = "org/unit_tree_results.html" if _is_htmx(request) else "org/unit_tree.html"
+    template = "org/unit_tree_results.html" if is_htmx(request) else "org/unit_tree.html"
     return render(request, template, context)
 
 
@@ -88,7 +77,6 @@ def constituency_section(*, user, unit) -> dict:
 
 
 @login_required
-@domain_errors
 def unit_detail(request, unit_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
@@ -105,74 +93,57 @@ def unit_detail(request, unit_id: int):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def unit_create_view(request):
     user = request.user
     parents = unit_selectors.units_where(user=user, action="add")
     if not parents.exists():
         raise AccessDenied()
     querysets = {"parent": parents, "kind": unit_selectors.unit_kinds(user=user)}
-    if request.method == "POST":
-        form = UnitCreateForm(request.POST, querysets=querysets)
-        if form.is_valid():
-            data = form.cleaned_data
-            fields = {k: data[k] for k in UnitCreateForm.FIELDS if k not in ("name", "kind")}
-            try:
-                unit = unit_create(
-                    actor=actor_from_request(request), code=data["code"], name=data["name"],
-                    kind=data["kind"], parent=data["parent"], **fields,
-                )
-            except (DomainError, ValidationError) as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("Đã tạo đơn vị %(name)s.") % {"name": unit.name})
-                return redirect("org:unit_detail", unit_id=unit.pk)
-    else:
-        initial = {}
-        parent_id = request.GET.get("parent", "")
-        if is_pk(parent_id):
-            initial["parent"] = parents.filter(pk=int(parent_id)).first()
-        form = UnitCreateForm(initial=initial, querysets=querysets)
-    return render(request, "org/unit_form.html", {"form": form, "unit": None})
+    initial = {}
+    parent_id = request.GET.get("parent", "")
+    if request.method != "POST" and is_pk(parent_id):
+        initial["parent"] = parents.filter(pk=int(parent_id)).first()
+    form = UnitCreateForm(form_data(request), initial=initial, querysets=querysets)
+
+    def save(actor):
+        data = form.cleaned_data
+        fields = {k: data[k] for k in UnitCreateForm.FIELDS if k not in ("name", "kind")}
+        return unit_create(actor=actor, code=data["code"], name=data["name"], kind=data["kind"],
+                           parent=data["parent"], **fields)
+
+    return submit(
+        request, form, save, success=_unit_url, message=lambda unit: _("Đã tạo đơn vị %(name)s.") % {"name": unit.name},
+        template="org/unit_form.html", context={"unit": None}, refused=200,
+        unnamed_on_form=True,  # a root unit refused (admin only): said on the form
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def unit_edit_view(request, unit_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
     if not can(user, "change", unit):
         raise AccessDenied()
     querysets = {"kind": unit_selectors.unit_kinds(user=user)}
-    stale = None
-    if request.method == "POST":
-        form = UnitEditForm(request.POST, querysets=querysets)
-        concurrency.add_version_field(form, unit)
-        if form.is_valid():
-            changes = {k: form.cleaned_data[k] for k in (*UnitEditForm.FIELDS, "is_active")}
-            try:
-                unit = unit_update(actor=actor_from_request(request), unit=unit,
-                                   version=form.cleaned_data.get("version"), **changes)
-            except concurrency.StaleObject as exc:
-                stale = concurrency.refuse_stale(form, exc, unit)
-            except (DomainError, ValidationError) as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("Đã lưu thay đổi."))
-                return redirect("org:unit_detail", unit_id=unit.pk)
-    else:
-        initial = {k: getattr(unit, k) for k in UnitEditForm.FIELDS}
-        initial["is_active"] = unit.is_active
-        form = UnitEditForm(initial=initial, querysets=querysets)
-        concurrency.add_version_field(form, unit)
-    return render(request, "org/unit_form.html", {"form": form, "unit": unit}, status=stale or 200)
+    initial = {k: getattr(unit, k) for k in UnitEditForm.FIELDS}
+    initial["is_active"] = unit.is_active
+    form = UnitEditForm(form_data(request), initial=initial, querysets=querysets)
+    concurrency.add_version_field(form, unit)
+
+    def save(actor):
+        changes = {k: form.cleaned_data[k] for k in (*UnitEditForm.FIELDS, "is_active")}
+        return unit_update(actor=actor, unit=unit, version=form.cleaned_data.get("version"), **changes)
+
+    return submit(
+        request, form, save, success=_unit_url(unit), message=_("Đã lưu thay đổi."),
+        template="org/unit_form.html", context={"unit": unit}, obj=unit, refused=200,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def unit_move_view(request, unit_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
@@ -183,30 +154,20 @@ def unit_move_view(request, unit_id: int):
         .exclude(unit_selectors.subtree_q(unit.path))
         .exclude(pk=unit.parent_id)
     )
-    if request.method == "POST":
-        form = UnitMoveForm(request.POST, querysets={"new_parent": parents})
-        if form.is_valid():
-            try:
-                unit = unit_move(actor=actor_from_request(request), unit=unit, new_parent=form.cleaned_data["new_parent"])
-            except (DomainError, ValidationError) as exc:
-                if isinstance(exc, DomainError) and exc.field == "parent":
-                    exc.field = "new_parent"
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("Đã chuyển đơn vị."))
-                return redirect("org:unit_detail", unit_id=unit.pk)
-    else:
-        form = UnitMoveForm(querysets={"new_parent": parents})
-    context = {"form": form, "unit": unit, "ancestors": unit_selectors.unit_ancestors(user=user, unit=unit)}
-    return render(request, "org/unit_move.html", context)
+    form = UnitMoveForm(form_data(request), querysets={"new_parent": parents})
+    return submit(
+        request, form, lambda actor: unit_move(actor=actor, unit=unit, new_parent=form.cleaned_data["new_parent"]),
+        success=_unit_url, message=_("Đã chuyển đơn vị."), template="org/unit_move.html",
+        context={"unit": unit, "ancestors": unit_selectors.unit_ancestors(user=user, unit=unit)},
+        aliases={"parent": "new_parent"}, refused=200,
+    )
 
 
 # --------------------------------------------------------------------------- constituency
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def constituency_add_view(request, unit_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
@@ -218,13 +179,11 @@ def constituency_add_view(request, unit_id: int):
             data = form.cleaned_data
             try:
                 made = constituency_add_many(
-                    actor=actor_from_request(request), unit=unit, values=data["values"].splitlines(),
+                    actor=web_actor(request), unit=unit, values=data["values"].splitlines(),
                     kind=data["kind"] or None, note=data["note"],
                 )
             except (DomainError, ValidationError) as exc:
-                if isinstance(exc, DomainError) and exc.field == "value":
-                    exc.field = "values"
-                _form_errors(form, exc)
+                map_errors(form, exc, aliases={"value": "values"})
             else:
                 pending = sum(1 for e in made if e.status == e.Status.PENDING)
                 messages.success(request, _("Đã thêm %(n)s giá trị vào phạm vi quản lý.") % {"n": len(made) - pending})
@@ -233,20 +192,19 @@ def constituency_add_view(request, unit_id: int):
                         "%(n)s giá trị nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó "
                         "hoặc Văn phòng Ban Chỉ đạo chấp thuận."
                     ) % {"n": pending})
-                return redirect(reverse("org:unit_detail", kwargs={"unit_id": unit.pk}) + "#constituency")
+                return redirect(_unit_url(unit, "constituency"))
     else:
         form = ConstituencyForm()
     return render(request, "org/constituency_form.html", {"form": form, "unit": unit})
 
 
 @login_required
-@domain_errors
-@require_POST
+@post_only
 def constituency_remove_view(request, unit_id: int, entry_id: int):
     user = request.user
     unit = unit_selectors.unit_get(user=user, unit_id=unit_id)
     entry = constituency_selectors.constituency_entry_get(user=user, unit=unit, entry_id=entry_id)
-    constituency_remove(actor=actor_from_request(request), entry=entry)
+    constituency_remove(actor=web_actor(request), entry=entry)
     messages.success(request, _("Đã gỡ %(value)s khỏi phạm vi quản lý.") % {"value": entry.value})
     return redirect(reverse("org:unit_detail", kwargs={"unit_id": unit.pk}) + "#constituency")
 
@@ -260,10 +218,10 @@ def who_owns_view(request):
         try:
             answer = constituency_selectors.who_owns(user=request.user, value=form.cleaned_data["value"])
         except DomainError as exc:
-            exc.field = "value"
-            apply_errors(form, exc)
+            exc.field = "value"  # whatever it names, it is about the value asked
+            map_errors(form, exc)
     context = {"form": form, "answer": answer}
-    template = "org/who_owns_result.html" if _is_htmx(request) else "org/who_owns.html"
+    template = "org/who_owns_result.html" if is_htmx(request) else "org/who_owns.html"
     return render(request, template, context)
 
 
@@ -286,7 +244,6 @@ def constituency_overlaps_view(request):
 
 
 @login_required
-@domain_errors
 def constituency_requests_view(request):
     """Delegation requests: the claims of one's units awaiting another unit's consent, and
     the claims other units asked one's units to accept (pending first; ?status=all)."""
@@ -300,8 +257,7 @@ def constituency_requests_view(request):
 
 
 @login_required
-@require_POST
-@domain_errors
+@post_only
 def constituency_decide_view(request, entry_id: int):
     entry = constituency_selectors.constituency_request_get(user=request.user, entry_id=entry_id)
     decision = request.POST.get("decision", "")
@@ -311,7 +267,7 @@ def constituency_decide_view(request, entry_id: int):
         return redirect(back)
     try:
         constituency_decide(
-            actor=actor_from_request(request), entry=entry, accept=decision == "accept",
+            actor=web_actor(request), entry=entry, accept=decision == "accept",
             note=request.POST.get("note", ""),
         )
     except AccessDenied:

@@ -3,8 +3,8 @@
 
 from ninja import Router
 
-from . import inspections, meetings, office, programmes, reports, tasks
+from . import documents, inspections, meetings, office, programmes, tasks
 
 router = Router()
-for module in (meetings, programmes, tasks, inspections, office, reports):
+for module in (meetings, programmes, tasks, inspections, office, documents):
     router.add_router("/", module.router)

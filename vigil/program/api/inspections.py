@@ -14,6 +14,8 @@ from ninja.pagination import paginate
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.pagination import PageNumberPagination
 
 from ..selectors import inspections as sel
@@ -32,9 +34,10 @@ TaskStatus = Literal["not_started", "in_progress", "done_on_time", "done_late", 
 
 class InspectionTargetOut(Schema):
     id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     visited_on: dt.date | None
     note: str
 
@@ -55,9 +58,10 @@ class SeverityCount(Schema):
 
 class InspectionOut(Schema):
     id: int
-    inspecting_unit_id: int
-    inspecting_unit_code: str
-    inspecting_unit_name: str
+    inspecting_unit: UnitRef
+    inspecting_unit_id: int = Field(description="Deprecated (one release): `inspecting_unit.id`")
+    inspecting_unit_code: str = Field(description="Deprecated (one release): `inspecting_unit.code`")
+    inspecting_unit_name: str = Field(description="Deprecated (one release): `inspecting_unit.name`")
     title: str
     year: int
     planned_start: dt.date
@@ -112,7 +116,8 @@ class InspectionDetailOut(InspectionOut):
 class FindingTaskOut(Schema):
     id: int
     title: str
-    lead_unit_code: str
+    lead_unit: UnitRef
+    lead_unit_code: str = Field(description="Deprecated (one release): `lead_unit.code`")
     due_date: dt.date
     progress: int
     status: TaskStatus
@@ -132,9 +137,10 @@ class FindingOut(Schema):
     inspection_id: int
     inspection_title: str
     inspection_year: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     number: int
     text: str
     severity: int = Field(description="1 low, 2 medium, 3 high, 4 critical")
@@ -298,10 +304,6 @@ def _detail(user, inspection_id):
     return inspection
 
 
-def _unit(user, ref, field):
-    return sel.unit_ref(user, ref, field=field) if ref not in (None, "") else None
-
-
 # --------------------------------------------------------------------------- inspections
 
 
@@ -310,15 +312,15 @@ def _unit(user, ref, field):
 def list_inspections(request, filters: Query[InspectionFilter]):
     user = request.auth
     return sel.inspection_list(
-        user, year=filters.year, unit=_unit(user, filters.unit, "unit"),
-        target_unit=_unit(user, filters.target_unit, "target_unit"), status=filters.status, q=filters.q,
+        user, year=filters.year, unit=unit_ref(user, filters.unit, field="unit", optional=True),
+        target_unit=unit_ref(user, filters.target_unit, field="target_unit", optional=True), status=filters.status, q=filters.q,
     )
 
 
 @router.post("/inspections", response={201: InspectionDetailOut}, summary="Plan an inspection")
 def create_inspection(request, payload: InspectionIn):
     user = request.auth
-    unit = sel.unit_ref(user, payload.inspecting_unit_id, field="inspecting_unit_id")
+    unit = unit_ref(user, payload.inspecting_unit_id, field="inspecting_unit_id")
     lead = sel.person_ref(user, payload.lead_inspector_id) if payload.lead_inspector_id else None
     inspection = svc.inspection_create(
         actor=api_actor(request), inspecting_unit=unit, title=payload.title, year=payload.year,
@@ -367,7 +369,7 @@ def list_targets(request, inspection_id: int):
 def add_target(request, inspection_id: int, payload: InspectionTargetIn):
     user = request.auth
     inspection = sel.inspection_get(user, inspection_id)
-    unit = sel.unit_ref(user, payload.unit_id, field="unit_id")
+    unit = unit_ref(user, payload.unit_id, field="unit_id")
     target = svc.target_add(
         actor=api_actor(request), inspection=inspection, unit=unit, visited_on=payload.visited_on, note=payload.note
     )
@@ -412,7 +414,7 @@ def list_inspection_findings(request, inspection_id: int, filters: Query[Inspect
 def create_finding(request, inspection_id: int, payload: FindingIn):
     user = request.auth
     inspection = sel.inspection_get(user, inspection_id)
-    unit = sel.unit_ref(user, payload.unit_id, field="unit_id")
+    unit = unit_ref(user, payload.unit_id, field="unit_id")
     finding = svc.finding_create(
         actor=api_actor(request), inspection=inspection, unit=unit, text=payload.text,
         severity=payload.severity, recommendation=payload.recommendation, number=payload.number,
@@ -427,8 +429,8 @@ def list_findings(request, filters: Query[FindingFilter]):
     inspection = sel.inspection_get(user, filters.inspection_id) if filters.inspection_id else None
     qs = sel.open_findings(
         user, status=None if filters.status == "all" else filters.status, severity=filters.severity,
-        min_severity=filters.min_severity, unit=_unit(user, filters.unit, "unit"),
-        inspecting_unit=_unit(user, filters.inspecting_unit, "inspecting_unit"), year=filters.year,
+        min_severity=filters.min_severity, unit=unit_ref(user, filters.unit, field="unit", optional=True),
+        inspecting_unit=unit_ref(user, filters.inspecting_unit, field="inspecting_unit", optional=True), year=filters.year,
         inspection=inspection, q=filters.q,
     )
     return qs
@@ -446,7 +448,7 @@ def update_finding(request, finding_id: int, payload: FindingPatch):
     version = concurrency.if_match(request, finding)
     changes = payload.dict(exclude_unset=True)
     if "unit_id" in changes:
-        changes["unit"] = sel.unit_ref(user, changes.pop("unit_id"), field="unit_id")
+        changes["unit"] = unit_ref(user, changes.pop("unit_id"), field="unit_id")
     svc.finding_update(actor=api_actor(request), finding=finding, version=version, **changes)
     return concurrency.tag(request, sel.finding_get(user, finding_id))
 

@@ -18,9 +18,10 @@ from ninja.pagination import paginate
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import LocalTime, UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError
 from vigil.core.pagination import PageNumberPagination
-from vigil.core.schemas import LocalTime
 
 from ..selectors import meetings as meeting_sel
 from ..services import meetings as meeting_svc
@@ -44,10 +45,12 @@ class TaskBriefOut(Schema):
 
     id: int
     title: str
-    lead_unit_id: int
-    lead_unit_code: str
-    lead_unit_name: str
-    assigning_unit_id: int
+    lead_unit: UnitRef
+    lead_unit_id: int = Field(description="Deprecated (one release): `lead_unit.id`")
+    lead_unit_code: str = Field(description="Deprecated (one release): `lead_unit.code`")
+    lead_unit_name: str = Field(description="Deprecated (one release): `lead_unit.name`")
+    assigning_unit: UnitRef
+    assigning_unit_id: int = Field(description="Deprecated (one release): `assigning_unit.id`")
     start_date: dt.date
     due_date: dt.date
     progress: int
@@ -79,9 +82,10 @@ class TaskBriefOut(Schema):
 
 class MeetingOut(Schema):
     id: int
-    body_unit_id: int
-    body_unit_code: str
-    body_unit_name: str
+    body_unit: UnitRef
+    body_unit_id: int = Field(description="Deprecated (one release): `body_unit.id`")
+    body_unit_code: str = Field(description="Deprecated (one release): `body_unit.code`")
+    body_unit_name: str = Field(description="Deprecated (one release): `body_unit.name`")
     title: str
     kind: MeetingKind
     held_on: dt.date
@@ -126,9 +130,10 @@ class AttendeeOut(Schema):
 
 class SiteOut(Schema):
     id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     attended: bool
     participants: int | None
     note: str
@@ -154,7 +159,7 @@ class DocumentOut(Schema):
 
     @staticmethod
     def resolve_download(obj) -> str:
-        return f"/api/v1/meetings/{obj.meeting_id}/documents/{obj.pk}"
+        return f"/api/v1/program/meetings/{obj.meeting_id}/documents/{obj.pk}"
 
 
 class ConclusionOut(Schema):
@@ -315,8 +320,8 @@ def _meeting(request, meeting_id):
 @paginate(PageNumberPagination)
 def list_meetings(request, filters: Query[MeetingFilter]):
     user = request.auth
-    body = meeting_sel.unit_ref(user=user, ref=filters.body_unit_id, field="body_unit_id") if filters.body_unit_id else None
-    subtree = meeting_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    body = unit_ref(user, filters.body_unit_id, field="body_unit_id", optional=True)
+    subtree = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return meeting_sel.meeting_list(
         user=user, body_unit=body, subtree_of=subtree, year=filters.year, status=filters.status, q=filters.q
     )
@@ -325,7 +330,7 @@ def list_meetings(request, filters: Query[MeetingFilter]):
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="Record a meeting")
 def create_meeting(request, payload: MeetingIn):
     data = payload.dict()
-    body = meeting_sel.unit_ref(user=request.auth, ref=data.pop("body_unit_id"), field="body_unit_id")
+    body = unit_ref(request.auth, data.pop("body_unit_id"), field="body_unit_id")
     data["chair"] = data.pop("chair_id")
     meeting = meeting_svc.meeting_create(actor=api_actor(request), body_unit=body, **data)
     return Status(201, _detail(request, meeting.pk))

@@ -14,6 +14,9 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
+
 from ..selectors import calendar as cal_sel
 from ..selectors import office as sel
 from ..status import STATUS_COLOURS, STATUS_LABELS, today
@@ -24,12 +27,6 @@ Relation = Literal["lead", "assigned", "overdue", "supporting", "any"]
 
 
 # --------------------------------------------------------------------------- schemas
-
-
-class OfficeUnitOut(Schema):
-    id: int
-    code: str
-    name: str
 
 
 class PageOut(Schema):
@@ -59,19 +56,19 @@ class ColumnOut(Schema):
     status_label: str
     colour: str
     progress: int
-    assigning_unit: OfficeUnitOut
+    assigning_unit: UnitRef
     counts: dict[str, int] = Field(description="The column's cells by status")
     late: int = Field(description="Cells overdue or done late")
 
 
 class MatrixRowOut(Schema):
-    unit: OfficeUnitOut
+    unit: UnitRef
     cells: list[CellOut | None] = Field(description="One per column, in the columns' order; null: no task for this unit")
     counts: dict[str, int]
 
 
 class MatrixOut(Schema):
-    under: OfficeUnitOut | None
+    under: UnitRef | None
     year: int | Literal["current"] | None
     period: str = Field(description="The due dates the columns cover, in words")
     today: dt.date
@@ -81,14 +78,14 @@ class MatrixOut(Schema):
 
 
 class LateRowOut(Schema):
-    unit: OfficeUnitOut
+    unit: UnitRef
     overdue: int
     oldest_due: dt.date | None
     oldest_days: int | None
 
 
 class LateOut(Schema):
-    under: OfficeUnitOut | None
+    under: UnitRef | None
     rollup: bool
     today: dt.date
     total: int
@@ -104,14 +101,14 @@ class RateOut(Schema):
 
 
 class RateRowOut(Schema):
-    unit: OfficeUnitOut
+    unit: UnitRef
     quarters: list[RateOut]
     year: RateOut
 
 
 class RatesOut(Schema):
     year: int
-    under: OfficeUnitOut | None
+    under: UnitRef | None
     rollup: bool
     today: dt.date
     rows: list[RateRowOut]
@@ -120,10 +117,10 @@ class RatesOut(Schema):
 
 
 class BodyOut(Schema):
-    unit: OfficeUnitOut = Field(description="The body not yet complete")
+    unit: UnitRef = Field(description="The body not yet complete")
     missing: list[str] = Field(description="What it lacks, in your language")
     missing_codes: list[str]
-    owner: OfficeUnitOut = Field(description="The unit it serves, whose tasks are counted")
+    owner: UnitRef = Field(description="The unit it serves, whose tasks are counted")
     open: int
     overdue: int
 
@@ -133,8 +130,8 @@ class TaskRowOut(Schema):
     title: str
     source: str
     parent_id: int | None
-    lead_unit: OfficeUnitOut
-    assigning_unit: OfficeUnitOut
+    lead_unit: UnitRef
+    assigning_unit: UnitRef
     start_date: dt.date
     due_date: dt.date
     progress: int
@@ -145,7 +142,7 @@ class TaskRowOut(Schema):
 
 
 class UnitTasksOut(Schema):
-    unit: OfficeUnitOut
+    unit: UnitRef
     relation: str
     subtree: bool
     pagination: PageOut
@@ -153,7 +150,7 @@ class UnitTasksOut(Schema):
 
 
 class SummaryOut(Schema):
-    unit: OfficeUnitOut
+    unit: UnitRef
     subtree: bool
     lead_open: int = Field(description="Due from the unit, not yet done")
     overdue: int
@@ -175,7 +172,7 @@ class CalendarDayOut(Schema):
 class CalendarOut(Schema):
     year: int
     month: int
-    unit: OfficeUnitOut | None
+    unit: UnitRef | None
     subtree: bool
     total: int
     days: list[CalendarDayOut]
@@ -193,7 +190,7 @@ class TaskTimelineOut(Schema):
     start: dt.date
     end: dt.date
     months: int
-    unit: OfficeUnitOut | None
+    unit: UnitRef | None
     subtree: bool
     pagination: PageOut
     bars: list[BarOut]
@@ -276,10 +273,6 @@ class TimelineFilter(Schema):
 # --------------------------------------------------------------------------- mapping
 
 
-def _unit(u) -> dict | None:
-    return None if u is None else {"id": u.pk, "code": u.code, "name": u.display_name}
-
-
 def _page(p) -> dict:
     return {"page": p.number, "per_page": p.per_page, "total": p.total, "num_pages": p.num_pages}
 
@@ -287,7 +280,7 @@ def _page(p) -> dict:
 def _task(t) -> dict:
     return {
         "id": t.pk, "title": t.title, "source": t.source, "parent_id": t.parent_id,
-        "lead_unit": _unit(t.lead_unit), "assigning_unit": _unit(t.assigning_unit),
+        "lead_unit": t.lead_unit, "assigning_unit": t.assigning_unit,
         "start_date": t.start_date, "due_date": t.due_date, "progress": t.progress, "priority": t.priority,
         "status": t.status, "status_label": str(STATUS_LABELS[t.status]), "colour": STATUS_COLOURS[t.status],
     }
@@ -297,33 +290,21 @@ def _rate(c) -> dict:
     return {"due": c.due, "on_time": c.on_time, "late": c.late, "overdue": c.overdue, "rate": c.rate}
 
 
-def _ref(user, value, field):
-    return sel.unit_get(user, value, field=field) if value not in (None, "") else None
+# One mapping per view, shared by the endpoints and `vigil program office ... --json`.
 
 
-# --------------------------------------------------------------------------- endpoints
-
-
-@router.get("/office/matrix", response=MatrixOut, summary="The office matrix: units x tasks assigned to many units")
-def office_matrix(request, filters: Query[MatrixFilter]):
-    user = request.auth
-    m = sel.office_matrix(
-        user, under=_ref(user, filters.under, "under"), unit_kind=filters.unit_kind, source=filters.source,
-        meeting=filters.meeting, conclusion=filters.conclusion, year=filters.year,
-        assigning_unit=_ref(user, filters.assigning_unit, "assigning_unit"), q=filters.q,
-        page=filters.page, per_page=filters.per_page,
-    )
+def matrix_data(m) -> dict:
     columns = [
         {
             "id": c.id, "title": c.task.title, "source": c.task.source, "due_date": c.task.due_date,
             "status": c.task.status, "status_label": c.label, "colour": c.colour, "progress": c.task.progress,
-            "assigning_unit": _unit(c.task.assigning_unit), "counts": c.counts, "late": c.late,
+            "assigning_unit": c.task.assigning_unit, "counts": c.counts, "late": c.late,
         }
         for c in m.columns
     ]
     rows = [
         {
-            "unit": _unit(r.unit), "counts": r.counts,
+            "unit": r.unit, "counts": r.counts,
             "cells": [
                 None if cell is None else {
                     "task_id": cell.task_id, "title": cell.title, "status": cell.status, "status_label": cell.label,
@@ -334,100 +315,139 @@ def office_matrix(request, filters: Query[MatrixFilter]):
         }
         for r in m.rows
     ]
-    return {"under": _unit(m.under), "year": m.year, "period": m.period, "today": m.today, "pagination": _page(m.page),
+    return {"under": m.under, "year": m.year, "period": m.period, "today": m.today, "pagination": _page(m.page),
             "columns": columns, "rows": rows}
 
 
-@router.get("/office/late", response=LateOut, summary="Late work by unit: overdue tasks per lead unit")
-def office_late(request, filters: Query[LateTaskFilter]):
-    user = request.auth
-    late = sel.late_by_unit(
-        user, under=_ref(user, filters.under, "under"), unit_kind=filters.unit_kind, rollup=filters.rollup,
-        source=filters.source,
-    )
+def late_data(late) -> dict:
     return {
-        "under": _unit(late.under), "rollup": late.rollup, "today": late.today, "total": late.total,
-        "rows": [{"unit": _unit(r.unit), "overdue": r.overdue, "oldest_due": r.oldest_due,
+        "under": late.under, "rollup": late.rollup, "today": late.today, "total": late.total,
+        "rows": [{"unit": r.unit, "overdue": r.overdue, "oldest_due": r.oldest_due,
                   "oldest_days": r.oldest_days} for r in late.rows],
     }
 
 
-@router.get("/office/on-time", response=RatesOut, summary="Completion on time per unit and quarter of a year")
-def office_on_time(request, filters: Query[RatesFilter]):
-    user = request.auth
-    rates = sel.on_time_rates(
-        user, year=filters.year or today().year, under=_ref(user, filters.under, "under"),
-        unit_kind=filters.unit_kind, rollup=filters.rollup, source=filters.source,
-    )
+def rates_data(rates) -> dict:
     return {
-        "year": rates.year, "under": _unit(rates.under), "rollup": rates.rollup, "today": rates.today,
-        "rows": [{"unit": _unit(r.unit), "quarters": [_rate(q) for q in r.quarters], "year": _rate(r.year)}
+        "year": rates.year, "under": rates.under, "rollup": rates.rollup, "today": rates.today,
+        "rows": [{"unit": r.unit, "quarters": [_rate(q) for q in r.quarters], "year": _rate(r.year)}
                  for r in rates.rows],
         "quarters": [_rate(q) for q in rates.totals], "total": _rate(rates.total),
     }
 
 
-@router.get("/office/incomplete-bodies", response=list[BodyOut],
-            summary="Units whose body is not complete, with their open and overdue tasks")
-def office_bodies(request, filters: Query[BodiesFilter]):
-    user = request.auth
-    rows = sel.incomplete_bodies_with_tasks(user, on=filters.on, subtree_of=_ref(user, filters.subtree_of, "subtree_of"))
+def bodies_data(rows) -> list[dict]:
     return [
-        {"unit": _unit(r.unit), "missing": r.completeness.missing, "missing_codes": r.completeness.missing_codes,
-         "owner": _unit(r.owner), "open": r.open, "overdue": r.overdue}
+        {"unit": r.unit, "missing": r.completeness.missing, "missing_codes": r.completeness.missing_codes,
+         "owner": r.owner, "open": r.open, "overdue": r.overdue}
         for r in rows
     ]
 
 
-@router.get("/office/units/{unit_id}/summary", response=SummaryOut,
-            summary="A unit's counts: due from it, overdue, due soon, assigned to others, supported")
-def unit_summary(request, unit_id: str, subtree: bool = False, source: str | None = None):
-    user = request.auth
-    unit = sel.unit_get(user, unit_id)
-    s = sel.unit_task_summary(user, unit, subtree=subtree, source=source)
-    return {"unit": _unit(unit), "subtree": s.subtree, **s.as_dict()}
-
-
-@router.get("/office/units/{unit_id}/tasks", response=UnitTasksOut,
-            summary="A unit's list: due from it, assigned to others, overdue, supported (by due date)")
-def unit_tasks(request, unit_id: str, filters: Query[UnitTasksFilter]):
-    user = request.auth
-    unit = sel.unit_get(user, unit_id)
-    listing = sel.unit_task_lists(
-        user, unit, relation=filters.relation, subtree=filters.subtree, source=filters.source,
-        status=filters.status, q=filters.q, due_from=filters.due_from, due_to=filters.due_to,
-        page=filters.page, per_page=filters.per_page,
-    )
-    return {"unit": _unit(unit), "relation": listing.relation, "subtree": listing.subtree,
+def unit_tasks_data(unit, listing) -> dict:
+    return {"unit": unit, "relation": listing.relation, "subtree": listing.subtree,
             "pagination": _page(listing.page), "items": [_task(t) for t in listing.tasks]}
 
 
-@router.get("/office/calendar", response=CalendarOut, summary="A month of due dates, by day and status")
-def task_calendar(request, filters: Query[CalendarFilter]):
-    user = request.auth
-    month = cal_sel.task_calendar(
-        user, year=filters.year, month=filters.month, unit=_ref(user, filters.unit, "unit"), subtree=filters.subtree,
-        relation=filters.relation, source=filters.source, status=filters.status, top_level=filters.top_level,
-        per_day=filters.per_day,
-    )
+def summary_data(unit, s) -> dict:
+    return {"unit": unit, "subtree": s.subtree, **s.as_dict()}
+
+
+def calendar_data(month) -> dict:
     return {
-        "year": month.year, "month": month.month, "unit": _unit(month.unit), "subtree": month.subtree,
+        "year": month.year, "month": month.month, "unit": month.unit, "subtree": month.subtree,
         "total": month.total,
         "days": [{"date": d.date, "total": d.total, "counts": d.counts, "tasks": [_task(t) for t in d.tasks]}
                  for d in month.days],
     }
 
 
+# --------------------------------------------------------------------------- endpoints
+
+
+@router.get("/office/matrix", response=MatrixOut, summary="The office matrix: units x tasks assigned to many units")
+def office_matrix(request, filters: Query[MatrixFilter]):
+    user = request.auth
+    m = sel.office_matrix(
+        user, under=unit_ref(user, filters.under, field="under", optional=True), unit_kind=filters.unit_kind, source=filters.source,
+        meeting=filters.meeting, conclusion=filters.conclusion, year=filters.year,
+        assigning_unit=unit_ref(user, filters.assigning_unit, field="assigning_unit", optional=True), q=filters.q,
+        page=filters.page, per_page=filters.per_page,
+    )
+    return matrix_data(m)
+
+
+@router.get("/office/late", response=LateOut, summary="Late work by unit: overdue tasks per lead unit")
+def office_late(request, filters: Query[LateTaskFilter]):
+    user = request.auth
+    late = sel.late_by_unit(
+        user, under=unit_ref(user, filters.under, field="under", optional=True), unit_kind=filters.unit_kind, rollup=filters.rollup,
+        source=filters.source,
+    )
+    return late_data(late)
+
+
+@router.get("/office/on-time", response=RatesOut, summary="Completion on time per unit and quarter of a year")
+def office_on_time(request, filters: Query[RatesFilter]):
+    user = request.auth
+    rates = sel.on_time_rates(
+        user, year=filters.year or today().year, under=unit_ref(user, filters.under, field="under", optional=True),
+        unit_kind=filters.unit_kind, rollup=filters.rollup, source=filters.source,
+    )
+    return rates_data(rates)
+
+
+@router.get("/office/incomplete-bodies", response=list[BodyOut],
+            summary="Units whose body is not complete, with their open and overdue tasks")
+def office_bodies(request, filters: Query[BodiesFilter]):
+    user = request.auth
+    rows = sel.incomplete_bodies_with_tasks(user, on=filters.on, subtree_of=unit_ref(user, filters.subtree_of, field="subtree_of", optional=True))
+    return bodies_data(rows)
+
+
+@router.get("/office/units/{unit_id}/summary", response=SummaryOut,
+            summary="A unit's counts: due from it, overdue, due soon, assigned to others, supported")
+def unit_summary(request, unit_id: str, subtree: bool = False, source: str | None = None):
+    user = request.auth
+    unit = unit_ref(user, unit_id, field="unit_id")
+    s = sel.unit_task_summary(user, unit, subtree=subtree, source=source)
+    return summary_data(unit, s)
+
+
+@router.get("/office/units/{unit_id}/tasks", response=UnitTasksOut,
+            summary="A unit's list: due from it, assigned to others, overdue, supported (by due date)")
+def unit_tasks(request, unit_id: str, filters: Query[UnitTasksFilter]):
+    user = request.auth
+    unit = unit_ref(user, unit_id, field="unit_id")
+    listing = sel.unit_task_lists(
+        user, unit, relation=filters.relation, subtree=filters.subtree, source=filters.source,
+        status=filters.status, q=filters.q, due_from=filters.due_from, due_to=filters.due_to,
+        page=filters.page, per_page=filters.per_page,
+    )
+    return unit_tasks_data(unit, listing)
+
+
+@router.get("/office/calendar", response=CalendarOut, summary="A month of due dates, by day and status")
+def task_calendar(request, filters: Query[CalendarFilter]):
+    user = request.auth
+    month = cal_sel.task_calendar(
+        user, year=filters.year, month=filters.month, unit=unit_ref(user, filters.unit, field="unit", optional=True), subtree=filters.subtree,
+        relation=filters.relation, source=filters.source, status=filters.status, top_level=filters.top_level,
+        per_day=filters.per_day,
+    )
+    return calendar_data(month)
+
+
 @router.get("/office/timeline", response=TaskTimelineOut, summary="A Gantt-like timeline: tasks under way in a window")
 def task_timeline(request, filters: Query[TimelineFilter]):
     user = request.auth
     t = cal_sel.task_timeline(
-        user, start=filters.start, months=filters.months, unit=_ref(user, filters.unit, "unit"),
+        user, start=filters.start, months=filters.months, unit=unit_ref(user, filters.unit, field="unit", optional=True),
         subtree=filters.subtree, relation=filters.relation, source=filters.source, status=filters.status,
         top_level=filters.top_level, page=filters.page, per_page=filters.per_page,
     )
     return {
-        "start": t.start, "end": t.end, "months": t.months, "unit": _unit(t.unit), "subtree": t.subtree,
+        "start": t.start, "end": t.end, "months": t.months, "unit": t.unit, "subtree": t.subtree,
         "pagination": _page(t.page),
         "bars": [{"task": _task(b.task), "left": b.left, "width": b.width, "clipped_start": b.clipped_start,
                   "clipped_end": b.clipped_end} for b in t.bars],

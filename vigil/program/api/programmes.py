@@ -13,9 +13,10 @@ from ninja.pagination import paginate
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef
+from vigil.core.directory import unit_ref
 from vigil.core.pagination import PageNumberPagination
 
-from ..selectors import meetings as meeting_sel
 from ..selectors import programmes as programme_sel
 from ..services import programmes as programme_svc
 from .meetings import Product, Recurrence, TaskBriefOut
@@ -25,9 +26,10 @@ router = Router(tags=["program: programmes"])
 
 class ProgrammeOut(Schema):
     id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
+    unit: UnitRef
+    unit_id: int = Field(description="Deprecated (one release): `unit.id`")
+    unit_code: str = Field(description="Deprecated (one release): `unit.code`")
+    unit_name: str = Field(description="Deprecated (one release): `unit.name`")
     year: int
     title: str
     description: str
@@ -107,8 +109,8 @@ def _detail(request, programme_id):
 @paginate(PageNumberPagination)
 def list_programmes(request, filters: Query[ProgrammeFilter]):
     user = request.auth
-    unit = meeting_sel.unit_ref(user=user, ref=filters.unit_id, field="unit_id") if filters.unit_id else None
-    subtree = meeting_sel.unit_ref(user=user, ref=filters.subtree_of, field="subtree_of") if filters.subtree_of else None
+    unit = unit_ref(user, filters.unit_id, field="unit_id", optional=True)
+    subtree = unit_ref(user, filters.subtree_of, field="subtree_of", optional=True)
     return programme_sel.programme_list(
         user=user, unit=unit, subtree_of=subtree, year=filters.year, status=filters.status
     )
@@ -116,7 +118,7 @@ def list_programmes(request, filters: Query[ProgrammeFilter]):
 
 @router.post("/programmes", response={201: ProgrammeDetailOut}, summary="Draft a unit's annual work programme")
 def create_programme(request, payload: ProgrammeIn):
-    unit = meeting_sel.unit_ref(user=request.auth, ref=payload.unit_id, field="unit_id")
+    unit = unit_ref(request.auth, payload.unit_id, field="unit_id")
     programme = programme_svc.programme_create(
         actor=api_actor(request), unit=unit, year=payload.year, title=payload.title, description=payload.description
     )

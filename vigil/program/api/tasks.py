@@ -18,12 +18,13 @@ from ninja.pagination import paginate
 
 from vigil.core import concurrency
 from vigil.core.actors import api_actor
+from vigil.core.api.schemas import UnitRef, UnitRefIn
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.pagination import PageNumberPagination
-from vigil.core.schemas import UnitRefOut
 from vigil.org.selectors import people as people_sel
 
-from ..forms_tasks import task_actions
+from ..forms.tasks import task_actions
 from ..models import ExtensionRequest, Task
 from ..selectors import tasks as sel
 from ..services import tasks as svc
@@ -33,7 +34,6 @@ router = Router(tags=["program: tasks"])
 
 StatusCode = Literal["not_started", "in_progress", "done_on_time", "done_late", "overdue", "cancelled"]
 Relation = Literal["any", "lead", "assigned", "supporting"]
-UnitRef = int | str
 
 
 # --------------------------------------------------------------------------- schemas
@@ -45,8 +45,8 @@ class CommitteeTaskOut(Schema):
     source: str
     source_reference: str
     parent_id: int | None
-    assigning_unit: UnitRefOut
-    lead_unit: UnitRefOut
+    assigning_unit: UnitRef
+    lead_unit: UnitRef
     assignee_id: int | None
     assignee_name: str | None
     start_date: dt.date
@@ -81,7 +81,7 @@ class TaskDetailOut(CommitteeTaskOut):
     conclusion_id: int | None
     programme_id: int | None
     finding_id: int | None
-    supporting_units: list[UnitRefOut]
+    supporting_units: list[UnitRef]
     children: list[CommitteeTaskOut] = Field(description="One child per lead unit (those you may see)")
     actions: list[str] = Field(description="Workflow steps you may take now")
 
@@ -116,10 +116,10 @@ class CommitteeTaskIn(Schema):
     description: str = ""
     source: str = Field("other", description="conclusion, programme, directive, law, inspection, other")
     source_reference: str = Field("", max_length=300)
-    assigning_unit: UnitRef = Field(description="Unit id or code")
-    lead_units: list[UnitRef] = Field([], description="Unit ids or codes; several make a parent with one child each")
+    assigning_unit: UnitRefIn = Field(description="Unit id or code")
+    lead_units: list[UnitRefIn] = Field([], description="Unit ids or codes; several make a parent with one child each")
     lead_kind: str | None = Field(None, description="Instead of lead_units: every unit of this kind (e.g. province)")
-    supporting_units: list[UnitRef] = Field([], description="Unit ids or codes")
+    supporting_units: list[UnitRefIn] = Field([], description="Unit ids or codes")
     assignee_id: int | None = None
     start_date: dt.date | None = Field(None, description="Today by default")
     due_date: dt.date
@@ -140,7 +140,7 @@ class TaskPatch(Schema):
     product_description: str | None = Field(None, max_length=500)
     target_value: int | None = Field(None, ge=0)
     assignee_id: int | None = Field(None, description="null clears the assignee")
-    supporting_units: list[UnitRef] | None = Field(None, description="Unit ids or codes (replaces the list)")
+    supporting_units: list[UnitRefIn] | None = Field(None, description="Unit ids or codes (replaces the list)")
     due_date: dt.date | None = Field(None, description="Refused: a due date changes only through an approved extension")
 
 
@@ -155,7 +155,7 @@ class TaskEvidenceOut(Schema):
 
     @staticmethod
     def resolve_download(obj) -> str:
-        return f"/api/v1/evidence/{obj.pk}"
+        return f"/api/v1/program/evidence/{obj.pk}"
 
 
 class ProgressReportOut(Schema):
@@ -236,7 +236,7 @@ class TaskReasonIn(Schema):
 
 
 class CascadeIn(Schema):
-    lead_units: list[UnitRef] = Field(min_length=1, description="Sub-units of the lead unit (ids or codes)")
+    lead_units: list[UnitRefIn] = Field(min_length=1, description="Sub-units of the lead unit (ids or codes)")
     due_date: dt.date | None = Field(None, description="The children's due date (the task's by default)")
 
 
@@ -261,14 +261,6 @@ def _detail(user, task_id) -> Task:
     return task
 
 
-def _unit(user, ref, field: str):
-    """A unit named in a request body: unknown ones are bad input (400) naming the field."""
-    try:
-        return people_sel.unit_ref(user=user, ref=ref, field=field, active_only=True)
-    except NotFound as exc:
-        raise DomainError(exc.message, field=field, code="unknown-unit") from None
-
-
 def _person(user, person_id, field: str = "assignee_id"):
     if person_id is None:
         return None
@@ -285,20 +277,14 @@ def _person(user, person_id, field: str = "assignee_id"):
 @paginate(PageNumberPagination)
 def list_tasks(request, filters: Query[TaskFilter]):
     user = request.auth
-    unit = people_sel.unit_ref(user=user, ref=filters.unit, field="unit") if filters.unit else None
-    parent = sel.task_get(user, filters.parent_id) if filters.parent_id is not None else None
-    return sel.task_list(
-        user, unit=unit, relation=filters.relation, subtree=filters.subtree, status=filters.status,
-        source=filters.source, q=filters.q or None, due_from=filters.due_from, due_to=filters.due_to,
-        parent=parent, top_level=filters.top_level,
-    )
+    return sel.filtered(user, sel.TaskFilters.parse(user, filters.dict()))
 
 
 @router.post("/tasks", response={201: TaskDetailOut}, summary="Assign a task (to one unit, several, or every unit of a kind)")
 def create_task(request, payload: CommitteeTaskIn):
     user = request.auth
     actor = api_actor(request)
-    assigning = _unit(user, payload.assigning_unit, "assigning_unit")
+    assigning = unit_ref(user, payload.assigning_unit, field="assigning_unit", active_only=True, bad_input=True)
     leads = list(payload.lead_units)
     if payload.lead_kind and leads:
         raise DomainError(_("Chọn đơn vị cụ thể hoặc một loại đơn vị, không chọn cả hai."), field="lead_kind")

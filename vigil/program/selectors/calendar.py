@@ -2,7 +2,7 @@
 start to due date per task), with the filters of a unit's lists: the unit and its
 subtree, the relation (lead, assigned, supporting, any), source and computed status.
 
-Both read through `selectors.office.unit_tasks_queryset`, hence through the access
+Both read through `selectors.office.unit_lists.unit_tasks_queryset`, hence through the access
 layer. The calendar costs two queries whatever the month holds: the count of tasks
 per day and status (GROUP BY), and the first few tasks of each day (a window
 function); the timeline two: the count and the page of bars.
@@ -24,15 +24,10 @@ from vigil.org.models import Unit
 from ..models import Task
 from ..status import STATUS_COLOURS, STATUS_LABELS, status_expression
 from ..status import today as local_today
-from .office import (
-    PageInfo,
-    check_year,
-    decorate,
-    home_unit,
-    make_page,
-    status_legend,
-    unit_tasks_queryset,
-)
+from .office.base import PageInfo, decorate, make_page, status_legend
+from .office.periods import check_year
+from .office.rows import home_unit
+from .office.unit_lists import unit_tasks_queryset
 
 MAX_MONTHS = 24
 

@@ -15,13 +15,11 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from vigil.core.access import can, scope_of, visible_to
+from vigil.core.access import can, is_member, visible_to
 from vigil.core.errors import NotFound
-from vigil.core.refs import is_pk
 from vigil.org.models import Person, Unit
 
 from ..models import Finding, Inspection, InspectionTarget, Task
-from ..services.inspections import TRANSITIONS, oversees
 from ..status import STATUS_COLOURS, STATUS_LABELS, status_expression
 
 # Bootstrap colour per finding severity (1 low … 4 critical).
@@ -281,7 +279,7 @@ def inspection_permissions(user, inspection: Inspection) -> dict:
         "can_visit": writable and status != S.CLOSED,
         "can_findings": writable and status in (S.IN_PROGRESS, S.REPORTED),
         "next_statuses": [
-            {"value": s, "label": S(s).label} for s in TRANSITIONS[status]
+            {"value": s, "label": S(s).label} for s in Inspection.TRANSITIONS[status]
         ] if writable else [],
     }
 
@@ -305,7 +303,7 @@ def target_candidates(user, inspection: Inspection) -> list[Unit]:
         qs = qs.filter(path__startswith=inspection.inspecting_unit.path)
     return [
         u for u in qs.exclude(pk=inspection.inspecting_unit_id).order_by("path")
-        if u.pk not in taken and oversees(inspection.inspecting_unit, u)
+        if u.pk not in taken and inspection.may_target(u)
     ]
 
 
@@ -325,16 +323,6 @@ def inspector_choices(user) -> QuerySet[Person]:
     return visible_to(user, Person.objects.filter(is_active=True)).select_related("home_unit").order_by("full_name")
 
 
-def unit_ref(user, ref, field: str = "unit_id") -> Unit:
-    """A unit `user` may see, by id or code; NotFound naming `field` otherwise."""
-    value = str(ref if ref is not None else "").strip()
-    qs = visible_to(user, Unit).select_related("kind")
-    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
-    if found is None:
-        raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
-    return found
-
-
 def person_ref(user, ref, field: str = "lead_inspector_id") -> Person:
     found = visible_to(user, Person).filter(pk=_int(ref)).first()
     if found is None:
@@ -344,4 +332,4 @@ def person_ref(user, ref, field: str = "lead_inspector_id") -> Person:
 
 def can_plan(user) -> bool:
     """Whether `user` may plan inspections somewhere (to offer the 'new inspection' button)."""
-    return scope_of(user).is_member and inspecting_units(user).exists()
+    return is_member(user) and inspecting_units(user).exists()

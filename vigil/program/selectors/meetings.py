@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import can, visible_to
 from vigil.core.errors import DomainError, NotFound
-from vigil.core.refs import is_pk
-from vigil.org.models import Unit, UnitKind
+from vigil.org.models import Membership, Unit, UnitKind
 
 from ..models import Conclusion, Meeting, MeetingAttendee, MeetingDocument, MeetingSite, Task
-from ..services.meetings import body_members as _body_members
 from ..status import STATUS_CHOICES, STATUS_COLOURS, STATUS_LABELS, today
 
 
@@ -109,10 +107,26 @@ def attendance_summary(*, meeting: Meeting) -> dict:
     return {p: rows.get(p, 0) for p in MeetingAttendee.Presence.values}
 
 
+def body_memberships(meeting: Meeting, user=None) -> list:
+    """People holding an ongoing membership of the body on the meeting day (visible to
+    `user`, an Actor or a user, when given), in role order: whom the attendance list
+    should name (one membership per person)."""
+    qs = Membership.objects.active(meeting.held_on).filter(unit_id=meeting.body_unit_id, person__is_active=True)
+    if user is not None:
+        qs = visible_to(user, qs)
+    qs = qs.filter(role__counts_as_member=True).select_related("person__home_unit", "role")
+    seen, out = set(), []
+    for m in qs.order_by("role__sort_order", "person__full_name"):
+        if m.person_id not in seen:
+            seen.add(m.person_id)
+            out.append(m)
+    return out
+
+
 def body_members(*, user, meeting: Meeting, not_listed: bool = False) -> list:
     """Ongoing memberships of the meeting's body on the meeting day that `user` may see;
     with `not_listed`, only people not yet on the attendance list."""
-    rows = _body_members(meeting, user=user)
+    rows = body_memberships(meeting, user=user)
     if not_listed:
         listed = set(meeting.attendees.values_list("person_id", flat=True))
         rows = [m for m in rows if m.person_id not in listed]
@@ -217,16 +231,6 @@ def body_units_for_create(*, user) -> QuerySet[Unit]:
 
 def units_visible(*, user) -> QuerySet[Unit]:
     return visible_to(user, Unit.objects.filter(is_active=True)).select_related("kind").order_by("path")
-
-
-def unit_ref(*, user, ref, field: str = "unit_id") -> Unit:
-    """A unit `user` may see, by id or code; NotFound naming `field` otherwise."""
-    value = str(ref if ref is not None else "").strip()
-    qs = visible_to(user, Unit).select_related("kind")
-    found = (qs.filter(pk=value).first() if is_pk(value) else None) or qs.filter(code=value).first()
-    if found is None:
-        raise NotFound(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field)
-    return found
 
 
 def unit_kinds(*, user) -> QuerySet[UnitKind]:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vigil.core.access import scope_anchors, visible_to, visible_within
+from vigil.core.dates import parse_date
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError, NotFound
 from vigil.org.models import Unit
 from vigil.org.selectors.units import unit_ids_in
@@ -122,6 +125,89 @@ def task_list(
     if top_level:
         qs = qs.filter(parent__isnull=True)
     return qs.with_status(on).select_related("lead_unit", "assigning_unit", "assignee").order_by("due_date", "pk")
+
+
+def _values(raw) -> list[str]:
+    """One or several values: a list, or text with commas."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [v.strip() for part in items for v in str(part).split(",") if v.strip()]
+
+
+def _flag(raw, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() in ("1", "true", "on", "yes")
+
+
+@dataclass
+class TaskFilters:
+    """The committee task list's filters: one definition and one parser for the page, the
+    API and the CLI (as intel's `IndicatorFilters`).
+
+    Names: q (words of the title), status (one or several computed statuses), source,
+    unit (id or code) + subtree (default on; "0" or false for the unit alone) + relation
+    (any, lead, assigned, supporting), due_from / due_to (dates), parent_id (children of
+    that task), top_level. An error names the field."""
+
+    q: str = ""
+    status: list[str] = field(default_factory=list)
+    source: str = ""
+    unit: Unit | None = None
+    subtree: bool = True
+    relation: str = "any"
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    parent: Task | None = None
+    top_level: bool = False
+
+    @classmethod
+    def parse(cls, user, data, *, day_first: bool = False) -> TaskFilters:
+        """From a query (request.GET, an API query's dict, CLI options as a dict): values
+        checked, the unit and the parent task resolved for `user`; DomainError naming the
+        field otherwise. `day_first`: the page also takes dates as dd/mm/yyyy."""
+        getlist = getattr(data, "getlist", None)
+
+        def get(name, many: bool = False):
+            value = (getlist(name) if getlist and many else data.get(name)) if name in data else None
+            return None if value in ("", []) else value
+
+        f = cls()
+        f.q = str(get("q") or "").strip()
+        if len(f.q) > 200:
+            raise DomainError(_("Từ khoá dài quá %(n)s ký tự.") % {"n": 200}, field="q")
+        f.status = _values(get("status", many=True))
+        if any(s not in STATUS_LABELS for s in f.status):
+            raise DomainError(_("Trạng thái phải là một trong: %(v)s.") % {"v": ", ".join(STATUS_LABELS)},
+                              field="status")
+        f.source = str(get("source") or "").strip()
+        if f.source and f.source not in Task.Source.values:
+            raise DomainError(_("Nguồn giao phải là một trong: %(v)s.") % {"v": ", ".join(Task.Source.values)},
+                              field="source")
+        f.unit = unit_ref(user, get("unit"), field="unit", optional=True)
+        f.subtree = _flag(get("subtree"), True)
+        f.relation = str(get("relation") or "any").strip()
+        if f.relation not in RELATIONS:
+            raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")
+        f.due_from = parse_date(get("due_from"), "due_from", day_first=day_first)
+        f.due_to = parse_date(get("due_to"), "due_to", day_first=day_first)
+        if f.due_from and f.due_to and f.due_to < f.due_from:
+            raise DomainError(_("Ngày kết thúc phải từ ngày bắt đầu trở đi."), field="due_to")
+        parent = get("parent_id")
+        f.parent = task_get(user, parent) if parent is not None else None
+        f.top_level = _flag(get("top_level"), False)
+        return f
+
+
+def filtered(user, f: TaskFilters, *, on: dt.date | None = None) -> QuerySet[Task]:
+    """`task_list` with the filters `f`: what the page, the API and the CLI list."""
+    return task_list(
+        user, unit=f.unit, relation=f.relation, subtree=f.subtree, status=f.status or None, source=f.source or None,
+        q=f.q or None, due_from=f.due_from, due_to=f.due_to, parent=f.parent, top_level=f.top_level, on=on,
+    )
 
 
 def task_get(user, pk) -> Task:

@@ -28,9 +28,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, concurrency
-from vigil.core.access import can, can_in_unit, visible_to
+from vigil.core import access, audit, concurrency
+from vigil.core.access import visible_to
 from vigil.core.actors import Actor
+from vigil.core.dates import parse_date
+from vigil.core.directory import unit_ref
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
 from vigil.core.refs import is_pk
 from vigil.org.models import Person, Unit
@@ -40,12 +42,7 @@ from ..status import CANCELLED, DONE_LATE, DONE_ON_TIME, status_expression
 
 S = Inspection.Status
 # The only moves of an inspection's status; reopening (reported → in_progress) needs a reason.
-TRANSITIONS = {
-    S.PLANNED: (S.IN_PROGRESS,),
-    S.IN_PROGRESS: (S.REPORTED,),
-    S.REPORTED: (S.CLOSED, S.IN_PROGRESS),
-    S.CLOSED: (),
-}
+TRANSITIONS = Inspection.TRANSITIONS
 REOPEN = (S.REPORTED, S.IN_PROGRESS)
 # Statuses of a finding's tasks that let the finding be closed.
 FOLLOWED_UP = (DONE_ON_TIME, DONE_LATE, CANCELLED)
@@ -55,22 +52,6 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _user(actor: Actor):
-    return actor.user if actor is not None else None
-
-
-def _require(actor: Actor, action: str, obj) -> None:
-    """`action` on `obj`; an actor without a user is the platform itself (jobs, loaders)."""
-    user = _user(actor)
-    if user is not None and not can(user, action, obj):
-        raise AccessDenied()
-
-
-def _allowed_in_unit(actor: Actor, action: str, unit: Unit) -> bool:
-    user = _user(actor)
-    return user is None or can_in_unit(user, action, unit)
 
 
 def _text(value, field: str, label: str, *, max_length: int | None = None, required: bool = True) -> str:
@@ -85,18 +66,7 @@ def _text(value, field: str, label: str, *, max_length: int | None = None, requi
 
 
 def _date(value, field: str, label: str, *, required: bool = True) -> dt.date | None:
-    if value in (None, "") and not required:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise DomainError(_("Hãy nhập %(label)s dạng YYYY-MM-DD.") % {"label": label}, field=field)
+    return parse_date(value, field, required=required, label=label)
 
 
 def _year(value) -> int:
@@ -140,8 +110,7 @@ def _lead_inspector(actor: Actor, person) -> Person | None:
         return None
     pk = person.pk if isinstance(person, Person) else person
     qs = Person.objects.filter(is_active=True)
-    if _user(actor) is not None:
-        qs = visible_to(actor.user, qs)
+    qs = visible_to(actor, qs)
     found = qs.filter(pk=pk).first() if is_pk(pk) else None
     if found is None:
         raise DomainError(_("Không tìm thấy cán bộ %(p)s.") % {"p": person}, field="lead_inspector")
@@ -152,36 +121,19 @@ def _unit(actor: Actor, value, field: str) -> Unit:
     """An active unit (object, id or code) the actor can see; otherwise an error naming `field`."""
     if value in (None, ""):
         raise DomainError(_("Hãy chọn đơn vị."), field=field)
-    qs = Unit.objects.filter(is_active=True).select_related("kind")
-    if _user(actor) is not None:
-        qs = visible_to(actor.user, qs)
-    pk = value.pk if isinstance(value, Unit) else value
-    found = qs.filter(pk=pk).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
-    if found is None:
-        raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
-    return found
-
-
-def oversees(inspecting_unit: Unit, unit: Unit) -> bool:
-    """Whether `inspecting_unit` may inspect `unit`: one of its descendants, or any other
-    unit when its kind oversees the whole network (the committee office, the agency)."""
-    if unit.pk == inspecting_unit.pk:
-        return False
-    if inspecting_unit.kind.oversees_network:
-        return True
-    return unit.path.startswith(inspecting_unit.path)
+    return unit_ref(actor, value, field=field, active_only=True, bad_input=True)
 
 
 def _check_target(actor: Actor, inspection: Inspection, unit: Unit) -> None:
     if unit.pk == inspection.inspecting_unit_id:
         raise DomainError(_("Đơn vị kiểm tra không thể tự kiểm tra chính mình."), field="unit")
-    if not oversees(inspection.inspecting_unit, unit):
+    if not inspection.may_target(unit):
         raise DomainError(
             _("%(u)s không thuộc phạm vi quản lý của %(i)s; chỉ kiểm tra được đơn vị cấp dưới.")
             % {"u": unit.display_name, "i": inspection.inspecting_unit.display_name},
             field="unit",
         )
-    if not _allowed_in_unit(actor, "add", unit):
+    if not access.allowed(actor, "add", unit):
         raise AccessDenied(
             _("Bạn không có quyền kiểm tra đơn vị %(u)s.") % {"u": unit.display_name}, field="unit"
         )
@@ -241,7 +193,7 @@ def inspection_create(
     """Plan an inspection by `inspecting_unit` (`add` there) of `targets` (units it oversees)."""
     if inspecting_unit is None:
         raise DomainError(_("Hãy chọn đơn vị kiểm tra."), field="inspecting_unit")
-    if not _allowed_in_unit(actor, "add", inspecting_unit):
+    if not access.allowed(actor, "add", inspecting_unit):
         raise AccessDenied(
             _("Bạn không có quyền lập kế hoạch kiểm tra của đơn vị %(u)s.") % {"u": inspecting_unit.display_name},
             field="inspecting_unit",
@@ -254,7 +206,7 @@ def inspection_create(
         planned_end=_date(planned_end, "planned_end", _("ngày kết thúc dự kiến")),
         scope=_text(scope, "scope", _("nội dung kiểm tra"), required=False),
         lead_inspector=_lead_inspector(actor, lead_inspector),
-        created_by=_user(actor) if getattr(_user(actor), "is_authenticated", False) else None,
+        created_by=actor.author,
     )
     _check_plan_dates(inspection)
     inspection.full_clean()
@@ -280,7 +232,7 @@ def inspection_update(*, actor: Actor, inspection: Inspection, version: int | No
     unknown = set(changes) - set(INSPECTION_FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    _require(actor, "change", inspection)
+    access.require(actor, "change", inspection)
     inspection = _locked(inspection)
     concurrency.require_version(inspection, version)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS, S.REPORTED)
@@ -318,7 +270,7 @@ def inspection_transition(*, actor: Actor, inspection: Inspection, status: str, 
     """Move the inspection along its workflow (see the module docstring). Going to
     `reported` needs the conclusion written; `closed`, every finding closed; going back
     from `reported` to `in_progress`, a reason."""
-    _require(actor, "change", inspection)
+    access.require(actor, "change", inspection)
     if status not in S.values:
         raise DomainError(
             _("Trạng thái không hợp lệ; chọn một trong: %(v)s.") % {"v": ", ".join(S.values)}, field="status"
@@ -365,7 +317,7 @@ def target_add(
     *, actor: Actor, inspection: Inspection, unit, visited_on=None, note: str = ""
 ) -> InspectionTarget:
     """Add a unit to inspect (before the inspection has reported)."""
-    _require(actor, "change", inspection)
+    access.require(actor, "change", inspection)
     inspection = _locked(inspection)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS)
     unit = _unit(actor, unit, "unit")
@@ -396,7 +348,7 @@ def target_update(*, actor: Actor, target: InspectionTarget, version: int | None
     unknown = set(changes) - {"visited_on", "note"}
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    _require(actor, "change", target.inspection)
+    access.require(actor, "change", target.inspection)
     inspection = _locked(target.inspection)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS, S.REPORTED)
     target = InspectionTarget.objects.select_for_update().get(pk=target.pk)
@@ -417,7 +369,7 @@ def target_update(*, actor: Actor, target: InspectionTarget, version: int | None
 @transaction.atomic
 def target_remove(*, actor: Actor, target: InspectionTarget) -> None:
     """Take a unit off the inspection (before it has reported, and only without findings)."""
-    _require(actor, "change", target.inspection)
+    access.require(actor, "change", target.inspection)
     inspection = _locked(target.inspection)
     _require_status(inspection, S.PLANNED, S.IN_PROGRESS)
     target = InspectionTarget.objects.select_related("unit").filter(pk=target.pk, inspection=inspection).first()
@@ -458,7 +410,7 @@ def finding_create(
 ) -> Finding:
     """Record a finding at one of the inspection's targets, numbered in the inspection
     (the next number unless one is given). Only once the inspection has started."""
-    _require(actor, "change", inspection)
+    access.require(actor, "change", inspection)
     inspection = _locked(inspection)
     if inspection.status == S.PLANNED:
         raise Conflict(
@@ -505,7 +457,7 @@ def finding_update(*, actor: Actor, finding: Finding, version: int | None = None
     unknown = set(changes) - set(FINDING_FIELDS)
     if unknown:
         raise DomainError(_("Trường không hợp lệ: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
@@ -537,7 +489,7 @@ def finding_update(*, actor: Actor, finding: Finding, version: int | None = None
 @transaction.atomic
 def finding_delete(*, actor: Actor, finding: Finding) -> None:
     """Delete a finding recorded by mistake (open, without tasks, inspection not closed)."""
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
@@ -576,7 +528,7 @@ def finding_to_task(
     the inspected unit (source: inspection). A finding may have several tasks."""
     from .tasks import task_create  # the task service owns assignment rules
 
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
@@ -612,7 +564,7 @@ def finding_to_task(
 def finding_close(*, actor: Actor, finding: Finding, note: str, override_reason: str = "") -> Finding:
     """Close a finding after follow-up, with a note. All its tasks must be done (on time or
     late) or cancelled, unless `override_reason` says why it may close anyway."""
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
@@ -630,7 +582,7 @@ def finding_close(*, actor: Actor, finding: Finding, note: str, override_reason:
     before = audit.snapshot(finding)
     finding.status = Finding.Status.CLOSED
     finding.closed_at = timezone.now()
-    finding.closed_by = _user(actor) if getattr(_user(actor), "is_authenticated", False) else None
+    finding.closed_by = actor.author
     finding.close_note = note
     if pending:
         label = _("Đóng khi còn nhiệm vụ chưa hoàn thành, lý do")
@@ -647,7 +599,7 @@ def finding_close(*, actor: Actor, finding: Finding, note: str, override_reason:
 @transaction.atomic
 def finding_reopen(*, actor: Actor, finding: Finding, reason: str) -> Finding:
     """Reopen a closed finding (the inspection not closed yet), with a reason."""
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     inspection = _locked(finding.inspection)
     _require_status(inspection, S.IN_PROGRESS, S.REPORTED)
     finding = _locked_finding(finding)
@@ -672,13 +624,13 @@ def finding_reopen(*, actor: Actor, finding: Finding, reason: str) -> Finding:
 def inspection_check_writable(*, actor: Actor, inspection: Inspection, statuses: Iterable[str] | None = None) -> None:
     """Raise AccessDenied (no `change` on the inspection) or Conflict (its status does not
     allow the step) before a page offers a form for a write."""
-    _require(actor, "change", inspection)
+    access.require(actor, "change", inspection)
     _require_status(inspection, *(statuses or (S.PLANNED, S.IN_PROGRESS, S.REPORTED)))
 
 
 def finding_check_writable(*, actor: Actor, finding: Finding, open_only: bool = True) -> None:
     """Like `inspection_check_writable` for a step on a finding (inspection under way)."""
-    _require(actor, "change", finding)
+    access.require(actor, "change", finding)
     _require_status(finding.inspection, S.IN_PROGRESS, S.REPORTED)
     if open_only:
         _require_finding_open(finding)

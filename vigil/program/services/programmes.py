@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, concurrency
-from vigil.core.access import can, can_in_unit
+from vigil.core import access, audit, concurrency
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, Conflict, DomainError
 from vigil.org.models import Unit
@@ -26,20 +25,6 @@ from ..status import today
 
 EDITABLE = ("title", "description")
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def _user(actor: Actor):
-    return actor.user if actor is not None else None
-
-
-def _author(actor: Actor):
-    user = _user(actor)
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _allowed(actor: Actor, action: str, programme: WorkProgramme) -> bool:
-    user = _user(actor)
-    return user is None or can(user, action, programme)
 
 
 def _title(value) -> str:
@@ -75,15 +60,14 @@ def programme_create(
     """Draft the annual work programme of `unit` for `year` (`add` on the unit)."""
     if unit is None:
         raise DomainError(_("Hãy chọn đơn vị."), field="unit")
-    user = _user(actor)
-    if user is not None and not can_in_unit(user, "add", unit):
+    if not access.allowed(actor, "add", unit):
         raise AccessDenied(
             _("Bạn không có quyền lập chương trình công tác cho %(u)s.") % {"u": unit.display_name}, field="unit"
         )
     year = _year(year)
     programme = WorkProgramme(
         unit=unit, year=year, title=_title(title), description=str(description or "").strip(),
-        created_by=_author(actor),
+        created_by=actor.author,
     )
     duplicate = Conflict(
         _("%(u)s đã có chương trình công tác năm %(y)s.") % {"u": unit.display_name, "y": year},
@@ -109,7 +93,7 @@ def programme_update(*, actor: Actor, programme: WorkProgramme, version: int | N
         raise DomainError(
             _("Không sửa được trường: %(f)s.") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
         )
-    if not _allowed(actor, "change", programme):
+    if not access.allowed(actor, "change", programme):
         raise AccessDenied()
     with transaction.atomic():
         programme = WorkProgramme.objects.select_for_update().select_related("unit").get(pk=programme.pk)
@@ -131,7 +115,7 @@ def programme_update(*, actor: Actor, programme: WorkProgramme, version: int | N
 def programme_approve(*, actor: Actor, programme: WorkProgramme) -> WorkProgramme:
     """The unit's head approves the programme (`approve` on the unit). It needs at least
     one task; once approved it is frozen."""
-    if not _allowed(actor, "approve", programme):
+    if not access.allowed(actor, "approve", programme):
         raise AccessDenied(_("Chỉ lãnh đạo đơn vị được phê duyệt chương trình công tác."))
     with transaction.atomic():
         programme = WorkProgramme.objects.select_for_update().select_related("unit").get(pk=programme.pk)
@@ -141,7 +125,7 @@ def programme_approve(*, actor: Actor, programme: WorkProgramme) -> WorkProgramm
             raise DomainError(_("Chương trình chưa có nhiệm vụ nào để phê duyệt."), field="tasks")
         before = audit.snapshot(programme)
         programme.status = WorkProgramme.Status.APPROVED
-        programme.approved_by = _author(actor)
+        programme.approved_by = actor.author
         programme.approved_at = timezone.now()
         programme.save(update_fields=["status", "approved_by", "approved_at"])
         audit.record(
@@ -172,7 +156,7 @@ def programme_task_create(
     lead unit is picked). Allowed on an approved programme too: a follow-up task."""
     from . import tasks as task_svc
 
-    if not _allowed(actor, "view", programme):
+    if not access.allowed(actor, "view", programme):
         raise AccessDenied()
     leads = list(lead_units or []) or [programme.unit]
     start = start_date or None

@@ -2,7 +2,7 @@
 and the weekly digest per unit — all sent through the notification service.
 
 Run daily (`run_reminders`) and weekly (`run_digest`) by the jobs in program/tasks.py,
-or by hand: `vigil program-reminders run [--today YYYY-MM-DD] [--digest]`.
+or by hand: `vigil program reminders run [--today YYYY-MM-DD] [--digest]`.
 
 - Before the due date (PROGRAM_REMINDER_DAYS, default 7, 3 and 1 days): the lead unit's
   head, deputies and focal points, and the assignee.

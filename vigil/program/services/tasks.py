@@ -23,11 +23,12 @@ from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core import audit, concurrency
-from vigil.core.access import can_in_unit, visible_to
+from vigil.core import access, audit, concurrency
+from vigil.core.access import visible_to
 from vigil.core.actors import Actor
+from vigil.core.dates import parse_date
+from vigil.core.directory import unit_ref
 from vigil.core.errors import AccessDenied, Conflict, DomainError, NotFound
-from vigil.core.refs import is_pk
 from vigil.core.uploads import check_upload
 from vigil.org.models import Person, Unit
 
@@ -54,17 +55,8 @@ MAX_FILES_PER_REPORT = 20
 # --------------------------------------------------------------------------- checks
 
 
-def _user(actor: Actor):
-    return actor.user if actor is not None else None
-
-
-def _allowed(actor: Actor, action: str, unit: Unit) -> bool:
-    user = _user(actor)
-    return user is None or can_in_unit(user, action, unit)  # None: the platform's own jobs
-
-
 def _require(actor: Actor, action: str, unit: Unit, *, field: str | None = None, message: str = "") -> None:
-    if not _allowed(actor, action, unit):
+    if not access.allowed(actor, action, unit):
         raise AccessDenied(message or None, field=field)
 
 
@@ -78,16 +70,7 @@ def _choice(value, choices, field: str):
 
 
 def _date(value, field: str, label: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise DomainError(_("Hãy nhập %(label)s dạng YYYY-MM-DD.") % {"label": label}, field=field)
+    return parse_date(value, field, required=True, label=label)
 
 
 def _text(value, field: str, label: str, max_length: int | None = None, required: bool = True) -> str:
@@ -103,15 +86,9 @@ def _text(value, field: str, label: str, max_length: int | None = None, required
 
 def _units(actor: Actor, values: Iterable, field: str) -> list[Unit]:
     """Resolve units (objects or ids) the actor can see; unknown ones name the field."""
-    qs = Unit.objects.filter(is_active=True)
-    if _user(actor) is not None:
-        qs = visible_to(actor.user, qs)
     result, seen = [], set()
     for value in values or []:
-        pk = value.pk if isinstance(value, Unit) else value
-        unit = qs.filter(pk=pk).first() if is_pk(pk) else qs.filter(code=str(pk)).first()
-        if unit is None:
-            raise DomainError(_("Không tìm thấy đơn vị %(u)s.") % {"u": value}, field=field, code="unknown-unit")
+        unit = unit_ref(actor, value, field=field, active_only=True, bad_input=True)
         if unit.pk not in seen:
             seen.add(unit.pk)
             result.append(unit)
@@ -119,9 +96,9 @@ def _units(actor: Actor, values: Iterable, field: str) -> list[Unit]:
 
 
 def _event(task: Task, actor: Actor, kind: str, note: str = "", **data) -> TaskEvent:
-    user = _user(actor)
+    user = actor.author
     return TaskEvent.objects.create(
-        task=task, kind=kind, actor=user if getattr(user, "is_authenticated", False) else None,
+        task=task, kind=kind, actor=user,
         actor_name=getattr(user, "display_name", "") or (actor.channel if actor else "system"),
         note=note, data=data,
     )
@@ -153,8 +130,7 @@ def lead_units_of_kind(actor: Actor, kind_code: str, under: Unit | None = None) 
     qs = Unit.objects.filter(is_active=True, kind__code=kind_code).select_related("kind")
     if under is not None:
         qs = qs.filter(path__startswith=under.path).exclude(pk=under.pk)
-    if _user(actor) is not None:
-        qs = visible_to(actor.user, qs, "add")
+    qs = visible_to(actor, qs, "add")
     return list(qs.order_by("path"))
 
 
@@ -197,7 +173,7 @@ def _roll_up(task: Task, actor: Actor) -> None:
 
 
 def _new_task(actor: Actor, *, lead_unit: Unit, supporting: list[Unit], assignee, **fields) -> Task:
-    task = Task(lead_unit=lead_unit, assignee=assignee, created_by=_user(actor), **fields)
+    task = Task(lead_unit=lead_unit, assignee=assignee, created_by=actor.author, **fields)
     task.original_due_date = task.due_date
     task.full_clean()
     task.save()
@@ -209,12 +185,11 @@ def _new_task(actor: Actor, *, lead_unit: Unit, supporting: list[Unit], assignee
 
 def _check_source(actor: Actor, source: str, conclusion, programme, finding, assigning_unit: Unit) -> None:
     _choice(source, Task.Source.choices, "source")
-    user = _user(actor)
     links = {"conclusion": (conclusion, Conclusion), "programme": (programme, WorkProgramme), "finding": (finding, Finding)}
     for field, (obj, model) in links.items():
         if obj is None:
             continue
-        if user is not None and not visible_to(user, model).filter(pk=obj.pk).exists():
+        if not visible_to(actor, model).filter(pk=obj.pk).exists():
             raise DomainError(_("Không tìm thấy nguồn giao nhiệm vụ."), field=field, code="unknown-source")
     if programme is not None and programme.unit_id != assigning_unit.pk:
         raise DomainError(
@@ -256,7 +231,7 @@ def task_create(
     if not leads:
         raise DomainError(_("Hãy chọn ít nhất một đơn vị chủ trì."), field="lead_units")
     for unit in leads:
-        if not _allowed(actor, "add", unit):
+        if not access.allowed(actor, "add", unit):
             raise AccessDenied(
                 _("Bạn không có quyền giao nhiệm vụ cho đơn vị %(u)s.") % {"u": unit}, field="lead_units"
             )
@@ -319,7 +294,7 @@ def task_cascade(*, actor: Actor, task: Task, lead_units: Iterable, due_date=Non
             )
         if unit.pk in existing:
             raise Conflict(_("Đơn vị %(u)s đã được giao nhiệm vụ này.") % {"u": unit}, field="lead_units")
-        if not _allowed(actor, "add", unit):
+        if not access.allowed(actor, "add", unit):
             raise AccessDenied(_("Bạn không có quyền giao nhiệm vụ cho đơn vị %(u)s.") % {"u": unit}, field="lead_units")
     due = _date(due_date, "due_date", _("hạn hoàn thành")) if due_date else task.due_date
     if due > task.due_date:
@@ -362,7 +337,7 @@ def task_update(*, actor: Actor, task: Task, version: int | None = None, **chang
     definition = set(changes) - {"assignee"}
     if definition:
         _require(actor, "change", task.assigning_unit)
-    if "assignee" in changes and not (_allowed(actor, "change", task.lead_unit) or _allowed(actor, "change", task.assigning_unit)):
+    if "assignee" in changes and not (access.allowed(actor, "change", task.lead_unit) or access.allowed(actor, "change", task.assigning_unit)):
         raise AccessDenied(field="assignee")
     _require_state(task, Task.State.OPEN, Task.State.SUBMITTED)
     before = audit.snapshot(task)
@@ -497,7 +472,7 @@ def _report_create(actor, task, percent, text, files, achieved_value, period_sta
     checked = [(f, check_upload(f, field="files")) for f in files]
     report = ProgressReport.objects.create(
         task=task, percent=percent, text=text, achieved_value=achieved_value, period_start=period,
-        reported_by=_user(actor) if getattr(_user(actor), "is_authenticated", False) else None,
+        reported_by=actor.author,
     )
     evidence = _store_evidence(report, checked, stored)
     before = audit.snapshot(task)
@@ -598,7 +573,7 @@ def extension_request(*, actor: Actor, task: Task, new_due_date, reason: str) ->
         with transaction.atomic():
             ext = ExtensionRequest.objects.create(
                 task=task, old_due_date=task.due_date, new_due_date=new_due, reason=reason,
-                requested_by=_user(actor) if getattr(_user(actor), "is_authenticated", False) else None,
+                requested_by=actor.author,
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -631,7 +606,7 @@ def extension_decide(*, actor: Actor, extension: ExtensionRequest, approve: bool
         raise DomainError(_("Hãy nêu lý do không đồng ý gia hạn."), field="note")
     before = audit.snapshot(ext)
     ext.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
-    ext.decided_by = _user(actor) if getattr(_user(actor), "is_authenticated", False) else None
+    ext.decided_by = actor.author
     ext.decided_at = timezone.now()
     ext.decision_note = note
     ext.save()

@@ -11,7 +11,7 @@ from vigil.program.models import Finding, Inspection, Task
 from .test_inspections_fixtures import DUE, END, START, YEAR, finding, finish_task, started
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/program"
 
 
 def post(client, url, body=None):

@@ -31,16 +31,16 @@ def test_list_and_show_follow_the_access_layer(net):
     assert "Kiểm tra ATTT tỉnh A" in run("list", "--as", "office_staff")
     assert "Kiểm tra ATTT tỉnh A" not in run("list", "--as", "b_analyst")
     data = json.loads(run("list", "--year", str(YEAR), "--unit", "tinh-a", "--json", "--as", "a_analyst"))
-    assert [(d["id"], d["findings"], d["open_findings"]) for d in data] == [(inspection.pk, 2, 2)]
+    assert [(d["id"], d["finding_count"], d["open_finding_count"]) for d in data] == [(inspection.pk, 2, 2)]
     out = run("show", str(inspection.pk), "--as", "a_analyst")
     assert "Thiếu quy chế" in out and "Thiếu biên bản" in out and "Ban hành quy chế" in out and "Chưa thực hiện" in out
     # the inspected department sees its own finding only
     data = json.loads(run("show", str(inspection.pk), "--json", "--as", "a_dept"))
-    assert [t["unit"] for t in data["targets"]] == ["tinh-a-sotc"]
-    assert [x["text"] for x in data["targets"][0]["findings"]] == ["Thiếu quy chế"]
+    assert [t["unit_code"] for t in data["targets"]] == ["tinh-a-sotc"]
+    assert [x["text"] for x in data["findings"]] == ["Thiếu quy chế"]
     with pytest.raises(CommandError) as exc:
         run("show", str(inspection.pk), "--as", "b_analyst")
-    assert exc.value.returncode == 1 and "inspection_id" in str(exc.value)
+    assert exc.value.returncode == 3 and "inspection_id" in str(exc.value)
 
 
 def test_findings_to_follow_up_filter_by_severity_subtree_and_year(net):

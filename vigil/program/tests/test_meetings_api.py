@@ -21,7 +21,7 @@ from .test_meetings_factories import (
 )
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/program"
 JSON = "application/json"
 
 

@@ -24,7 +24,7 @@ def run(*args):
 def test_create_add_conclusions_and_conclude(net):
     data = json.loads(run("create", "--body", "tinh-a-tb", "--title", "Họp tiểu ban quý II", "--date", PAST.isoformat(),
                           "--time", "09:00", "--location", "UBND tỉnh A", "--as", "a_analyst", "--json"))
-    assert data["status"] == "planned" and data["start_time"] == "09:00" and data["body_unit"] == "tinh-a-tb"
+    assert data["status"] == "planned" and data["start_time"] == "09:00:00" and data["body_unit_code"] == "tinh-a-tb"
     mid = str(data["id"])
     assert "mục 1" in run("conclusion", mid, "--text", "Các sở rà soát hệ thống", "--as", "a_analyst")
     out = run("conclude", mid, "--notice-number", "21/TB-TB", "--notice-date", PAST.isoformat(), "--as", "a_analyst")
@@ -46,14 +46,14 @@ def test_list_and_show_respect_access(net):
     out = run("show", str(m.pk), "--as", "office_staff")
     assert "Các tỉnh rà soát" in out and "Chưa thực hiện: 2" in out
     data = json.loads(run("show", str(m.pk), "--json", "--as", "office_staff"))
-    assert data["conclusions"][0]["tasks"][0]["children"] == {"not_started": 2}
+    assert data["conclusions"][0]["tasks"][0]["children_by_status"] == {"not_started": 2}
 
 
 def test_refusals_exit_non_zero_naming_the_field(net):
     m = province_meeting(net)
     with pytest.raises(CommandError) as exc:
         run("show", str(m.pk), "--as", "b_analyst")
-    assert exc.value.returncode == 1 and "phiên họp" in str(exc.value)
+    assert exc.value.returncode == 3 and "phiên họp" in str(exc.value)
     with pytest.raises(CommandError) as exc:
         run("conclude", str(m.pk), "--notice-number", "1/TB", "--notice-date", PAST.isoformat(), "--as", "a_analyst")
     assert "conclusions" in str(exc.value)

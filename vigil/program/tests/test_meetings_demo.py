@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from vigil.core.actors import system_actor
-from vigil.core.management.commands.demo import DEMO_MODULES
+from vigil.core.appconfig import ordered
 from vigil.core.models import AuditEntry, User
 from vigil.org import demo as org_demo
 from vigil.org.reference import load_all
@@ -25,14 +25,15 @@ def counts():
 
 
 @pytest.fixture
-def loaded(db):
+def loaded(no_network):
     load_all()
     org_demo.load(actor=system_actor("cli"))
     return demo.load(actor=system_actor("cli"))
 
 
 def test_the_demo_command_loads_the_program_demo():
-    assert DEMO_MODULES.index("vigil.program.demo") > DEMO_MODULES.index("vigil.org.demo")
+    loaders = [app.demo for app in ordered("demo")]
+    assert loaders.index("vigil.program.demo:load") > loaders.index("vigil.org.demo:load")
 
 
 def test_loading_twice_changes_nothing(loaded):

@@ -15,7 +15,7 @@ def live_work(net):
     """The shared tasks around the real today (pages, API and CLI compute status for today)."""
     return build_work(net, today())
 
-API = "/api/v1/office"
+API = "/api/v1/program/office"
 
 
 def test_matrix_answers_columns_rows_and_coloured_cells(net, live_work, api_client):

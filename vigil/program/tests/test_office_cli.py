@@ -34,7 +34,7 @@ def test_matrix_as_text_and_json(net, live_work):
     assert "✓ 100%" in line
     data = json.loads(run("matrix", "--under", "bcd-qg", "--json", "--as", "office_staff"))
     p = [c["id"] for c in data["columns"]].index(live_work["P"].pk)
-    rows = {r["unit"]: r["cells"] for r in data["rows"]}
+    rows = {r["unit"]["code"]: r["cells"] for r in data["rows"]}
     assert rows["tinh-b"][p]["status"] == "overdue" and rows["bo-x"][p]["status"] == "in_progress"
     assert rows["vp-bcd"][p] is None
 
@@ -43,7 +43,7 @@ def test_late_and_on_time_rates(net, live_work):
     text = run("late", "--under", "bcd-qg", "--rollup", "--as", "office_staff")
     assert text.splitlines()[0].startswith("tinh-b") and "3 nhiệm vụ quá hạn." in text
     data = json.loads(run("late", "--under", "bcd-qg", "--json", "--as", "office_staff"))
-    assert {r["unit"]: r["overdue"] for r in data["rows"]}["tinh-b"] == 1
+    assert {r["unit"]["code"]: r["overdue"] for r in data["rows"]}["tinh-b"] == 1
     text = run("ontime", "--under", "bcd-qg", "--kind", "province", "--as", "office_staff")
     assert f"năm {today().year}" in text and "tinh-a" in text and "tinh-b" in text
     data = json.loads(run("ontime", "--under", "bcd-qg", "--rollup", "--json", "--as", "office_staff"))

@@ -87,11 +87,11 @@ def test_matrix_page_in_december_shows_a_task_due_in_january_by_default(net, aro
 def test_matrix_api_and_cli_offer_the_current_period(net, around_new_year, api_client, time_machine):
     time_machine.move_to(dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), tick=False)
     client = api_client(net.users["office_staff"], scope="read")
-    body = client.get("/api/v1/office/matrix", {"under": net.units["national"].pk, "year": "current"}).json()
+    body = client.get("/api/v1/program/office/matrix", {"under": net.units["national"].pk, "year": "current"}).json()
     assert body["year"] == "current" and HORIZON in body["period"]
     assert [c["title"] for c in body["columns"]] == [
         "OVERDUE since last year", "DONE this year", "JANUARY open", "MARCH open"]
-    assert client.get("/api/v1/office/matrix", {"year": "soon"}).status_code in (400, 422)
+    assert client.get("/api/v1/program/office/matrix", {"year": "soon"}).status_code in (400, 422)
     out = StringIO()
     call_command("program_office", "matrix", "--under", net.units["national"].code, "--year", "current", "--json",
                  "--as", net.users["office_staff"].username, stdout=out)

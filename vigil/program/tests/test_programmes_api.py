@@ -7,7 +7,7 @@ from vigil.program.models import Task, WorkProgramme
 from .test_meetings_factories import DUE, TODAY, programme
 
 pytestmark = pytest.mark.django_db
-API = "/api/v1"
+API = "/api/v1/program"
 JSON = "application/json"
 
 

@@ -31,7 +31,7 @@ def test_list_show_and_approve(net):
     assert "Diễn tập ứng cứu" in run("show", str(p.pk), "--as", "a_analyst")
     with pytest.raises(CommandError) as exc:
         run("approve", str(p.pk), "--as", "a_analyst")
-    assert exc.value.returncode == 1
+    assert exc.value.returncode == 3
     assert p.title in run("approve", str(p.pk), "--as", "a_head")
     data = json.loads(run("show", str(p.pk), "--json", "--as", "a_head"))
     assert data["status"] == "approved" and data["approved_by"] == "a_head" and data["tasks"][0]["status"] == "not_started"
@@ -45,6 +45,6 @@ def test_sibling_province_cannot_see_or_approve(net):
     p = programme(net)
     with pytest.raises(CommandError) as exc:
         run("approve", str(p.pk), "--as", "b_analyst")
-    assert exc.value.returncode == 1
+    assert exc.value.returncode == 3
     p.refresh_from_db()
     assert p.status == "draft"

@@ -277,7 +277,7 @@ def test_command_refuses_a_bad_date(net):
 
 
 def test_jobs_act_only_at_the_configured_local_hour(net):
-    from vigil.program import tasks
+    from vigil.program import jobs as tasks
 
     hour = timezone.localtime().hour
     with override_settings(PROGRAM_REMINDER_HOUR=(hour + 12) % 24):

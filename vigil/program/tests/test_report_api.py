@@ -10,7 +10,7 @@ from vigil.core.models import AuditEntry
 
 from .test_report_premeeting import build_world, days
 
-URL = "/api/v1/premeeting-report"
+URL = "/api/v1/program/premeeting-report"
 
 
 @pytest.fixture

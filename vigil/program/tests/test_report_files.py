@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied
 from vigil.core.models import AuditEntry
-from vigil.program.reports import exports
+from vigil.program.documents import exports
 
 from .test_report_premeeting import TODAY, build_world, days
 

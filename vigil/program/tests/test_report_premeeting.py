@@ -12,6 +12,8 @@ from django.utils import translation
 
 from vigil.core.errors import DomainError, NotFound
 from vigil.program import status as st
+from vigil.program.documents import exports
+from vigil.program.documents.premeeting import premeeting_report, report_meeting
 from vigil.program.models import (
     Conclusion,
     EvidenceFile,
@@ -20,8 +22,6 @@ from vigil.program.models import (
     ProgressReport,
     Task,
 )
-from vigil.program.reports import exports
-from vigil.program.reports.premeeting import premeeting_report, report_meeting
 
 TODAY = st.today()
 

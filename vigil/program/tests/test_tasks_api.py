@@ -8,16 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from vigil.core.actors import Actor
-from vigil.core.testing import make_user
 from vigil.program import status as S
 from vigil.program.models import EvidenceFile, ExtensionRequest, Task
 from vigil.program.services import tasks as svc
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
 TODAY = S.today()
 DUE = TODAY + dt.timedelta(days=30)
-API = "/api/v1"
+API = "/api/v1/program"
 
 
 @pytest.fixture

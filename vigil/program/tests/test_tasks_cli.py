@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from vigil.core.models import AuditEntry
-from vigil.core.testing import make_user
 from vigil.program import status as S
 from vigil.program.models import EvidenceFile, ExtensionRequest, Task
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,8 @@ def create_for_provinces():
         "create", "--title", "Rà soát hệ thống", "--assigning-unit", "vp-bcd", "--lead-unit", "tinh-a",
         "--lead-unit", "tinh-b", "--due", DUE.isoformat(), "--source", "directive", "--as", "office_staff", "--json",
     ))
-    children = {t["lead_unit"]: t["id"] for t in json.loads(run("list", "--json", "--as", "office_staff")) if t["parent"]}
+    children = {t["lead_unit"]["code"]: t["id"] for t in json.loads(run("list", "--json", "--as", "office_staff"))
+                if t["parent_id"]}
     return data["id"], children["tinh-a"], children["tinh-b"]
 
 
@@ -105,14 +106,14 @@ def test_refusals_exit_non_zero_and_name_the_problem(world):
     _parent_id, a_id, _b_id = create_for_provinces()
     with pytest.raises(CommandError) as exc:
         run("show", str(a_id), "--as", "b_analyst")
-    assert exc.value.returncode == 1 and "task_id" in str(exc.value)
+    assert exc.value.returncode == 3 and "task_id" in str(exc.value)  # not found (or not visible)
     with pytest.raises(CommandError) as exc:
         run("report", str(a_id), "--percent", "10", "--text", "x", "--as", "b_analyst")
-    assert exc.value.returncode == 1
+    assert exc.value.returncode == 3
     run("confirm", str(a_id), "--as", "a_head")
     with pytest.raises(CommandError) as exc:
         run("accept", str(a_id), "--as", "a_head")
-    assert exc.value.returncode == 1 and "nghiệm thu" in str(exc.value)
+    assert exc.value.returncode == 3 and "nghiệm thu" in str(exc.value)  # access denied
     with pytest.raises(CommandError) as exc:
         run("create", "--title", "x", "--assigning-unit", "vp-bcd", "--lead-unit", "tinh-a",
             "--due", (TODAY - dt.timedelta(days=1)).isoformat(), "--as", "office_staff")

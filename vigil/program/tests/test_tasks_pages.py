@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from vigil.core.actors import Actor
 from vigil.core.models import AuditEntry
-from vigil.core.testing import make_user
 from vigil.program import status as S
 from vigil.program.models import ExtensionRequest, Task, TaskEvent
 from vigil.program.services import tasks as svc
+from vigil.testing import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,19 +10,16 @@ Objects are looked up before the method is checked, so something out of sight an
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from vigil.core import concurrency
-from vigil.core.actors import actor_from_request
-from vigil.core.errors import AccessDenied, DomainError, validation_errors
-from vigil.core.views.common import domain_errors
+from vigil.core.errors import AccessDenied
+from vigil.core.web import form_data, get_or_post, is_htmx, submit, web_actor, wrong_method
 
-from .. import forms_inspections as forms
+from ..forms import inspections as forms
 from ..models import Inspection
 from ..selectors import inspections as sel
 from ..services import inspections as svc
@@ -34,13 +31,7 @@ S = Inspection.Status
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+ALIASES = {"close_note": "note"}
 
 
 def _page(request, qs):
@@ -53,36 +44,18 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
-def _form_errors(form, exc: Exception) -> None:
-    """Put a service's error next to the field it names (or above the form); access and
-    not-found errors go to the error page instead."""
-    if isinstance(exc, DomainError):
-        if exc.status in (403, 404):
-            raise exc
-        errors = exc.errors()
-    else:
-        errors = validation_errors(exc)
-    aliases = {"targets": "targets", "inspecting_unit": "inspecting_unit", "close_note": "note"}
-    for field, msgs in errors.items():
-        name = aliases.get(field, field)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
+def _inspection_url(inspection) -> str:
+    return reverse("program:inspection_detail", kwargs={"inspection_id": inspection.pk})
 
 
-def _data(request):
-    """The submitted data on POST (bound even when empty, so missing fields show errors)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _post_only(request):
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+def _finding_url(finding) -> str:
+    return reverse("program:finding_detail", kwargs={"finding_id": finding.pk})
 
 
 # --------------------------------------------------------------------------- inspections
 
 
 @login_required
-@domain_errors
 def inspection_list(request):
     """Inspections the user may see: by year, inspecting unit, inspected unit, status."""
     user = request.user
@@ -97,37 +70,36 @@ def inspection_list(request):
         "form": form, "page": _page(request, qs), "query": _query_without_page(request),
         "can_create": sel.can_plan(user),
     }
-    template = "program/inspection_list_table.html" if _is_htmx(request) else "program/inspection_list.html"
+    template = "program/inspection_list_table.html" if is_htmx(request) else "program/inspection_list.html"
     return render(request, template, context)
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def inspection_create(request):
     """Plan an inspection (prefilled inspecting unit from ?unit=)."""
     user = request.user
     initial = {"year": today().year}
     if request.GET.get("unit"):
         initial["inspecting_unit"] = request.GET["unit"]
-    form = forms.InspectionForm(_data(request), user=user, initial=initial)
+    form = forms.InspectionForm(form_data(request), user=user, initial=initial)
     if not form.fields["inspecting_unit"].queryset.exists():
         raise AccessDenied()
-    if request.method == "POST" and form.is_valid():
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            inspection = svc.inspection_create(
-                actor=_actor(request), inspecting_unit=data["inspecting_unit"], title=data["title"],
-                year=data["year"], planned_start=data["planned_start"], planned_end=data["planned_end"],
-                scope=data.get("scope", ""), lead_inspector=data.get("lead_inspector"),
-                targets=list(data.get("targets") or []),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lập kế hoạch kiểm tra “%(t)s”.") % {"t": inspection.title})
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/inspection_form.html", {"form": form, "inspection": None})
+        return svc.inspection_create(
+            actor=actor, inspecting_unit=data["inspecting_unit"], title=data["title"],
+            year=data["year"], planned_start=data["planned_start"], planned_end=data["planned_end"],
+            scope=data.get("scope", ""), lead_inspector=data.get("lead_inspector"),
+            targets=list(data.get("targets") or []),
+        )
+
+    return submit(
+        request, form, save, success=_inspection_url,
+        message=lambda inspection: _("Đã lập kế hoạch kiểm tra “%(t)s”.") % {"t": inspection.title},
+        template="program/inspection_form.html", context={"inspection": None}, aliases=ALIASES, refused=200,
+    )
 
 
 def _detail_context(request, inspection, **extra):
@@ -148,7 +120,6 @@ def _detail_context(request, inspection, **extra):
 
 
 @login_required
-@domain_errors
 def inspection_detail(request, inspection_id):
     """One inspection: plan, status, targets with their findings (severity badges) and
     each finding's tasks with computed status; the steps the user may take."""
@@ -157,129 +128,105 @@ def inspection_detail(request, inspection_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def inspection_edit(request, inspection_id):
     """Edit the plan, and write the conclusion once the inspection has started."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
-    svc.inspection_check_writable(actor=_actor(request), inspection=inspection)
+    svc.inspection_check_writable(actor=web_actor(request), inspection=inspection)
     initial = {
         "title": inspection.title, "year": inspection.year, "planned_start": inspection.planned_start,
         "planned_end": inspection.planned_end, "scope": inspection.scope,
         "lead_inspector": inspection.lead_inspector_id, "summary": inspection.summary,
     }
-    form = forms.InspectionForm(_data(request), user=user, inspection=inspection, initial=initial)
+    form = forms.InspectionForm(form_data(request), user=user, inspection=inspection, initial=initial)
     concurrency.add_version_field(form, inspection)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.inspection_update(actor=_actor(request), inspection=inspection, **form.cleaned_data)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, inspection)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu đợt kiểm tra."))
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/inspection_form.html", {"form": form, "inspection": inspection}, status=stale or 200)
+    return submit(
+        request, form, lambda actor: svc.inspection_update(actor=actor, inspection=inspection, **form.cleaned_data),
+        success=_inspection_url(inspection), message=_("Đã lưu đợt kiểm tra."),
+        template="program/inspection_form.html", context={"inspection": inspection}, obj=inspection,
+        aliases=ALIASES, refused=200,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def inspection_status(request, inspection_id):
     """Move the inspection along its workflow (a reason to go back to 'in progress')."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
-    svc.inspection_check_writable(actor=_actor(request), inspection=inspection)
+    svc.inspection_check_writable(actor=web_actor(request), inspection=inspection)
     choices = sel.inspection_permissions(user, inspection)["next_statuses"]
     initial = {"status": request.GET.get("to")} if request.GET.get("to") else None
-    form = forms.StatusForm(_data(request), choices=choices, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.inspection_transition(
-                actor=_actor(request), inspection=inspection, status=form.cleaned_data["status"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            inspection.refresh_from_db()
-            messages.success(
-                request, _("Đợt kiểm tra chuyển sang “%(s)s”.") % {"s": inspection.get_status_display()}
-            )
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "program/inspection_status.html", {"form": form, "inspection": inspection}, status=status)
+    form = forms.StatusForm(form_data(request), choices=choices, initial=initial)
+
+    def save(actor):
+        svc.inspection_transition(actor=actor, inspection=inspection, status=form.cleaned_data["status"],
+                                  reason=form.cleaned_data.get("reason", ""))
+        inspection.refresh_from_db()
+        return inspection
+
+    return submit(
+        request, form, save, success=_inspection_url,
+        message=lambda done: _("Đợt kiểm tra chuyển sang “%(s)s”.") % {"s": done.get_status_display()},
+        template="program/inspection_status.html", context={"inspection": inspection}, aliases=ALIASES,
+    )
 
 
 # --------------------------------------------------------------------------- targets
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def target_add(request, inspection_id):
     """Add a unit to inspect (the form also sits on the inspection page)."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
-    svc.inspection_check_writable(actor=_actor(request), inspection=inspection, statuses=(S.PLANNED, S.IN_PROGRESS))
-    form = forms.TargetForm(_data(request), user=user, inspection=inspection)
-    if request.method == "POST" and form.is_valid():
+    svc.inspection_check_writable(actor=web_actor(request), inspection=inspection, statuses=(S.PLANNED, S.IN_PROGRESS))
+    form = forms.TargetForm(form_data(request), user=user, inspection=inspection)
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            target = svc.target_add(
-                actor=_actor(request), inspection=inspection, unit=data["unit"],
-                visited_on=data.get("visited_on"), note=data.get("note", ""),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã thêm %(u)s vào đợt kiểm tra.") % {"u": target.unit.display_name})
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    context = {"form": form, "inspection": inspection, "target": None}
-    return render(request, "program/inspection_target_form.html", context, status=400 if request.method == "POST" else 200)
+        return svc.target_add(actor=actor, inspection=inspection, unit=data["unit"],
+                              visited_on=data.get("visited_on"), note=data.get("note", ""))
+
+    return submit(
+        request, form, save, success=_inspection_url(inspection),
+        message=lambda target: _("Đã thêm %(u)s vào đợt kiểm tra.") % {"u": target.unit.display_name},
+        template="program/inspection_target_form.html", context={"inspection": inspection, "target": None},
+        aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def target_edit(request, inspection_id, target_id):
     """Record the visit date and a note for an inspected unit."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
     target = sel.target_get(user, inspection, target_id)
-    svc.inspection_check_writable(actor=_actor(request), inspection=inspection)
+    svc.inspection_check_writable(actor=web_actor(request), inspection=inspection)
     initial = {"visited_on": target.visited_on, "note": target.note}
-    form = forms.TargetForm(_data(request), user=user, inspection=inspection, target=target, initial=initial)
+    form = forms.TargetForm(form_data(request), user=user, inspection=inspection, target=target, initial=initial)
     concurrency.add_version_field(form, target)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.target_update(actor=_actor(request), target=target, **form.cleaned_data)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, target)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu thông tin kiểm tra tại %(u)s.") % {"u": target.unit.display_name})
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/inspection_target_form.html",
-                  {"form": form, "inspection": inspection, "target": target}, status=stale or 200)
+    return submit(
+        request, form, lambda actor: svc.target_update(actor=actor, target=target, **form.cleaned_data),
+        success=_inspection_url(inspection),
+        message=_("Đã lưu thông tin kiểm tra tại %(u)s.") % {"u": target.unit.display_name},
+        template="program/inspection_target_form.html", context={"inspection": inspection, "target": target},
+        obj=target, aliases=ALIASES, refused=200,
+    )
 
 
 @login_required
-@domain_errors
 def target_remove(request, inspection_id, target_id):
     """Take a unit off the inspection (POST)."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
     target = sel.target_get(user, inspection, target_id)
-    refused = _post_only(request)
-    if refused:
+    if (refused := wrong_method(request, "POST")) is not None:
         return refused
-    svc.target_remove(actor=_actor(request), target=target)
+    svc.target_remove(actor=web_actor(request), target=target)
     messages.success(request, _("Đã bỏ %(u)s khỏi đợt kiểm tra.") % {"u": target.unit.display_name})
     return redirect("program:inspection_detail", inspection_id=inspection.pk)
 
@@ -288,32 +235,31 @@ def target_remove(request, inspection_id, target_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def finding_create(request, inspection_id):
     """Record a finding at one of the targets (prefilled unit from ?unit=)."""
     user = request.user
     inspection = sel.inspection_get(user, inspection_id)
-    svc.inspection_check_writable(actor=_actor(request), inspection=inspection, statuses=(S.IN_PROGRESS, S.REPORTED))
+    svc.inspection_check_writable(actor=web_actor(request), inspection=inspection, statuses=(S.IN_PROGRESS, S.REPORTED))
     initial = {"unit": request.GET["unit"]} if request.GET.get("unit") else None
-    form = forms.FindingForm(_data(request), user=user, inspection=inspection, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = forms.FindingForm(form_data(request), user=user, inspection=inspection, initial=initial)
+
+    def save(actor):
         data = form.cleaned_data
-        try:
-            finding = svc.finding_create(
-                actor=_actor(request), inspection=inspection, unit=data["unit"], text=data["text"],
-                severity=data["severity"], recommendation=data.get("recommendation", ""), number=data.get("number"),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã ghi phát hiện số %(n)s.") % {"n": finding.number})
-            return redirect("program:inspection_detail", inspection_id=inspection.pk)
-    return render(request, "program/finding_form.html", {"form": form, "inspection": inspection, "finding": None})
+        return svc.finding_create(
+            actor=actor, inspection=inspection, unit=data["unit"], text=data["text"],
+            severity=data["severity"], recommendation=data.get("recommendation", ""), number=data.get("number"),
+        )
+
+    return submit(
+        request, form, save, success=_inspection_url(inspection),
+        message=lambda finding: _("Đã ghi phát hiện số %(n)s.") % {"n": finding.number},
+        template="program/finding_form.html", context={"inspection": inspection, "finding": None},
+        aliases=ALIASES, refused=200,
+    )
 
 
 @login_required
-@domain_errors
 def finding_list(request):
     """What is still to follow up: findings (open by default) the user may see, most
     severe first, by severity, inspected unit subtree, inspecting unit and plan year."""
@@ -331,7 +277,7 @@ def finding_list(request):
     page = _page(request, qs)
     page.object_list = sel.decorate(page.object_list)
     context = {"form": form, "page": page, "query": _query_without_page(request)}
-    template = "program/finding_list_table.html" if _is_htmx(request) else "program/finding_list.html"
+    template = "program/finding_list_table.html" if is_htmx(request) else "program/finding_list.html"
     return render(request, template, context)
 
 
@@ -351,7 +297,6 @@ def _finding_context(request, finding, **extra):
 
 
 @login_required
-@domain_errors
 def finding_detail(request, finding_id):
     """One finding: text, severity, recommendation, its tasks with computed status, and
     how it was closed."""
@@ -360,113 +305,88 @@ def finding_detail(request, finding_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def finding_edit(request, finding_id):
     """Edit an open finding."""
     user = request.user
     finding = sel.finding_get(user, finding_id)
-    svc.finding_check_writable(actor=_actor(request), finding=finding)
+    svc.finding_check_writable(actor=web_actor(request), finding=finding)
     initial = {
         "unit": finding.unit_id, "severity": finding.severity, "text": finding.text,
         "recommendation": finding.recommendation,
     }
-    form = forms.FindingForm(_data(request), user=user, inspection=finding.inspection, finding=finding, initial=initial)
+    form = forms.FindingForm(form_data(request), user=user, inspection=finding.inspection, finding=finding, initial=initial)
     concurrency.add_version_field(form, finding)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.finding_update(actor=_actor(request), finding=finding, **form.cleaned_data)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, finding)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu phát hiện số %(n)s.") % {"n": finding.number})
-            return redirect("program:finding_detail", finding_id=finding.pk)
-    context = {"form": form, "inspection": finding.inspection, "finding": finding}
-    return render(request, "program/finding_form.html", context, status=stale or 200)
+    return submit(
+        request, form, lambda actor: svc.finding_update(actor=actor, finding=finding, **form.cleaned_data),
+        success=_finding_url(finding), message=_("Đã lưu phát hiện số %(n)s.") % {"n": finding.number},
+        template="program/finding_form.html", context={"inspection": finding.inspection, "finding": finding},
+        obj=finding, aliases=ALIASES, refused=200,
+    )
 
 
 @login_required
-@domain_errors
 def finding_delete(request, finding_id):
     """Delete a finding recorded by mistake (POST)."""
     finding = sel.finding_get(request.user, finding_id)
-    refused = _post_only(request)
-    if refused:
+    if (refused := wrong_method(request, "POST")) is not None:
         return refused
-    svc.finding_delete(actor=_actor(request), finding=finding)
+    svc.finding_delete(actor=web_actor(request), finding=finding)
     messages.success(request, _("Đã xoá phát hiện số %(n)s.") % {"n": finding.number})
     return redirect("program:inspection_detail", inspection_id=finding.inspection_id)
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def finding_task(request, finding_id):
     """Turn the finding's recommendation into a task for the inspected unit."""
     user = request.user
     finding = sel.finding_get(user, finding_id)
-    svc.finding_check_writable(actor=_actor(request), finding=finding)
+    svc.finding_check_writable(actor=web_actor(request), finding=finding)
     initial = {"title": svc.default_task_title(finding), "description": finding.recommendation}
-    form = forms.FindingTaskForm(_data(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = svc.finding_to_task(actor=_actor(request), finding=finding, **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Đã giao nhiệm vụ “%(t)s” cho %(u)s.") % {"t": task.title, "u": finding.unit.display_name}
-            )
-            return redirect("program:finding_detail", finding_id=finding.pk)
-    context = {"form": form, "finding": finding, "inspection": finding.inspection}
-    return render(request, "program/finding_task_form.html", context, status=400 if request.method == "POST" else 200)
+    form = forms.FindingTaskForm(form_data(request), initial=initial)
+    return submit(
+        request, form, lambda actor: svc.finding_to_task(actor=actor, finding=finding, **form.cleaned_data),
+        success=_finding_url(finding),
+        message=lambda task: _("Đã giao nhiệm vụ “%(t)s” cho %(u)s.") % {"t": task.title,
+                                                                         "u": finding.unit.display_name},
+        template="program/finding_task_form.html", context={"finding": finding, "inspection": finding.inspection},
+        aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def finding_close(request, finding_id):
     """Close a finding with a note; while some of its tasks are not done, only with a
     stated reason."""
     user = request.user
     finding = sel.finding_get(user, finding_id)
-    svc.finding_check_writable(actor=_actor(request), finding=finding)
+    svc.finding_check_writable(actor=web_actor(request), finding=finding)
     pending = svc.finding_pending_tasks(finding)
-    form = forms.FindingCloseForm(_data(request), pending=bool(pending))
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.finding_close(
-                actor=_actor(request), finding=finding, note=form.cleaned_data["note"],
-                override_reason=form.cleaned_data.get("override_reason", ""),
-            )
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã đóng phát hiện số %(n)s.") % {"n": finding.number})
-            return redirect("program:finding_detail", finding_id=finding.pk)
-    context = _finding_context(request, finding, form=form, pending=pending)
-    return render(request, "program/finding_close.html", context, status=400 if request.method == "POST" else 200)
+    form = forms.FindingCloseForm(form_data(request), pending=bool(pending))
+    return submit(
+        request, form,
+        lambda actor: svc.finding_close(actor=actor, finding=finding, note=form.cleaned_data["note"],
+                                        override_reason=form.cleaned_data.get("override_reason", "")),
+        success=_finding_url(finding), message=_("Đã đóng phát hiện số %(n)s.") % {"n": finding.number},
+        template="program/finding_close.html", context=_finding_context(request, finding, pending=pending),
+        aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def finding_reopen(request, finding_id):
     """Reopen a closed finding, with a reason."""
     user = request.user
     finding = sel.finding_get(user, finding_id)
-    svc.finding_check_writable(actor=_actor(request), finding=finding, open_only=False)
-    form = forms.ReasonForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.finding_reopen(actor=_actor(request), finding=finding, reason=form.cleaned_data["reason"])
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã mở lại phát hiện số %(n)s.") % {"n": finding.number})
-            return redirect("program:finding_detail", finding_id=finding.pk)
-    context = _finding_context(request, finding, form=form)
-    return render(request, "program/finding_reopen.html", context, status=400 if request.method == "POST" else 200)
+    svc.finding_check_writable(actor=web_actor(request), finding=finding, open_only=False)
+    form = forms.ReasonForm(form_data(request))
+    return submit(
+        request, form, lambda actor: svc.finding_reopen(actor=actor, finding=finding, reason=form.cleaned_data["reason"]),
+        success=_finding_url(finding), message=_("Đã mở lại phát hiện số %(n)s.") % {"n": finding.number},
+        template="program/finding_reopen.html", context=_finding_context(request, finding), aliases=ALIASES,
+    )
+
+

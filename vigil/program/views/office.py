@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
+from vigil.core.directory import unit_ref
 from vigil.core.errors import DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.web import get_only, is_htmx, map_errors
 
-from .. import forms_office as forms
+from ..forms import office as forms
 from ..selectors import calendar as cal_sel
 from ..selectors import office as sel
 from ..status import STATUS_COLOURS, STATUS_LABELS, today
@@ -31,10 +31,6 @@ UNIT_PAGE_SIZE = 50
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _query(request, *drop: str) -> str:
@@ -56,15 +52,6 @@ def _with_defaults(request, *, first_visit: dict | None = None, **defaults):
         for name, value in first_visit.items():
             data[name] = value
     return data
-
-
-def _refused(form, exc: DomainError) -> None:
-    """A selector's refusal of a filter, next to the field it names (or above the form)."""
-    if exc.status in (403, 404) and exc.field not in form.fields:
-        raise exc
-    for field, messages in exc.errors().items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _render_cells(matrix) -> None:
@@ -101,8 +88,7 @@ def _tabs(active: str) -> dict:
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def office_matrix(request):
     """Units x tasks assigned to many units, each cell the unit's task coloured by status."""
     user = request.user
@@ -110,7 +96,7 @@ def office_matrix(request):
     try:
         matrix = sel.office_matrix(user, page=request.GET.get("page") or 1, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         matrix = sel.office_matrix(user, units=[], page=1)
     _render_cells(matrix)
     context = {"form": form, "matrix": matrix, "query": _query(request), **_tabs("matrix")}
@@ -118,8 +104,7 @@ def office_matrix(request):
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def office_late(request):
     """Overdue tasks per lead unit, most late first, with the oldest overdue."""
     user = request.user
@@ -127,14 +112,13 @@ def office_late(request):
     try:
         late = sel.late_by_unit(user, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         late = sel.late_by_unit(user, units=[])
     return render(request, "program/office_late.html", {"form": form, "late": late, **_tabs("late")})
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def office_ontime(request):
     """Completion on time per unit and quarter of a year."""
     user = request.user
@@ -142,14 +126,13 @@ def office_ontime(request):
     try:
         rates = sel.on_time_rates(user, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         rates = sel.on_time_rates(user, units=[], year=today().year)
     return render(request, "program/office_ontime.html", {"form": form, "rates": rates, **_tabs("ontime")})
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def office_bodies(request):
     """Units whose body is not yet complete, next to their open and overdue tasks."""
     user = request.user
@@ -157,7 +140,7 @@ def office_bodies(request):
     try:
         rows = sel.incomplete_bodies_with_tasks(user, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         rows = []
     return render(request, "program/office_bodies.html", {"form": form, "rows": rows, **_tabs("bodies")})
 
@@ -166,8 +149,7 @@ def office_bodies(request):
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def my_unit_tasks(request):
     """The lists of the user's own unit (the highest one they belong to)."""
     unit = sel.home_unit(request.user)
@@ -179,13 +161,12 @@ def my_unit_tasks(request):
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def unit_tasks(request, unit_id):
     """"Việc của đơn vị": what is due from the unit, what it assigned to others, what is
     late, what it supports; filters, pages of 50, sorted by due date."""
     user = request.user
-    unit = sel.unit_get(user, unit_id)
+    unit = unit_ref(user, unit_id, field="unit_id")
     form = forms.UnitTasksFilterForm(request.GET, user=user)
     args = form.kwargs()
     try:
@@ -193,12 +174,12 @@ def unit_tasks(request, unit_id):
             user, unit, page=request.GET.get("page") or 1, per_page=UNIT_PAGE_SIZE, **args
         )
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         listing = sel.UnitTaskList(
             unit=unit, relation="lead", subtree=False, tasks=[], page=sel.make_page(1, UNIT_PAGE_SIZE, 0), today=today()
         )
     context = {"unit": unit, "form": form, "listing": listing, "query": _query(request), "legend": sel.status_legend()}
-    if _is_htmx(request):  # the table only: the counts, tabs and breadcrumbs stay as they are
+    if is_htmx(request):  # the table only: the counts, tabs and breadcrumbs stay as they are
         return render(request, "program/unit_tasks_table.html", context)
     context.update({
         "summary": sel.unit_task_summary(user, unit, subtree=args["subtree"], source=args["source"]),
@@ -225,8 +206,7 @@ def unit_tasks_section(*, user, unit) -> dict:
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def task_calendar(request):
     """A month of due dates, coloured by status, with the filters of a unit's lists."""
     user = request.user
@@ -234,7 +214,7 @@ def task_calendar(request):
     try:
         month = cal_sel.task_calendar(user, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         month = cal_sel.task_calendar(user)
     args = form.kwargs()
     day_params = {"relation": args["relation"], "status": args["status"] or "all"}
@@ -249,8 +229,7 @@ def task_calendar(request):
 
 
 @login_required
-@domain_errors
-@require_GET
+@get_only
 def task_timeline(request):
     """Bars from start to due date, a window of months, with the same filters."""
     user = request.user
@@ -261,7 +240,7 @@ def task_timeline(request):
     try:
         timeline = cal_sel.task_timeline(user, page=request.GET.get("page") or 1, **form.kwargs())
     except DomainError as exc:
-        _refused(form, exc)
+        map_errors(form, exc)
         timeline = cal_sel.task_timeline(user)
     context = {
         "form": form, "timeline": timeline, "query": _query(request), "window_query": _query(request, "start"),

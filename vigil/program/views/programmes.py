@@ -8,37 +8,30 @@ form errors, or core's error page (403 / 404).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
 from vigil.core import concurrency
-from vigil.core.actors import actor_from_request
 from vigil.core.errors import AccessDenied, DomainError
-from vigil.core.views.common import domain_errors
+from vigil.core.web import form_data, get_or_post, submit, web_actor
 
-from .. import forms_meetings as forms
+from ..forms import meetings as forms
 from ..selectors import programmes as programme_sel
 from ..services import programmes as programme_svc
 from ..status import today
-from .meetings import _form_errors, _query_without_page
+from .meetings import _query_without_page
 
 PAGE_SIZE = 30
+ALIASES = forms.SERVICE_ALIASES
 
 
-def _actor(request):
-    return actor_from_request(request, channel="web")
-
-
-def _reraise_access(exc: Exception) -> None:
-    if isinstance(exc, DomainError) and exc.status in (403, 404) and exc.field in (None, "programme_id"):
-        raise exc
+def _detail_url(programme) -> str:
+    return reverse("program:programme_detail", kwargs={"programme_id": programme.pk})
 
 
 @login_required
-@domain_errors
 def programme_list(request):
     """Work programmes the user may see, by unit and year."""
     user = request.user
@@ -56,27 +49,22 @@ def programme_list(request):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def programme_create(request):
     """Draft a unit's programme for a year (prefilled unit from ?unit=)."""
     user = request.user
     initial = {"year": today().year}
     if request.GET.get("unit"):
         initial["unit"] = request.GET["unit"]
-    form = forms.ProgrammeForm(request.POST if request.method == "POST" else None, user=user, initial=initial)
+    form = forms.ProgrammeForm(form_data(request), user=user, initial=initial)
     if not form.fields["unit"].queryset.exists():
         raise AccessDenied()
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = programme_svc.programme_create(actor=_actor(request), **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã tạo chương trình công tác “%(t)s”.") % {"t": programme.title})
-            return redirect("program:programme_detail", programme_id=programme.pk)
-    return render(request, "program/programme_form.html", {"form": form, "programme": None},
-                  status=400 if request.method == "POST" else 200)
+    return submit(
+        request, form, lambda actor: programme_svc.programme_create(actor=actor, **form.cleaned_data),
+        success=_detail_url,
+        message=lambda programme: _("Đã tạo chương trình công tác “%(t)s”.") % {"t": programme.title},
+        template="program/programme_form.html", context={"programme": None}, aliases=ALIASES,
+    )
 
 
 def _detail_context(request, programme, **extra):
@@ -91,7 +79,6 @@ def _detail_context(request, programme, **extra):
 
 
 @login_required
-@domain_errors
 def programme_detail(request, programme_id):
     """One programme with its tasks and their status."""
     programme = programme_sel.programme_get(user=request.user, programme_id=programme_id)
@@ -99,8 +86,7 @@ def programme_detail(request, programme_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def programme_edit(request, programme_id):
     """Edit a draft programme's title and description."""
     user = request.user
@@ -114,27 +100,18 @@ def programme_edit(request, programme_id):
             ), status=409)
         raise AccessDenied()
     initial = {"title": programme.title, "description": programme.description}
-    form = forms.ProgrammeForm(request.POST if request.method == "POST" else None, user=user, programme=programme, initial=initial)
+    form = forms.ProgrammeForm(form_data(request), user=user, programme=programme, initial=initial)
     concurrency.add_version_field(form, programme)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme_svc.programme_update(actor=_actor(request), programme=programme, **form.cleaned_data)
-        except concurrency.StaleObject as exc:
-            stale = concurrency.refuse_stale(form, exc, programme)
-        except (DomainError, ValidationError) as exc:
-            _reraise_access(exc)
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã lưu chương trình công tác."))
-            return redirect("program:programme_detail", programme_id=programme.pk)
-    return render(request, "program/programme_form.html", {"form": form, "programme": programme},
-                  status=stale or (400 if request.method == "POST" else 200))
+    return submit(
+        request, form,
+        lambda actor: programme_svc.programme_update(actor=actor, programme=programme, **form.cleaned_data),
+        success=_detail_url(programme), message=_("Đã lưu chương trình công tác."),
+        template="program/programme_form.html", context={"programme": programme}, obj=programme, aliases=ALIASES,
+    )
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def programme_approve(request, programme_id):
     """GET: what approving means, and a confirmation button. POST: approve (the head)."""
     user = request.user
@@ -145,9 +122,10 @@ def programme_approve(request, programme_id):
     error = None
     if request.method == "POST":
         try:
-            programme_svc.programme_approve(actor=_actor(request), programme=programme)
+            programme_svc.programme_approve(actor=web_actor(request), programme=programme)
         except DomainError as exc:
-            _reraise_access(exc)
+            if exc.status in (403, 404):
+                raise
             error = exc.message
         else:
             messages.success(request, _("Đã phê duyệt chương trình công tác “%(t)s”.") % {"t": programme.title})
@@ -160,8 +138,7 @@ def programme_approve(request, programme_id):
 
 
 @login_required
-@domain_errors
-@require_http_methods(["GET", "POST"])
+@get_or_post
 def programme_task_create(request, programme_id):
     """Add a task to the programme (a follow-up task once it is approved)."""
     user = request.user
@@ -171,19 +148,20 @@ def programme_task_create(request, programme_id):
     initial = {"priority": 2}
     if programme.year > today().year:
         initial["start_date"] = today().replace(year=programme.year, month=1, day=1)
-    form = forms.ProgrammeTaskForm(request.POST if request.method == "POST" else None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = forms.ProgrammeTaskForm(form_data(request), user=user, initial=initial)
+
+    def save(actor):
         data = dict(form.cleaned_data)
         data["lead_units"] = list(data.get("lead_units") or [])
         data["supporting_units"] = list(data.get("supporting_units") or [])
-        try:
-            task = programme_svc.programme_task_create(actor=_actor(request), programme=programme, **data)
-        except (DomainError, ValidationError) as exc:
-            _reraise_access(exc)
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Đã thêm nhiệm vụ “%(t)s”.") % {"t": task.title})
-            return redirect("program:programme_detail", programme_id=programme.pk)
-    context = _detail_context(request, programme, form=form)
-    return render(request, "program/programme_task_form.html", context,
-                  status=400 if request.method == "POST" else 200)
+        return programme_svc.programme_task_create(actor=actor, programme=programme, **data)
+
+    return submit(
+        request, form, save, success=_detail_url(programme),
+        message=lambda task: _("Đã thêm nhiệm vụ “%(t)s”.") % {"t": task.title},
+        page=lambda status: render(request, "program/programme_task_form.html",
+                                   _detail_context(request, programme, form=form), status=status),
+        aliases=ALIASES,
+    )
+
+

@@ -1,55 +1,38 @@
-"""`vigil systems …`: the information systems registry, through the same selectors and
+"""`vigil assets systems …`: the information systems registry, through the same selectors and
 services (and so the same access rules) as the pages and the API.
 
-    vigil systems list [--unit CODE] [--no-subtree] [--level N] [--important yes|no]
+    vigil assets systems list [--unit CODE] [--no-subtree] [--level N] [--important yes|no]
                        [--status S] [--q TEXT] [--due soon|overdue] --as USER [--json]
-    vigil systems show ID --as USER [--json]
-    vigil systems create --unit CODE --code C --name N [--level N] [--hosting H] [--address A]...
+    vigil assets systems show ID --as USER [--json]
+    vigil assets systems create --unit CODE --code C --name N [--level N] [--hosting H] [--address A]...
                          [--cpe CPE]... [--review-due D] [--reapproval-due D] [--important] --as USER [--json]
-    vigil systems import FILE [--skip-bad-lines] [--dry-run] --as USER [--json]
-    vigil systems export --format csv|xlsx [--output FILE] [filters] --as USER
-    vigil systems reminders run [--today YYYY-MM-DD] [--json]   (platform authority; idempotent)
+    vigil assets systems import FILE [--skip-bad-lines] [--dry-run] --as USER [--json]
+    vigil assets systems export --format csv|xlsx [--output FILE] [filters] --as USER
+    vigil assets systems reminders run [--today YYYY-MM-DD] [--json]   (platform authority; idempotent)
 
 `--as` may be replaced by the environment variable VIGIL_USER. Import exits with status 1
 when a row has an error and nothing was imported.
 """
 
-import datetime as dt
-import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from vigil.assets import selectors as sel
+from vigil.assets.api import ImportOut, SystemDetailOut, SystemOut
 from vigil.assets.models import InformationSystem
 from vigil.assets.services import imports, reminders
 from vigil.assets.services import systems as svc
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
-from vigil.core.management.commands._cli import cli_actor as platform_actor
-from vigil.core.refs import is_pk
-from vigil.org.management.commands.people import cli_actor, run_guarded
-
-
-def system_dict(s, *, detail: bool = False) -> dict:
-    data = {
-        "id": s.pk, "unit": s.owner_unit.code, "code": s.code, "name": s.name, "status": s.status,
-        "hosting": s.hosting, "level": s.level, "level_decision_number": s.level_decision_number,
-        "level_decision_date": s.level_decision_date.isoformat() if s.level_decision_date else None,
-        "national_security_important": s.national_security_important,
-        "review_due": s.review_due.isoformat() if s.review_due else None,
-        "reapproval_due": s.reapproval_due.isoformat() if s.reapproval_due else None,
-    }
-    if detail:
-        data.update({
-            "purpose": s.purpose, "operator": s.operator, "hosting_detail": s.hosting_detail, "sector": s.sector,
-            "contact_name": s.contact_name, "contact_email": s.contact_email, "contact_phone": s.contact_phone,
-            "note": s.note,
-            "addresses": [{"id": a.pk, "kind": a.kind, "value": a.value} for a in sel.system_addresses(s)],
-            "software": [{"id": i.pk, "cpe": i.cpe, "vendor": i.vendor, "product": i.product, "version": i.version}
-                         for i in sel.system_software(s)],
-        })
-    return data
+from vigil.core.commands import (
+    VigilCommand,
+    add_identity_arguments,
+    parse_date,
+    parse_int,
+    platform_actor,
+    schema_data,
+    usage_error,
+)
 
 
 def _add_filters(parser) -> None:
@@ -62,16 +45,7 @@ def _add_filters(parser) -> None:
     parser.add_argument("--due", default=None, choices=sel.DUE_CHOICES)
 
 
-def _day(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(_("--today: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"v": value}, returncode=2) from None
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Information systems: list, show, create, import, export, reminders."
 
     def add_arguments(self, parser):
@@ -113,19 +87,12 @@ class Command(BaseCommand):
         rem_sub = rem.add_subparsers(dest="reminders_action", required=True)
         run = rem_sub.add_parser("run", help="send what is due today (idempotent)")
         run.add_argument("--today", default=None, help="act as if today were this date (YYYY-MM-DD)")
-        run.add_argument("--json", action="store_true", help="machine-readable output")
+        add_identity_arguments(run, as_user=False)
 
-    def handle(self, *args, action, **options):
-        if action == "reminders":
-            return self.do_reminders(options)
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
-
-    def _out(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+    platform_subcommands = ("reminders",)  # the platform acts, like the worker
 
     def _filters(self, user, options) -> dict:
-        unit = sel.unit_ref(user=user, ref=options["unit"], field="unit") if options["unit"] else None
+        unit = self.unit(user, options["unit"], field="unit", active_only=True)
         return {
             "unit": unit, "subtree": not options["no_subtree"], "level": options["level"],
             "important": {"yes": True, "no": False}.get(options["important"] or ""),
@@ -135,19 +102,17 @@ class Command(BaseCommand):
     def do_list(self, user, options):
         rows = list(sel.systems_visible(user, **self._filters(user, options)))
         if options["json"]:
-            return self._out([system_dict(s) for s in rows])
+            return self.emit_schema(SystemOut, rows, many=True)
         for s in rows:
             level = s.level or "-"
             self.stdout.write(f"{s.pk:>6}  {s.owner_unit.code:<16} {s.code:<20} {level!s:<2} {s.status:<10} {s.name}")
         self.stdout.write(_("%(n)s hệ thống.") % {"n": len(rows)})
 
     def do_show(self, user, options):
-        if not is_pk(options["system_id"]):
-            raise CommandError(_("Mã hệ thống phải là số: %(v)s") % {"v": options["system_id"]}, returncode=2)
-        s = sel.system_get(user=user, system_id=int(options["system_id"]))
-        data = system_dict(s, detail=True)
+        s = sel.system_get(user=user, system_id=parse_int(options["system_id"], "system_id"))
+        data = schema_data(SystemDetailOut, s)
         if options["json"]:
-            return self._out(data)
+            return self.emit_json(data)
         self.stdout.write(f"{s.name} ({s.code}) – {s.owner_unit.display_name}, {s.get_status_display()}")
         self.stdout.write("  " + _("Cấp độ: %(l)s") % {"l": s.level or "—"})
         for a in data["addresses"]:
@@ -156,9 +121,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {i['cpe']}")
 
     def do_create(self, user, options):
-        unit = sel.unit_ref(user=user, ref=options["unit"], field="unit")
+        unit = self.unit(user, options["unit"], field="unit", active_only=True)
         system = svc.system_create(
-            actor=cli_actor(user), owner_unit=unit, code=options["code"], name=options["name"],
+            actor=self.actor(user), owner_unit=unit, code=options["code"], name=options["name"],
             purpose=options["purpose"], operator=options["operator"], hosting=options["hosting"],
             status=options["status"], level=options["level"], level_decision_number=options["decision_number"],
             level_decision_date=options["decision_date"], national_security_important=options["important"],
@@ -166,7 +131,7 @@ class Command(BaseCommand):
             addresses=options["address"], software=options["cpe"],
         )
         if options["json"]:
-            return self._out(system_dict(system, detail=True))
+            return self.emit_schema(SystemDetailOut, sel.system_get(user=user, system_id=system.pk))
         self.stdout.write(self.style.SUCCESS(
             _("Đã đăng ký hệ thống “%(n)s” (#%(id)s).") % {"n": system.name, "id": system.pk}
         ))
@@ -174,13 +139,13 @@ class Command(BaseCommand):
     def do_import(self, user, options):
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(_("Không tìm thấy tệp %(f)s.") % {"f": path}, returncode=2)
+            raise usage_error(_("Không tìm thấy tệp %(f)s.") % {"f": path})
         result = imports.import_registry(
-            actor=cli_actor(user), content=path.read_bytes(), filename=path.name,
+            actor=self.actor(user), content=path.read_bytes(), filename=path.name,
             skip_bad_lines=options["skip_bad_lines"], dry_run=options["dry_run"],
         )
         if options["json"]:
-            self._out(result.as_dict())
+            self.emit_schema(ImportOut, result.as_dict())
         else:
             for w in result.warnings:
                 self.stdout.write(self.style.WARNING(str(w)))
@@ -200,21 +165,21 @@ class Command(BaseCommand):
             )
 
     def do_export(self, user, options):
-        produced = imports.export_registry(actor=cli_actor(user), fmt=options["format"],
+        produced = imports.export_registry(actor=self.actor(user), fmt=options["format"],
                                            **self._filters(user, options))
         target = Path(options["output"] or produced.filename)
         target.write_bytes(produced.content)
         if options["json"]:
-            return self._out({"file": str(target), "count": produced.count, "format": options["format"]})
+            return self.emit_json({"file": str(target), "count": produced.count, "format": options["format"]})
         self.stdout.write(self.style.SUCCESS(
             _("Đã xuất %(n)s hệ thống vào %(f)s.") % {"n": produced.count, "f": target}
         ))
 
-    def do_reminders(self, options):
-        today = _day(options.get("today"))
+    def do_reminders(self, user, options):
+        today = parse_date(options.get("today"), "--today")
         result = reminders.run_reminders(today=today, actor=platform_actor()).as_dict()
         if options.get("json"):
-            return self._out(result)
+            return self.emit_json(result)
         self.stdout.write(
             _("Ngày %(d)s: %(s)s hạn sắp đến, %(o)s quá hạn; %(n)s thông báo.")
             % {"d": result["today"], "s": result["due_soon"], "o": result["overdue"], "n": result["notifications"]}

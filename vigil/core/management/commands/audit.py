@@ -9,10 +9,10 @@ sequence number and exits 1.
 checkpoint file and a notification to the auditors (exit 1, nothing sealed, when broken).
 """
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from vigil.core import audit, audit_seal
+from vigil.core.commands import VigilCommand
 
 
 def _reasons():
@@ -26,7 +26,7 @@ def _reasons():
     }
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Verify the audit log's hash chain against its signed checkpoints, or write a checkpoint."
 
     def add_arguments(self, parser):

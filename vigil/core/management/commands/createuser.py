@@ -9,17 +9,13 @@ VIGIL_PASSWORD environment variable (handy for scripts: it stays out of `ps`).
 import os
 import sys
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.errors import DomainError
+from vigil.core.commands import VigilCommand, platform_actor, usage_error
 from vigil.core.services.accounts import account_create
 
-from ._cli import as_command_error, cli_actor
 
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Create a user account with a person and a first membership (unit + role)."
     stealth_options = ("stdin",)  # tests pass a stream in place of standard input
 
@@ -34,7 +30,7 @@ class Command(BaseCommand):
 
     def _password(self, options) -> str:
         if options["password"] is not None and options["password_stdin"]:
-            raise CommandError(_("Chỉ dùng một trong --password và --password-stdin."), returncode=2)
+            raise usage_error(_("Chỉ dùng một trong --password và --password-stdin."))
         if options["password_stdin"]:
             stream = options.get("stdin") or sys.stdin
             return stream.readline().rstrip("\r\n")
@@ -42,25 +38,23 @@ class Command(BaseCommand):
             return options["password"]
         if os.environ.get("VIGIL_PASSWORD"):
             return os.environ["VIGIL_PASSWORD"]
-        raise CommandError(
-            _("Thiếu mật khẩu: dùng --password, --password-stdin hoặc biến môi trường VIGIL_PASSWORD."),
-            returncode=2,
+        raise usage_error(
+            _("Thiếu mật khẩu: dùng --password, --password-stdin hoặc biến môi trường VIGIL_PASSWORD.")
         )
+
+    needs_user = False  # an operator's command: the platform creates the account
 
     def handle(self, *args, **options):
         password = self._password(options)
-        try:
-            user = account_create(
-                actor=cli_actor(),
-                username=options["username"],
-                password=password,
-                unit_code=options["unit"],
-                role_code=options["role"],
-                full_name=options["full_name"],
-                email=options["email"],
-            )
-        except (DomainError, ValidationError) as exc:
-            raise as_command_error(exc) from None
+        user = self.guarded(lambda: account_create(
+            actor=platform_actor(),
+            username=options["username"],
+            password=password,
+            unit_code=options["unit"],
+            role_code=options["role"],
+            full_name=options["full_name"],
+            email=options["email"],
+        ))
         self.stdout.write(
             _("Đã tạo tài khoản %(u)s (đơn vị %(unit)s, vai trò %(role)s).")
             % {"u": user.username, "unit": options["unit"], "role": options["role"]}

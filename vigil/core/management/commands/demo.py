@@ -1,22 +1,19 @@
 """`vigil demo`: the embedded platform in one command.
 
 Migrates, loads reference data and the demo dataset (both idempotent), prints the URL and
-the demo logins, then serves. Each app contributes its own demo data through a module
-listed in DEMO_MODULES, called in order with the same actor.
+the demo logins, then serves. Each app contributes its own demo data through the loader
+its AppConfig names (`VigilAppConfig.demo`), called by `demo_order` with the same actor.
 """
 
-from importlib import import_module
-
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from vigil.core.actors import system_actor
+from vigil.core.appconfig import load_object, ordered
+from vigil.core.commands import VigilCommand
 
-DEMO_MODULES = ["vigil.org.demo", "vigil.program.demo", "vigil.assets.demo", "vigil.incidents.demo", "vigil.intel.demo"]
 
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Set up the demo platform (SQLite by default) and serve it."
 
     def add_arguments(self, parser):
@@ -30,8 +27,8 @@ class Command(BaseCommand):
         logins = []
         actor = system_actor("cli")
         with transaction.atomic():
-            for name in DEMO_MODULES:
-                logins.extend(import_module(name).load(actor=actor) or [])
+            for app in ordered("demo"):
+                logins.extend(load_object(app.demo)(actor=actor) or [])
         if not no_serve:
             call_command("collectstatic", interactive=False, verbosity=0)
         shown = f"[{host}]" if ":" in host else host

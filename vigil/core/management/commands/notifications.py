@@ -1,47 +1,23 @@
-"""`vigil notifications list|read ... --as USER`: your notifications, through the same
+"""`vigil core notifications list|read ... --as USER`: your notifications, through the same
 selectors and services as the pages and the API.
 
-    vigil notifications list [--unread] [--kind KIND] [--limit N] --as USER [--json]
-    vigil notifications read ID [ID ...] --as USER
-    vigil notifications read --all --as USER
+    vigil core notifications list [--unread] [--kind KIND] [--limit N] --as USER [--json]
+    vigil core notifications read ID [ID ...] --as USER
+    vigil core notifications read --all --as USER
 
 `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import json
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigil.core.actors import Actor
-from vigil.core.errors import DomainError
+from vigil.core.api.notifications import NotificationOut
+from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
 from vigil.core.notify import selectors as notify_selectors
 from vigil.core.notify import services as notify_services
 
-from ._cli import acting_user, add_identity_arguments, as_command_error
 
-
-def _guarded(handler):
-    try:
-        return handler()
-    except (DomainError, ValidationError) as exc:
-        raise as_command_error(exc) from exc
-
-
-def notification_dict(n) -> dict:
-    return {
-        "id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
-        "unit_id": n.unit_id, "created_at": n.created_at.isoformat(),
-        "read_at": n.read_at.isoformat() if n.read_at else None,
-        "email_to": n.email_to or None,
-        "email_sent_at": n.email_sent_at.isoformat() if n.email_sent_at else None,
-        "email_error": n.email_error or None,
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Your notifications: list them, mark them read."
 
     def add_arguments(self, parser):
@@ -56,20 +32,15 @@ class Command(BaseCommand):
         read.add_argument("--all", action="store_true", help="every unread notification")
         add_identity_arguments(read)
 
-    def handle(self, *args, action, **options):
-        user = _guarded(lambda: acting_user(options))
-        return _guarded(lambda: getattr(self, f"do_{action}")(user, options))
-
     def do_list(self, user, options):
         if options["limit"] < 1:
-            raise CommandError(_("--limit phải là số nguyên dương."), returncode=2)
+            raise usage_error(_("--limit phải là số nguyên dương."))
         qs = notify_selectors.notification_list(
             user=user, unread=True if options["unread"] else None, kind=options["kind"]
         )
         rows = list(qs[: options["limit"]])
         if options["json"]:
-            self.stdout.write(json.dumps([notification_dict(n) for n in rows], ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(NotificationOut, rows, many=True)
         for n in rows:
             mark = " " if n.read_at else "*"
             when = timezone.localtime(n.created_at).strftime("%d/%m/%Y %H:%M")
@@ -80,14 +51,14 @@ class Command(BaseCommand):
         )
 
     def do_read(self, user, options):
-        actor = Actor(user=user, channel="cli")
+        actor = self.actor(user)
         if options["all"]:
             if options["ids"]:
-                raise CommandError(_("Hãy chọn hoặc các mã thông báo, hoặc --all."), returncode=2)
+                raise usage_error(_("Hãy chọn hoặc các mã thông báo, hoặc --all."))
             count = notify_services.notification_mark_all_read(actor=actor)
         else:
             if not options["ids"]:
-                raise CommandError(_("Hãy cho biết mã thông báo, hoặc --all."), returncode=2)
+                raise usage_error(_("Hãy cho biết mã thông báo, hoặc --all."))
             found = [notify_selectors.notification_get(user=user, notification_id=i) for i in options["ids"]]
             count = 0
             for n in found:

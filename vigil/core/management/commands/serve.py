@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from vigil.core.commands import VigilCommand
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Run the Vigil web server (and, in embedded mode, a background worker)."
 
     def add_arguments(self, parser):

@@ -5,19 +5,15 @@
     vigil token revoke USER KEY_ID
 """
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import selectors
-from vigil.core.errors import DomainError
+from vigil.core.commands import VigilCommand, platform_actor
 from vigil.core.services.auth import DEFAULT_TOKEN_DAYS, token_create, token_revoke
 
-from ._cli import as_command_error, cli_actor
 
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Create, list and revoke personal API tokens."
 
     def add_arguments(self, parser):
@@ -33,16 +29,15 @@ class Command(BaseCommand):
         revoke.add_argument("user")
         revoke.add_argument("key_id")
 
+    needs_user = False  # an operator's command: the platform acts on the named account
+
     def handle(self, *args, action, **options):
-        try:
-            user = selectors.user_by_username(options["user"])
-            getattr(self, f"_{action}")(user, options)
-        except (DomainError, ValidationError) as exc:
-            raise as_command_error(exc) from None
+        user = self.guarded(lambda: selectors.user_by_username(options["user"]))
+        return self.guarded(lambda: getattr(self, f"_{action}")(user, options))
 
     def _create(self, user, options):
         _token, secret = token_create(
-            actor=cli_actor(), user=user, name=options["name"], scope=options["scope"],
+            actor=platform_actor(), user=user, name=options["name"], scope=options["scope"],
             days=options["days"],
         )
         # Only the token on stdout, so that `$(vigil token create …)` captures it.
@@ -63,7 +58,7 @@ class Command(BaseCommand):
     def _revoke(self, user, options):
         token = selectors.token_get_by_key(user=user, key_id=options["key_id"])
         was_revoked = token.revoked_at is not None
-        token_revoke(actor=cli_actor(), token=token)
+        token_revoke(actor=platform_actor(), token=token)
         if was_revoked:
             self.stdout.write(_("Khoá %(k)s đã bị thu hồi từ trước.") % {"k": token.key_id})
         else:

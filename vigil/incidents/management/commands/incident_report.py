@@ -1,8 +1,8 @@
-"""`vigil incident-report`: one incident as a DOCX report, or the incident list as CSV /
+"""`vigil incidents report`: one incident as a DOCX report, or the incident list as CSV /
 XLSX, through the same access layer and the same audit entries as the pages and the API.
 
-    vigil incident-report INCIDENT_ID --out report.docx --as USER [--lang vi|en] [--number N]
-    vigil incident-report --list --out incidents.csv|.xlsx --as USER
+    vigil incidents report INCIDENT_ID --out report.docx --as USER [--lang vi|en] [--number N]
+    vigil incidents report --list --out incidents.csv|.xlsx --as USER
         [--unit CODE] [--no-subtree] [--relation any|owned|assigned|waiting] [--state S ...]
         [--severity S] [--class CODE] [--type CODE] [--tlp T] [--q TEXT] [--since D] [--until D]
 
@@ -11,17 +11,16 @@ XLSX, through the same access layer and the same audit entries as the pages and 
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import acting_user
-from vigil.org.management.commands.people import cli_actor, run_guarded
+from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
 
-from ...reports import incident_docx, list_exports
+from ...documents import incident_docx, list_exports
+from ...selectors.lists import IncidentFilters
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Write one incident as a DOCX report, or (--list) the incident list as CSV or XLSX."
 
     def add_arguments(self, parser):
@@ -43,25 +42,29 @@ class Command(BaseCommand):
         parser.add_argument("--q", default=None, help="list: tracking number or words of the title")
         parser.add_argument("--since", default=None, help="list: received on or after (YYYY-MM-DD)")
         parser.add_argument("--until", default=None, help="list: received on or before (YYYY-MM-DD)")
-        parser.add_argument("--as", dest="as_user", default=None, help="username to act as (or VIGIL_USER)")
+        add_identity_arguments(parser, json_output=False)
 
     def handle(self, *args, **o):
-        user = run_guarded(lambda: acting_user(o))
+        user = self.user(o)
+        with self.language_of(user):
+            self.write(user, o)
+
+    def write(self, user, o):
         out = Path(o["out"])
         fmt = o["fmt"] or out.suffix.lstrip(".").lower()
         if o["list"]:
             if fmt not in list_exports.FORMATS:
-                raise CommandError(_("--format: hãy chọn csv hoặc xlsx."), returncode=2)
+                raise usage_error(_("--format: hãy chọn csv hoặc xlsx."))
             self._list(user, o, out, fmt)
             return
         if o["incident_id"] in (None, ""):
-            raise CommandError(_("Hãy cho biết mã sự cố (INCIDENT_ID) hoặc dùng --list."), returncode=2)
+            raise usage_error(_("Hãy cho biết mã sự cố (INCIDENT_ID) hoặc dùng --list."))
         if fmt != "docx":
-            raise CommandError(_("Báo cáo một sự cố là tệp DOCX: --out TỆP.docx"), returncode=2)
+            raise usage_error(_("Báo cáo một sự cố là tệp DOCX: --out TỆP.docx"))
         language = o["lang"] or (getattr(user, "language", "") or "vi")
         language = language if language in ("vi", "en") else "vi"
-        produced = run_guarded(lambda: incident_docx.incident_report_export(
-            actor=cli_actor(user), incident_id=o["incident_id"], language=language, number=o["number"],
+        produced = self.guarded(lambda: incident_docx.incident_report_export(
+            actor=self.actor(user), incident_id=o["incident_id"], language=language, number=o["number"],
         ))
         self._write(out, produced.content)
         self.stdout.write(self.style.SUCCESS(
@@ -72,21 +75,20 @@ class Command(BaseCommand):
 
     def _list(self, user, o, out: Path, fmt: str):
         def produce():
-            filters = list_exports.parse_filters(
-                user, unit=o["unit"], subtree=not o["no_subtree"], relation=o["relation"], state=o["state"],
-                severity=o["severity"], klass=o["klass"], incident_type=o["incident_type"], tlp=o["tlp"],
-                q=o["q"], since=o["since"], until=o["until"],
-            )
-            return list_exports.incident_list_export(actor=cli_actor(user), fmt=fmt, filters=filters)
+            filters = IncidentFilters.parse(user, {
+                "unit": o["unit"], "subtree": not o["no_subtree"], "relation": o["relation"], "state": o["state"],
+                "severity": o["severity"], "klass": o["klass"], "incident_type": o["incident_type"], "tlp": o["tlp"],
+                "q": o["q"], "since": o["since"], "until": o["until"],
+            })
+            return list_exports.incident_list_export(actor=self.actor(user), fmt=fmt, filters=filters)
 
-        with translation.override(getattr(user, "language", "") or "vi"):
-            produced = run_guarded(produce)
-            try:
-                with out.open("wb") as fh:
-                    for chunk in produced.chunks:
-                        fh.write(chunk)
-            except OSError as exc:
-                raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": out, "e": exc.strerror}) from exc
+        produced = self.guarded(produce)
+        try:
+            with out.open("wb") as fh:
+                for chunk in produced.chunks:
+                    fh.write(chunk)
+        except OSError as exc:
+            raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": out, "e": exc.strerror}) from exc
         self.stdout.write(self.style.SUCCESS(
             _("Đã ghi %(f)s: %(n)s sự cố.") % {"f": out, "n": produced.count}
         ))

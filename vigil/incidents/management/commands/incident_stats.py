@@ -1,19 +1,16 @@
-"""`vigil incident-stats`: incident statistics per unit, class, severity and month (count,
+"""`vigil incidents stats`: incident statistics per unit, class, severity and month (count,
 open, closed, mean and 90th percentile hours to acknowledge and to resolve), through the
 access layer, as the statistics page shows them.
 
-    vigil incident-stats --as USER [--unit CODE] [--by owner|lead] [--from D] [--to D]
+    vigil incidents stats --as USER [--unit CODE] [--by owner|lead] [--from D] [--to D]
                          [--class CODE] [--severity S] [--json]
 """
 
-import json
-
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import acting_user
-from vigil.org.management.commands.people import run_guarded
+from vigil.core.commands import VigilCommand, add_identity_arguments
 
+from ...api.documents import StatsOut
 from ...selectors import stats as stats_sel
 
 
@@ -21,7 +18,7 @@ def _h(value) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Incident statistics (counts, mean and p90 hours to acknowledge and resolve)."
 
     def add_arguments(self, parser):
@@ -31,21 +28,25 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="until", default=None, help="received on or before (YYYY-MM-DD)")
         parser.add_argument("--class", dest="klass", default=None, help="incident class code")
         parser.add_argument("--severity", default=None)
-        parser.add_argument("--as", dest="as_user", default=None, help="username to act as (or VIGIL_USER)")
-        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        add_identity_arguments(parser)
 
     def handle(self, *args, **o):
-        user = run_guarded(lambda: acting_user(o))
+        user = self.user(o)
+        with self.language_of(user):
+            self.report(user, o)
+
+    def report(self, user, o):
 
         def produce():
             params = stats_sel.stats_params(user, unit=o["unit"], by=o["by"], since=o["since"], until=o["until"],
                                             klass=o["klass"], severity=o["severity"])
             return stats_sel.incident_stats(user, **params)
 
-        stats = run_guarded(produce)
+        stats = self.guarded(produce)
         if o["json"]:
-            self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
-            return
+            data = stats.as_dict()
+            data["incident_class"] = data.pop("class")  # as GET /api/v1/incidents/stats names it
+            return self.emit_schema(StatsOut, data)
         self.stdout.write(_("Kỳ thống kê: %(since)s – %(until)s") % {
             "since": stats.since.strftime("%d/%m/%Y"), "until": stats.until.strftime("%d/%m/%Y")})
         head = f"{'':40} {_('Số sự cố'):>9} {_('Đang mở'):>8} {_('Đã đóng'):>8} " \

@@ -1,34 +1,38 @@
-"""`vigil incidents …`: the incident workflow from the shell, through the same selectors and
+"""`vigil incidents workflow …`: the incident workflow from the shell, through the same selectors and
 services (and so the same access rules) as the pages and the API.
 
-    vigil incidents list [--unit CODE [--unit-only]] [--relation owned|assigned|waiting] [--mine]
+    vigil incidents workflow list [--unit CODE [--unit-only]] [--relation owned|assigned|waiting] [--mine]
                          [--state S ...] [--severity S] [--tlp T] [--q TEXT] [--from D] [--to D]
                          [--limit N] [--cursor C] --as USER [--json]
-    vigil incidents show ID|REFERENCE --as USER [--json]
-    vigil incidents assign ID --lead UNIT [--support UNIT ...] [--note T] --as USER
-    vigil incidents answer ID --unit UNIT (--accept | --decline --reason T) --as USER
-    vigil incidents transition ID --to in_progress|contained|resolved [--note T] [--resolution T] --as USER
-    vigil incidents close ID --root-cause T --lessons T --as USER
-    vigil incidents reopen ID --reason T --as USER
-    vigil incidents comment ID --body T --as USER
-    vigil incidents task-add ID --unit UNIT [--title T] [--template CODE] [--item T ...] [--assignee USER] --as USER
-    vigil incidents observable-add ID --value V [--kind K] [--note T] --as USER
-    vigil incidents timeline ID --as USER [--json]
+    vigil incidents workflow show ID|REFERENCE --as USER [--json]
+    vigil incidents workflow assign ID --lead UNIT [--support UNIT ...] [--note T] --as USER
+    vigil incidents workflow answer ID --unit UNIT (--accept | --decline --reason T) --as USER
+    vigil incidents workflow transition ID --to in_progress|contained|resolved [--note T] [--resolution T] --as USER
+    vigil incidents workflow close ID --root-cause T --lessons T --as USER
+    vigil incidents workflow reopen ID --reason T --as USER
+    vigil incidents workflow comment ID --body T --as USER
+    vigil incidents workflow task-add ID --unit UNIT [--title T] [--template CODE] [--item T ...] [--assignee USER] --as USER
+    vigil incidents workflow observable-add ID --value V [--kind K] [--note T] --as USER
+    vigil incidents workflow timeline ID --as USER [--json]
 
 Dates are YYYY-MM-DD. `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import datetime as dt
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from vigil.core import observables as obs_kinds
 from vigil.core import selectors as core_selectors
+from vigil.core.commands import VigilCommand, add_identity_arguments, parse_date
 from vigil.core.errors import DomainError, NotFound
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
 from vigil.core.refs import is_pk
-from vigil.incidents import observables as obs_kinds
+from vigil.incidents.api.workflow import (
+    CommentOut,
+    IncidentDetailOut,
+    IncidentPageOut,
+    IncidentTaskOut,
+    IncidentTimelineOut,
+    ObservableOut,
+)
 from vigil.incidents.models import Incident
 from vigil.incidents.selectors import incidents as sel
 from vigil.incidents.selectors import lists
@@ -36,39 +40,24 @@ from vigil.incidents.services import comments as comment_svc
 from vigil.incidents.services import observables as obs_svc
 from vigil.incidents.services import tasks as task_svc
 from vigil.incidents.services import workflow as wf
-from vigil.org.management.commands.people import cli_actor, run_guarded
-from vigil.org.selectors import people as people_sel
 
 
-def _date(value, option):
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(_("%(opt)s: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"opt": option, "v": value},
-                           returncode=2) from None
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
-
-def incident_dict(i) -> dict:
-    return {
-        "id": i.pk, "reference": i.reference, "title": i.title, "state": i.state, "severity": i.severity,
-        "tlp": i.tlp, "pap": i.pap, "owner_unit": i.owner_unit.code,
-        "lead_unit": i.lead_unit.code if i.lead_unit_id else None, "received_at": _iso(i.received_at),
-        "first_response_at": _iso(i.first_response_at), "resolved_at": _iso(i.resolved_at),
-        "closed_at": _iso(i.closed_at),
+def _detail(user, actor, incident_id, *, opened: bool = False):
+    """The incident with the rows `IncidentDetailOut` shows, read for `user` as the API's GET
+    does (`opened`: a display, so opening a TLP:RED incident is recorded)."""
+    if opened:
+        incident = sel.incident_open(user=user, actor=actor, pk=incident_id)
+    else:
+        incident = sel.incident_get(user=user, pk=incident_id)
+    incident.detail = {
+        "units": list(sel.incident_units(user, incident)), "tasks": list(sel.tasks(user, incident)),
+        "observables": sel.annotate_observables(user, incident, sel.observables(user, incident)),
+        "evidence": list(sel.evidence(user, incident)), "related": list(sel.related(user, incident)),
     }
+    return incident
 
 
-def event_dict(e) -> dict:
-    return {"at": _iso(e.at), "kind": e.kind, "actor": e.actor_name, "text": e.text, "data": e.data}
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Incidents: list, show, assign, answer, transition, close, reopen, comment, tasks, observables, timeline."
 
     def add_arguments(self, parser):
@@ -150,14 +139,7 @@ class Command(BaseCommand):
         p.add_argument("--note", default="")
         add_identity_arguments(p)
 
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, "do_" + action.replace("-", "_"))(user, options))
-
     # ------------------------------------------------------------------ helpers
-
-    def _json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def _incident(self, user, ref):
         ref = str(ref).strip()
@@ -166,35 +148,29 @@ class Command(BaseCommand):
         return sel.incident_by_reference(user=user, reference=ref)
 
     def _unit(self, user, code, field):
-        try:
-            return people_sel.unit_ref(user=user, ref=code, field=field, active_only=True)
-        except NotFound as exc:
-            raise DomainError(exc.message, field=field) from None
+        return self.unit(user, code, field=field, active_only=True)
 
-    def _done(self, message, incident, options):
+    def _done(self, message, user, incident, options):
+        """The message, or with --json the incident as the API answers the same step."""
         if options.get("json"):
-            self._json(incident_dict(sel.incident_get(user=incident._user, pk=incident.pk)))
-        else:
-            self.stdout.write(self.style.SUCCESS(message))
-
-    def _reload(self, user, incident):
-        incident = sel.incident_get(user=user, pk=incident.pk)
-        incident._user = user
-        return incident
+            return self.emit_schema(IncidentDetailOut, _detail(user, self.actor(user), incident.pk))
+        self.stdout.write(self.style.SUCCESS(message))
 
     # ------------------------------------------------------------------ reads
 
     def do_list(self, user, options):
-        unit = self._unit(user, options["unit"], "unit") if options["unit"] else None
-        qs = lists.incident_list(
-            user, unit=unit, subtree=not options["unit_only"], relation=options["relation"], mine=options["mine"],
-            states=options["state"] or None, severity=options["severity"], tlp=options["tlp"], q=options["q"],
-            received_from=_date(options["received_from"], "--from"), received_to=_date(options["received_to"], "--to"),
-        )
+        filters = lists.IncidentFilters.parse(user, {
+            "unit": options["unit"], "subtree": not options["unit_only"], "relation": options["relation"],
+            "mine": options["mine"], "state": options["state"], "severity": options["severity"], "tlp": options["tlp"],
+            "q": options["q"], "received_from": parse_date(options["received_from"], "--from"),
+            "received_to": parse_date(options["received_to"], "--to"),
+        })
+        qs = lists.filtered(user, filters)
         page = lists.page_of(qs, cursor=options["cursor"], size=options["limit"], with_count=False)
         if options["json"]:
-            self._json({"items": [incident_dict(i) for i in page.items], "next_cursor": page.next_cursor})
-            return
+            return self.emit_schema(IncidentPageOut, {
+                "items": page.items, "next_cursor": page.next_cursor, "count": None, "count_capped": False,
+            })
         for i in page.items:
             self.stdout.write(f"{i.pk:>7}  {i.reference:<18} {i.received_at:%d/%m/%Y %H:%M}  "
                               f"{str(i.get_state_display()):<16} {i.severity or '-':<8} {i.owner_unit.code:<16} {i.title}")
@@ -203,25 +179,10 @@ class Command(BaseCommand):
             self.stdout.write(_("Trang sau: --cursor %(c)s") % {"c": page.next_cursor})
 
     def do_show(self, user, options):
-        i = self._incident(user, options["incident"])
-        units = list(sel.incident_units(user, i))
-        tasks = list(sel.tasks(user, i))
-        observables = list(sel.observables(user, i))
+        i = _detail(user, self.actor(user), self._incident(user, options["incident"]).pk, opened=True)
+        units, tasks, observables = i.detail["units"], i.detail["tasks"], i.detail["observables"]
         if options["json"]:
-            data = incident_dict(i)
-            data.update({
-                "description": i.description, "resolution": i.resolution, "root_cause": i.root_cause,
-                "lessons_learned": i.lessons_learned,
-                "units": [{"id": r.pk, "unit": r.unit.code, "role": r.role, "answer": r.answer, "reason": r.reason,
-                           "active": r.active} for r in units],
-                "tasks": [{"id": t.pk, "title": t.title, "unit": t.unit.code, "status": t.status,
-                           "items": [{"id": it.pk, "text": it.text, "done": it.done} for it in t.items.all()]}
-                          for t in tasks],
-                "observables": [{"id": o.pk, "kind": o.kind, "value": o.value,
-                                 "value_defanged": obs_kinds.defang(o.kind, o.value)} for o in observables],
-            })
-            self._json(data)
-            return
+            return self.emit_schema(IncidentDetailOut, i)
         out = self.stdout.write
         out(f"{i.reference} — {i.title}")
         out(f"  {_('Trạng thái')}: {i.get_state_display()}  TLP: {i.tlp}  {_('Mức độ')}: {i.severity or '-'}")
@@ -240,8 +201,7 @@ class Command(BaseCommand):
         i = self._incident(user, options["incident"])
         events = list(sel.timeline(user, i))
         if options["json"]:
-            self._json([event_dict(e) for e in events])
-            return
+            return self.emit_schema(IncidentTimelineOut, events, many=True)
         for e in events:
             self.stdout.write(f"{e.at:%d/%m/%Y %H:%M}  {e.kind:<18} {e.actor_name}  {e.text}".rstrip())
 
@@ -251,9 +211,9 @@ class Command(BaseCommand):
         i = self._incident(user, options["incident"])
         lead = self._unit(user, options["lead"], "lead_unit")
         supports = [self._unit(user, c, "supporting_units") for c in options["support"]]
-        wf.incident_assign(actor=cli_actor(user), incident=i, lead_unit=lead, supporting_units=supports,
+        wf.incident_assign(actor=self.actor(user), incident=i, lead_unit=lead, supporting_units=supports,
                            note=options["note"])
-        self._done(_("Đã giao xử lý sự cố %(r)s.") % {"r": i.reference}, self._reload(user, i), options)
+        self._done(_("Đã giao xử lý sự cố %(r)s.") % {"r": i.reference}, user, i, options)
 
     def do_answer(self, user, options):
         i = self._incident(user, options["incident"])
@@ -261,33 +221,33 @@ class Command(BaseCommand):
         row = next((r for r in sel.incident_units(user, i, active_only=True) if r.unit_id == unit.pk), None)
         if row is None:
             raise DomainError(_("Đơn vị này không được giao xử lý sự cố."), field="unit")
-        wf.incident_unit_answer(actor=cli_actor(user), incident_unit=row, accept=options["accept"],
+        wf.incident_unit_answer(actor=self.actor(user), incident_unit=row, accept=options["accept"],
                                 reason=options["reason"])
         msg = _("Đã nhận xử lý sự cố.") if options["accept"] else _("Đã từ chối xử lý sự cố.")
-        self._done(msg, self._reload(user, i), options)
+        self._done(msg, user, i, options)
 
     def do_transition(self, user, options):
         i = self._incident(user, options["incident"])
-        wf.incident_transition(actor=cli_actor(user), incident=i, to_state=options["to_state"], note=options["note"],
+        wf.incident_transition(actor=self.actor(user), incident=i, to_state=options["to_state"], note=options["note"],
                                resolution=options["resolution"])
-        self._done(_("Đã chuyển trạng thái sự cố."), self._reload(user, i), options)
+        self._done(_("Đã chuyển trạng thái sự cố."), user, i, options)
 
     def do_close(self, user, options):
         i = self._incident(user, options["incident"])
-        wf.incident_close(actor=cli_actor(user), incident=i, root_cause=options["root_cause"],
+        wf.incident_close(actor=self.actor(user), incident=i, root_cause=options["root_cause"],
                           lessons_learned=options["lessons"])
-        self._done(_("Đã đóng sự cố."), self._reload(user, i), options)
+        self._done(_("Đã đóng sự cố."), user, i, options)
 
     def do_reopen(self, user, options):
         i = self._incident(user, options["incident"])
-        wf.incident_reopen(actor=cli_actor(user), incident=i, reason=options["reason"])
-        self._done(_("Đã mở lại sự cố."), self._reload(user, i), options)
+        wf.incident_reopen(actor=self.actor(user), incident=i, reason=options["reason"])
+        self._done(_("Đã mở lại sự cố."), user, i, options)
 
     def do_comment(self, user, options):
         i = self._incident(user, options["incident"])
-        c = comment_svc.comment_add(actor=cli_actor(user), incident=i, body=options["body"])
+        c = comment_svc.comment_add(actor=self.actor(user), incident=i, body=options["body"])
         if options["json"]:
-            self._json({"id": c.pk, "body": c.body, "mentions": [u.username for u in c.mentions.all()]})
+            self.emit_schema(CommentOut, c)
         else:
             self.stdout.write(self.style.SUCCESS(_("Đã gửi bình luận.")))
 
@@ -305,21 +265,20 @@ class Command(BaseCommand):
                 assignee = core_selectors.user_by_username(options["assignee"])
             except NotFound:
                 raise DomainError(_("Không tìm thấy người thực hiện."), field="assignee") from None
-        task = task_svc.task_create(actor=cli_actor(user), incident=i, unit=unit, title=options["title"],
+        task = task_svc.task_create(actor=self.actor(user), incident=i, unit=unit, title=options["title"],
                                     description=options["description"], template=template, items=options["item"],
                                     assignee=assignee)
         if options["json"]:
             task = sel.task_get(user, i, task.pk)
-            self._json({"id": task.pk, "title": task.title, "unit": task.unit.code,
-                        "items": [it.text for it in task.items.all()]})
+            self.emit_schema(IncidentTaskOut, task)
         else:
             self.stdout.write(self.style.SUCCESS(_("Đã thêm công việc #%(n)s.") % {"n": task.pk}))
 
     def do_observable_add(self, user, options):
         i = self._incident(user, options["incident"])
-        o = obs_svc.observable_add(actor=cli_actor(user), incident=i, value=options["value"], kind=options["kind"],
+        o = obs_svc.observable_add(actor=self.actor(user), incident=i, value=options["value"], kind=options["kind"],
                                    note=options["note"])
         if options["json"]:
-            self._json({"id": o.pk, "kind": o.kind, "value": o.value, "value_defanged": obs_kinds.defang(o.kind, o.value)})
+            self.emit_schema(ObservableOut, o)
         else:
             self.stdout.write(self.style.SUCCESS(f"{o.kind}: {obs_kinds.defang(o.kind, o.value)}"))

@@ -1,7 +1,7 @@
-"""`vigil incidents-mail`: turn the messages of a mailbox into incident reports.
+"""`vigil incidents mail`: turn the messages of a mailbox into incident reports.
 
-    vigil incidents-mail --maildir PATH --as USER [--limit N] [--json]
-    vigil incidents-mail --imap-host H --imap-user U --imap-password-env VAR [--imap-folder INBOX]
+    vigil incidents mail --maildir PATH --as USER [--limit N] [--json]
+    vigil incidents mail --imap-host H --imap-user U --imap-password-env VAR [--imap-folder INBOX]
                          [--imap-port P] [--ssl] [--move-to FOLDER] --as USER [--limit N] [--json]
 
 `--as` names the account the reports are filed under (e.g. the standing agency's intake
@@ -12,19 +12,17 @@ the others continue. Re-running after a crash stores nothing twice (the Message-
 the intake key). Exit status 1 when a message failed.
 """
 
-import json
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from vigil.core.actors import Actor
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
+from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
 from vigil.incidents.services import mail as mail_svc
-from vigil.org.management.commands.people import run_guarded
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Import incident reports from a Maildir or an IMAP folder."
 
     def add_arguments(self, parser):
@@ -40,7 +38,11 @@ class Command(BaseCommand):
         add_identity_arguments(parser)
 
     def handle(self, *args, **options):
-        user = run_guarded(lambda: acting_user(options))
+        user = self.user(options)
+        with self.language_of(user):
+            self.run_import(user, options)
+
+    def run_import(self, user, options):
         source = self._source(options)
         actor = Actor(user=user, channel="cli", extra={"name": "incidents-mail"})
         as_json = options.get("json")
@@ -63,10 +65,10 @@ class Command(BaseCommand):
             source.close()
         failed = [r for r in results if r.status == "failed"]
         if as_json:
-            self.stdout.write(json.dumps([
+            self.emit_json([
                 {"key": r.source_key, "status": r.status, "intake_key": r.intake_key, "error": r.error,
                  "reference": r.incident.reference if r.incident else None} for r in results
-            ], ensure_ascii=False, indent=2))
+            ])
         else:
             self.stdout.write(_("Tổng cộng: %(c)s tạo mới, %(r)s đã có, %(f)s lỗi.") % {
                 "c": sum(r.status == "created" for r in results),
@@ -77,15 +79,15 @@ class Command(BaseCommand):
 
     def _source(self, options):
         if bool(options["maildir"]) == bool(options["imap_host"]):
-            raise CommandError(_("Chọn một nguồn: --maildir PATH hoặc --imap-host HOST."), returncode=2)
+            raise usage_error(_("Chọn một nguồn: --maildir PATH hoặc --imap-host HOST."))
         if options["maildir"]:
-            return run_guarded(lambda: mail_svc.MaildirSource(options["maildir"]))
+            return self.guarded(lambda: mail_svc.MaildirSource(options["maildir"]))
         var = options["imap_password_env"]
         if not options["imap_user"] or not var:
-            raise CommandError(_("IMAP cần --imap-user và --imap-password-env."), returncode=2)
+            raise usage_error(_("IMAP cần --imap-user và --imap-password-env."))
         password = os.environ.get(var)
         if password is None:
-            raise CommandError(_("Biến môi trường %(v)s chưa được đặt.") % {"v": var}, returncode=2)
+            raise usage_error(_("Biến môi trường %(v)s chưa được đặt.") % {"v": var})
         try:
             return mail_svc.ImapSource(
                 host=options["imap_host"], user=options["imap_user"], password=password,

@@ -7,12 +7,23 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigil.core.commands import schema_data
 from vigil.core.errors import DomainError
 from vigil.intel import selectors as sel
+from vigil.intel.api.schemas import (
+    DeletedOut,
+    FeedRunOut,
+    ImportJobDetailOut,
+    ImportJobOut,
+    SourceDetailOut,
+    SourceOut,
+    TaxonomyOut,
+    WarninglistDetailOut,
+    WarninglistOut,
+)
 from vigil.intel.services import feeds as feed_svc
 from vigil.intel.services import sources as source_svc
 from vigil.intel.services import warninglists as warninglist_svc
-from vigil.org.management.commands.people import cli_actor
 
 from ._intel_support import (
     _counts_line,
@@ -20,11 +31,8 @@ from ._intel_support import (
     _int_id,
     _iso,
     _json_arg,
-    feed_dict,
-    job_dict,
-    run_dict,
-    source_dict,
-    warninglist_dict,
+    feed_data,
+    source_detail,
 )
 
 
@@ -36,7 +44,7 @@ class CatalogueCommands:
     def do_sources_list(self, user, options):
         rows = list(sel.sources(user))
         if options["json"]:
-            return self._json([source_dict(s) for s in rows])
+            return self.emit_schema(SourceOut, rows, many=True)
         for s in rows:
             state = "" if s.is_active else f" ({_('ngừng')})"
             self.stdout.write(f"{s.pk:>6}  {s.owner_unit.code:<16} {s.tlp:<12} {s.kind:<9} {s.reliability} "
@@ -49,11 +57,8 @@ class CatalogueCommands:
         stats = sel.source_stats(user, s)
         feeds = [f for f in sel.feeds(user) if f.source_id == s.pk]
         if options["json"]:
-            data = source_dict(s)
-            data.update({"claims": stats["n"], "last_seen": _iso(stats["last"]),
-                         "feeds": [feed_dict(f) for f in feeds],
-                         "shared_with": [u.code for u in s.shared_with.all()]})
-            return self._json(data)
+            s.stats = stats
+            return self.emit_schema(SourceDetailOut, s, feeds=[feed_data(f) for f in feeds])
         out = self.stdout.write
         out(f"#{s.pk} {s.name} — {s.owner_unit.code} TLP:{s.tlp} {s.get_kind_display()}")
         out(f"  {_('Độ tin cậy của nguồn')}: {s.get_reliability_display()}  "
@@ -75,10 +80,10 @@ class CatalogueCommands:
         shared = [self._unit(user, c, "shared_with") for c in options["share_with"] or []]
         fields = self._source_fields(options)
         name, tlp = fields.pop("name"), fields.pop("tlp")
-        s = source_svc.source_create(actor=cli_actor(user), owner_unit=unit, name=name, tlp=tlp,
+        s = source_svc.source_create(actor=self.actor(user), owner_unit=unit, name=name, tlp=tlp,
                                      shared_with=shared or None, **fields)
         if options["json"]:
-            return self._json(source_dict(s))
+            return self.emit_schema(SourceDetailOut, source_detail(user, sel.source_get(user, s.pk)))
         self._ok(_("Đã tạo nguồn #%(id)s “%(name)s”.") % {"id": s.pk, "name": s.name})
         return None
 
@@ -89,19 +94,20 @@ class CatalogueCommands:
         shared = None
         if options["share_with"] is not None:
             shared = [self._unit(user, c, "shared_with") for c in options["share_with"] if c]
-        s = source_svc.source_update(actor=cli_actor(user), source=s, shared_with=shared,
+        s = source_svc.source_update(actor=self.actor(user), source=s, shared_with=shared,
                                      **self._source_fields(options))
         if options["json"]:
-            return self._json(source_dict(s))
+            return self.emit_schema(SourceDetailOut, source_detail(user, sel.source_get(user, s.pk)))
         self._ok(_("Đã cập nhật nguồn #%(id)s.") % {"id": s.pk})
         return None
 
     def do_sources_delete(self, user, options):
         s = self._source(user, options["source"])
         name = s.name
-        touched = source_svc.source_delete(actor=cli_actor(user), source=s)
+        touched = source_svc.source_delete(actor=self.actor(user), source=s)
         if options["json"]:
-            return self._json({"deleted": name, "indicators_recomputed": touched})
+            return self.emit_schema(DeletedOut, {"detail": _("Đã xoá nguồn “%(n)s”.") % {"n": name},
+                                                 "recomputed": touched})
         self._ok(_("Đã xoá nguồn “%(name)s”; %(n)s chỉ báo được tính lại.") % {"name": name, "n": touched})
         return None
 
@@ -110,7 +116,7 @@ class CatalogueCommands:
     def do_feeds_list(self, user, options):
         rows = list(sel.feeds(user))
         if options["json"]:
-            return self._json([feed_dict(f) for f in rows])
+            return self.emit_json([feed_data(f) for f in rows])
         for f in rows:
             where = feed_svc.safe_url(f.url) or f.path
             last = f"{timezone.localtime(f.last_run_at):%d/%m/%Y %H:%M}" if f.last_run_at else "-"
@@ -124,9 +130,7 @@ class CatalogueCommands:
         f = self._feed(user, options["feed"])
         runs = sel.feed_runs(user, f, limit=10)
         if options["json"]:
-            data = feed_dict(f)
-            data["runs"] = [run_dict(r) for r in runs]
-            return self._json(data)
+            return self.emit_json({**feed_data(f), "runs": schema_data(FeedRunOut, runs, many=True)})
         out = self.stdout.write
         out(f"#{f.pk} {f.name} — {f.source.name} ({f.format})")
         out(f"  {feed_svc.safe_url(f.url) or f.path}")
@@ -156,9 +160,9 @@ class CatalogueCommands:
         source = self._source(user, options["source"])
         fields = self._feed_fields(user, options)
         fields["enabled"] = not options["disabled"]
-        f = feed_svc.feed_create(actor=cli_actor(user), source=source, **fields)
+        f = feed_svc.feed_create(actor=self.actor(user), source=source, **fields)
         if options["json"]:
-            return self._json(feed_dict(f))
+            return self.emit_json(feed_data(sel.feed_get(user, f.pk)))
         self._ok(_("Đã tạo nguồn cấp #%(id)s “%(name)s”.") % {"id": f.pk, "name": f.name})
         return None
 
@@ -167,25 +171,25 @@ class CatalogueCommands:
         if options["source"]:
             raise DomainError(_("Không đổi được nguồn của nguồn cấp; hãy tạo nguồn cấp mới."), field="source")
         fields = self._feed_fields(user, options)
-        f = feed_svc.feed_update(actor=cli_actor(user), feed=f, **fields)
+        f = feed_svc.feed_update(actor=self.actor(user), feed=f, **fields)
         if options["json"]:
-            return self._json(feed_dict(f))
+            return self.emit_json(feed_data(sel.feed_get(user, f.pk)))
         self._ok(_("Đã cập nhật nguồn cấp #%(id)s.") % {"id": f.pk})
         return None
 
     def do_feeds_delete(self, user, options):
         f = self._feed(user, options["feed"])
-        feed_svc.feed_delete(actor=cli_actor(user), feed=f)
+        feed_svc.feed_delete(actor=self.actor(user), feed=f)
         if options["json"]:
-            return self._json({"deleted": f.name})
+            return self.emit_json({"deleted": f.name})
         self._ok(_("Đã xoá nguồn cấp “%(name)s”.") % {"name": f.name})
         return None
 
     def do_feeds_run(self, user, options):
         f = self._feed(user, options["feed"])
-        run = feed_svc.feed_run(actor=cli_actor(user), feed=f)
+        run = feed_svc.feed_run(actor=self.actor(user), feed=f)
         if options["json"]:
-            self._json(run_dict(run))
+            self.emit_schema(FeedRunOut, run)
         else:
             self.stdout.write(self._run_line(run))
             for line in _error_lines(run.errors or [], (run.counts or {}).get("invalid") or len(run.errors or [])):
@@ -198,7 +202,7 @@ class CatalogueCommands:
     def do_feeds_run_due(self, user, options):
         ran = feed_svc.run_due_feeds()
         if options["json"]:
-            return self._json({"ran": ran})
+            return self.emit_json({"ran": ran})
         self._ok(_("Đã chạy %(n)s nguồn cấp đến hạn.") % {"n": ran})
         return None
 
@@ -207,7 +211,7 @@ class CatalogueCommands:
     def do_warninglists_list(self, user, options):
         rows = list(sel.warninglists(user))
         if options["json"]:
-            return self._json([warninglist_dict(w) for w in rows])
+            return self.emit_schema(WarninglistOut, rows, many=True)
         for w in rows:
             state = _("bật") if w.enabled else _("tắt")
             self.stdout.write(f"{w.pk:>5}  {state:<4} {w.kind:<9} {w.entry_count:>8}  {w.slug:<32} {w.name}")
@@ -217,7 +221,8 @@ class CatalogueCommands:
     def do_warninglists_show(self, user, options):
         w = self._warninglist(user, options["warninglist"])
         if options["json"]:
-            return self._json(warninglist_dict(w, entries=True))
+            w.entries_limit = len(w.entries or [])  # every entry (the API pages them with `limit`)
+            return self.emit_schema(WarninglistDetailOut, w)
         out = self.stdout.write
         out(f"#{w.pk} {w.name} [{w.slug}] — {w.kind}, {w.entry_count} {_('mục')}, "
             f"{_('bật') if w.enabled else _('tắt')}")
@@ -231,9 +236,9 @@ class CatalogueCommands:
 
     def _switch(self, user, options, enabled: bool):
         w = self._warninglist(user, options["warninglist"])
-        changed = warninglist_svc.warninglist_set_enabled(actor=cli_actor(user), warninglist=w, enabled=enabled)
+        changed = warninglist_svc.warninglist_set_enabled(actor=self.actor(user), warninglist=w, enabled=enabled)
         if options["json"]:
-            return self._json({**warninglist_dict(w), "indicators_changed": changed})
+            return self.emit_schema(WarninglistOut, sel.warninglist_get(user, w.pk), indicators_changed=changed)
         msg = _("Đã bật danh sách “%(name)s”") if enabled else _("Đã tắt danh sách “%(name)s”")
         self._ok((msg % {"name": w.name}) + "; " + _("%(n)s chỉ báo đổi kết quả.") % {"n": changed})
         return None
@@ -245,9 +250,9 @@ class CatalogueCommands:
         return self._switch(user, options, False)
 
     def _load(self, loader, user, options):
-        counts = loader(actor=self._actor(user), directory=options["directory"])
+        counts = loader(actor=self.actor(user), directory=options["directory"])
         if options["json"]:
-            return self._json(counts)
+            return self.emit_json(counts)
         self._ok(_("%(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi.") % counts)
         return None
 
@@ -260,9 +265,7 @@ class CatalogueCommands:
     def do_taxonomies_list(self, user, options):
         rows = list(sel.taxonomies(user))
         if options["json"]:
-            return self._json([{"id": t.pk, "namespace": t.namespace, "version": t.version, "enabled": t.enabled,
-                                "exclusive": t.exclusive, "tags": t.tag_count, "description": t.description}
-                               for t in rows])
+            return self.emit_schema(TaxonomyOut, rows, many=True)
         for t in rows:
             self.stdout.write(f"{t.pk:>5}  {t.namespace:<28} v{t.version:<4} {t.tag_count:>5} {_('nhãn')}")
         self.stdout.write(_("%(n)s phân loại.") % {"n": len(rows)})
@@ -273,7 +276,7 @@ class CatalogueCommands:
     def do_imports_list(self, user, options):
         rows = sel.imports(user)
         if options["json"]:
-            return self._json([job_dict(j) for j in rows])
+            return self.emit_schema(ImportJobOut, rows, many=True)
         for j in rows:
             self.stdout.write(f"{j.pk:>6}  {timezone.localtime(j.started_at):%d/%m/%Y %H:%M} {j.status:<8} "
                               f"{j.format:<6} {j.source.name} / {j.filename}  {_counts_line(j.counts or {})}")
@@ -283,7 +286,7 @@ class CatalogueCommands:
     def do_imports_show(self, user, options):
         j = sel.import_get(user, _int_id(options["job"], "job"))
         if options["json"]:
-            return self._json(job_dict(j))
+            return self.emit_schema(ImportJobDetailOut, j)
         out = self.stdout.write
         out(f"#{j.pk} {j.source.name} / {j.filename} ({j.format}) — {j.get_status_display()}")
         out(f"  {_('Bản ghi đã xử lý')}: {j.records_done}  {_counts_line(j.counts or {})}")

@@ -1,17 +1,18 @@
-"""Shared pieces of `vigil intel`: the JSON shapes of its objects, error and count lines,
-and the option groups its subcommands share."""
+"""Shared pieces of `vigil intel`: error and count lines, the option groups its
+subcommands share, and the few objects whose JSON needs more than the API's schema."""
 
 from __future__ import annotations
 
 import json
 
-from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from vigil.core import safejson
+from vigil.core.commands import schema_data, usage_error
 from vigil.core.models import TLP
 from vigil.core.refs import is_pk
 from vigil.intel import selectors as sel
+from vigil.intel.api.schemas import FeedOut
 from vigil.intel.models import Feed, Source
 from vigil.intel.services import feeds as feed_svc
 
@@ -27,72 +28,18 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def indicator_dict(i, *, now=None) -> dict:
-    return {
-        "id": i.pk, "type": i.type, "value": i.value, "value_defanged": i.display_value, "stix_id": i.stix_id,
-        "tlp": i.tlp, "confidence": i.confidence, "status": i.status_at(now), "first_seen": _iso(i.first_seen),
-        "last_seen": _iso(i.last_seen), "expires_at": _iso(i.expires_at), "warning": i.warning,
-        "revoked_at": _iso(i.revoked_at), "revoked_reason": i.revoked_reason,
-        "tags": list(getattr(i, "tag_names", [])),
-    }
-
-
-def claim_dict(c) -> dict:
-    return {
-        "source": {"id": c.source_id, "name": c.source.name, "unit": c.source.owner_unit.code},
-        "tlp": c.tlp, "confidence": c.confidence, "first_seen": _iso(c.first_seen), "last_seen": _iso(c.last_seen),
-        "expires_at": _iso(c.expires_at), "description": c.description, "external_id": c.external_id,
-        "attack_ids": list(c.attack_ids or []), "kill_chain": list(c.kill_chain or []),
-        "tags": [t.name for t in c.tags.all()],
-    }
-
-
-def sighting_dict(s) -> dict:
-    return {"id": s.pk, "unit": s.owner_unit.code, "origin": s.origin, "seen_at": _iso(s.seen_at), "count": s.count,
-            "note": s.note, "tlp": s.tlp}
-
-
-def source_dict(s) -> dict:
-    return {
-        "id": s.pk, "name": s.name, "unit": s.owner_unit.code, "kind": s.kind, "tlp": s.tlp,
-        "reliability": s.reliability, "default_confidence": s.default_confidence, "lifetime_days": s.lifetime_days,
-        "is_active": s.is_active, "description": s.description,
-    }
-
-
-def feed_dict(f) -> dict:
-    return {
-        "id": f.pk, "name": f.name, "source": {"id": f.source_id, "name": f.source.name},
-        "url": feed_svc.safe_url(f.url), "path": f.path, "format": f.format, "indicator_type": f.indicator_type,
-        "options": f.options, "confidence": f.confidence, "tlp": f.tlp, "interval_minutes": f.interval_minutes,
-        "enabled": f.enabled, "last_run_at": _iso(f.last_run_at), "next_run_at": _iso(f.next_run_at),
-    }
-
-
-def run_dict(r) -> dict:
-    return {
-        "id": r.pk, "feed": r.feed_id, "status": r.status, "started_at": _iso(r.started_at),
-        "finished_at": _iso(r.finished_at), "http_status": r.http_status, "bytes": r.bytes, "sha256": r.sha256,
-        "counts": r.counts, "errors": r.errors, "error": r.error,
-    }
-
-
-def job_dict(j) -> dict:
-    return {
-        "id": j.pk, "source": {"id": j.source_id, "name": j.source.name}, "format": j.format,
-        "filename": j.filename, "sha256": j.sha256, "size": j.size, "status": j.status,
-        "records_done": j.records_done, "counts": j.counts, "errors": j.errors,
-        "started_at": _iso(j.started_at), "finished_at": _iso(j.finished_at),
-    }
-
-
-def warninglist_dict(w, *, entries: bool = False) -> dict:
-    data = {"id": w.pk, "slug": w.slug, "name": w.name, "kind": w.kind, "version": w.version,
-            "entry_count": w.entry_count, "enabled": w.enabled, "matching_attributes": w.matching_attributes,
-            "description": w.description}
-    if entries:
-        data["entries"] = list(w.entries or [])
+def feed_data(feed) -> dict:
+    """A feed as the API's `FeedOut` shows it, its URL without the credentials it may carry
+    (`feeds.safe_url`): the shell's output ends up in logs and tickets."""
+    data = schema_data(FeedOut, feed)
+    data["url"] = feed_svc.safe_url(feed.url)
     return data
+
+
+def source_detail(user, source):
+    """The source with what `SourceDetailOut` adds (as the API's GET of a source)."""
+    source.stats = sel.source_stats(user, source)
+    return source
 
 
 def _counts_line(counts: dict) -> str:
@@ -119,14 +66,13 @@ def _json_arg(value: str, option: str):
     try:
         return safejson.loads(value)
     except json.JSONDecodeError as exc:
-        raise CommandError(_("%(opt)s: JSON không hợp lệ (%(error)s).") % {"opt": option, "error": exc.msg},
-                           returncode=2) from None
+        raise usage_error(_("%(opt)s: JSON không hợp lệ (%(error)s).") % {"opt": option, "error": exc.msg}) from None
 
 
 def _int_id(value, option: str) -> int:
     text = str(value).strip()
     if not is_pk(text):
-        raise CommandError(_("%(opt)s phải là số: %(v)s") % {"opt": option, "v": text}, returncode=2)
+        raise usage_error(_("%(opt)s phải là số: %(v)s") % {"opt": option, "v": text})
     return int(text)
 
 

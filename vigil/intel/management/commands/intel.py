@@ -26,33 +26,35 @@ with status 1 and lists the bad lines by number; nothing of a refused batch is w
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 import json
 import os
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigil.core import audit
 from vigil.core.access import can_in_unit
+from vigil.core.commands import VigilCommand, add_identity_arguments, parse_datetime, schema_data
 from vigil.core.errors import DomainError, NotFound
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
-from vigil.core.management.commands._cli import cli_actor as platform_actor
 from vigil.core.models import TLP
+from vigil.core.observables import defang as obs_defang
 from vigil.core.refs import is_pk
-from vigil.incidents.observables import defang as obs_defang
 from vigil.intel import selectors as sel
 from vigil.intel import types
+from vigil.intel.api.schemas import (
+    ImportJobDetailOut,
+    IndicatorDetailOut,
+    IndicatorOut,
+    IndicatorPageOut,
+    SightingOut,
+)
 from vigil.intel.models import Source
 from vigil.intel.selectors import IndicatorFilters
 from vigil.intel.services import exports as export_svc
+from vigil.intel.services import imports as import_svc
 from vigil.intel.services import indicators as indicator_svc
-from vigil.intel.services import ingest
-from vigil.intel.services import sources as source_svc
-from vigil.org.management.commands.people import cli_actor, run_guarded
 from vigil.org.selectors import memberships as membership_sel
 from vigil.org.selectors import people as people_sel
 
@@ -70,14 +72,10 @@ from ._intel_support import (
     _error_lines,
     _int_id,
     _json_arg,
-    claim_dict,
-    indicator_dict,
-    job_dict,
-    sighting_dict,
 )
 
 
-class Command(CatalogueCommands, BaseCommand):
+class Command(CatalogueCommands, VigilCommand):
     help = ("Threat intelligence: import, export, indicators, sightings, sources, feeds, warninglists, "
             "taxonomies, imports.")
 
@@ -87,8 +85,8 @@ class Command(CatalogueCommands, BaseCommand):
         p = groups.add_parser("import", help="import a file into a source")
         p.add_argument("file")
         p.add_argument("--format", required=True, choices=IMPORT_FORMATS)
-        p.add_argument("--source", default=None, help="id or name of a source (created in --unit when new)")
-        p.add_argument("--unit", default=None, help="code of the unit of a new source")
+        p.add_argument("--source", default=None, help="id or name of an existing source")
+        p.add_argument("--unit", default=None, help="code of the source's unit, when several share the name")
         p.add_argument("--tlp", default=None, choices=TLP_CHOICES)
         p.add_argument("--confidence", type=int, default=None)
         p.add_argument("--type", default=None, help="indicator type of every line (list, csv)")
@@ -177,7 +175,7 @@ class Command(CatalogueCommands, BaseCommand):
         _add_feed_fields(p, create=False)
         add_identity_arguments(p)
         p = fd.add_parser("run-due", help="run every due feed now (the scheduled job)")
-        p.add_argument("--json", action="store_true")
+        add_identity_arguments(p, as_user=False)
 
         wl = groups.add_parser("warninglists", help="warninglists").add_subparsers(dest="action", required=True)
         add_identity_arguments(wl.add_parser("list"))
@@ -207,9 +205,10 @@ class Command(CatalogueCommands, BaseCommand):
         if key in PLATFORM_ACTIONS or (key in PLATFORM_OR_ADMIN and not self._named_user(options)):
             user = None
         else:
-            user = run_guarded(lambda: acting_user(options))
+            user = self.user(options)
         name = f"do_{group}" + (f"_{action.replace('-', '_')}" if action else "")
-        return run_guarded(lambda: getattr(self, name)(user, options))
+        with self.language_of(user):
+            return self.guarded(lambda: getattr(self, name)(user, options))
 
     # ------------------------------------------------------------------ helpers
 
@@ -217,20 +216,11 @@ class Command(CatalogueCommands, BaseCommand):
     def _named_user(options) -> bool:
         return bool((options.get("as_user") or os.environ.get("VIGIL_USER", "")).strip())
 
-    def _json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
     def _ok(self, message: str) -> None:
         self.stdout.write(self.style.SUCCESS(message))
 
-    def _actor(self, user):
-        return cli_actor(user) if user is not None else platform_actor()
-
     def _unit(self, user, code, field="unit"):
-        try:
-            return people_sel.unit_ref(user=user, ref=code, field=field, active_only=True)
-        except NotFound as exc:
-            raise DomainError(exc.message, field=field) from None
+        return self.unit(user, code, field=field, active_only=True)
 
     def _home_unit(self, user, code, field="unit"):
         """--unit, or the first unit of the user's own memberships where they may add."""
@@ -301,11 +291,9 @@ class Command(CatalogueCommands, BaseCommand):
         path = Path(options["file"]).expanduser()
         if not path.is_file():
             raise CommandError(_("Không có tệp %(f)s.") % {"f": options["file"]}, returncode=2)
-        actor = cli_actor(user)
-        source = self._import_source(user, actor, options)
+        actor = self.actor(user)
+        source = self._import_source(user, options)
         import_options = {}
-        if options["type"]:
-            import_options["type"] = options["type"]
         if options["mapping"]:
             import_options["mapping"] = _json_arg(options["mapping"], "--mapping")
         started = timezone.now()
@@ -313,14 +301,12 @@ class Command(CatalogueCommands, BaseCommand):
         def progress(job):
             self.stderr.write(_("… %(n)s bản ghi") % {"n": f"{job.records_done:,}".replace(",", ".")})
 
-        job = ingest.import_file(
-            actor=actor, source=source, path=path, format=options["format"], options=import_options,
-            tlp=options["tlp"], confidence=options["confidence"], skip_invalid=options["skip_invalid"],
-            refresh=options["force"], filename=path.name, progress=progress,
+        job = import_svc.import_path(
+            actor=actor, source=source, path=path, fmt=options["format"], type_code=options["type"] or "",
+            options=import_options, tlp=options["tlp"], confidence=options["confidence"],
+            skip_invalid=options["skip_invalid"], refresh=options["force"], filename=path.name, progress=progress,
         )
-        stored = None
-        if job.status == "done" and options["format"] == "stix":
-            stored = self._store_stix(actor, source, path, options["tlp"])
+        stored = job.stix_objects
         if job.status != "done":
             lines = [_("Nhập thất bại (lần nhập #%(id)s, nguồn “%(source)s”): %(counts)s")
                      % {"id": job.pk, "source": source.name, "counts": _counts_line(job.counts or {})}]
@@ -328,11 +314,11 @@ class Command(CatalogueCommands, BaseCommand):
             lines.append(_("Không ghi gì của lô có lỗi; sửa các dòng trên hoặc dùng --skip-invalid."))
             raise CommandError("\n".join(lines), returncode=1)
         if options["json"]:
-            data = job_dict(job)
+            data = schema_data(ImportJobDetailOut, job)
             data["already_imported"] = bool(job.finished_at and job.finished_at < started)
             if stored is not None:
                 data["stix_objects"] = stored
-            return self._json(data)
+            return self.emit_json(data)
         if job.errors:
             for line in _error_lines(job.errors, (job.counts or {}).get("invalid") or len(job.errors)):
                 self.stderr.write(line)
@@ -346,37 +332,23 @@ class Command(CatalogueCommands, BaseCommand):
             self.stdout.write(_("Đối tượng STIX đã lưu: %(c)s") % {"c": json.dumps(stored, ensure_ascii=False)})
         return None
 
-    def _import_source(self, user, actor, options) -> Source:
-        """--source by id or name; a name that does not exist yet becomes a new partner
-        source of --unit (or of the user's own unit)."""
+    def _import_source(self, user, options) -> Source:
+        """--source by id or name (with --unit when names repeat): an existing source. The
+        import creates none (see `services.imports`): `vigil intel sources create` does."""
         ref = (options["source"] or "").strip()
-        if is_pk(ref):
-            return sel.source_get(user, int(ref))
-        unit = None
         if not ref:
-            unit = self._home_unit(user, options["unit"])
-            ref = _("Nhập từ tệp – %(unit)s") % {"unit": unit.code}
+            raise DomainError(_("Hãy chọn nguồn nhận dữ liệu: --source (số hiệu hoặc tên); tạo nguồn mới bằng "
+                                "“vigil intel sources create”."), field="--source")
         try:
-            return self._source(user, ref, unit_code=options["unit"] or (unit.code if unit else None))
+            return self._source(user, ref, unit_code=options["unit"], field="--source")
         except NotFound:
-            pass
-        unit = unit or self._home_unit(user, options["unit"])
-        source = source_svc.source_create(actor=actor, owner_unit=unit, name=ref, tlp=options["tlp"] or TLP.AMBER,
-                                          kind=Source.Kind.PARTNER)
-        self.stderr.write(_("Đã tạo nguồn “%(name)s” của đơn vị %(unit)s.") % {"name": source.name, "unit": unit.code})
-        return source
-
-    def _store_stix(self, actor, source, path, tlp):
-        try:
-            stix_store = importlib.import_module("vigil.intel.services.stix_store")
-        except ImportError:
-            return None
-        return stix_store.store_file(actor=actor, source=source, path=path, tlp=tlp)
+            raise NotFound(_("Không tìm thấy nguồn %(s)s; tạo nguồn bằng “vigil intel sources create --name …”.")
+                           % {"s": ref}, field="--source") from None
 
     def do_export(self, user, options):
         filters = self._filters(options)
         extra = {"zone": options["zone"]} if options["zone"] else None
-        result = export_svc.export(actor=cli_actor(user), fmt=options["format"], filters=filters, extra=extra)
+        result = export_svc.export(actor=self.actor(user), fmt=options["format"], filters=filters, extra=extra)
         output = options["output"]
         if not output:
             for chunk in result.chunks:
@@ -397,7 +369,7 @@ class Command(CatalogueCommands, BaseCommand):
             partial.unlink(missing_ok=True)
             raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": output, "e": exc}, returncode=1) from exc
         if options["json"]:
-            return self._json({"output": str(target), "lines": lines, "bytes": size, "format": options["format"]})
+            return self.emit_json({"output": str(target), "lines": lines, "bytes": size, "format": options["format"]})
         self._ok(_("Đã xuất %(lines)s dòng (%(bytes)s byte) vào %(file)s.")
                  % {"lines": lines, "bytes": size, "file": target})
         return None
@@ -410,7 +382,7 @@ class Command(CatalogueCommands, BaseCommand):
         rows = sel.with_tag_names(user, page.rows)
         now = timezone.now()
         if options["json"]:
-            return self._json({"items": [indicator_dict(i, now=now) for i in rows], "next_cursor": page.next_cursor})
+            return self.emit_schema(IndicatorPageOut, {"items": rows, "next_cursor": page.next_cursor or None})
         for i in rows:
             self.stdout.write(f"{i.pk:>8}  {i.type:<12} {i.tlp:<12} {i.confidence:>3}  {i.status_at(now):<13} "
                               f"{i.last_seen:%d/%m/%Y}  {i.display_value}")
@@ -421,19 +393,14 @@ class Command(CatalogueCommands, BaseCommand):
 
     def do_indicators_show(self, user, options):
         i = self._indicator(user, options["indicator"])
-        audit.record_view(cli_actor(user), i)  # TLP:RED reads are recorded
+        audit.record_view(self.actor(user), i)  # TLP:RED reads are recorded
         corr = sel.correlations(user, i)
+        for s in corr["sightings"]:
+            s.indicator = i
         i = sel.with_tag_names(user, [i])[0]
         if options["json"]:
-            data = indicator_dict(i)
-            data.update({
-                "description": i.description,
-                "claims": [claim_dict(c) for c in corr["claims"]],
-                "sightings": [sighting_dict(s) for s in corr["sightings"]],
-                "observables": [{"id": o.pk, "kind": o.kind, "value": o.value, "incident": o.incident.reference}
-                                for o in corr["observables"]],
-            })
-            return self._json(data)
+            i.correlated = corr  # as the API's GET of an indicator
+            return self.emit_schema(IndicatorDetailOut, i)
         out = self.stdout.write
         out(f"#{i.pk} {i.type}: {i.display_value}")
         out(f"  {_('Trạng thái')}: {i.status}  TLP: {i.tlp}  {_('Độ tin cậy')}: {i.confidence}")
@@ -462,36 +429,39 @@ class Command(CatalogueCommands, BaseCommand):
     def do_indicators_add(self, user, options):
         unit = self._home_unit(user, options["unit"])
         i = indicator_svc.indicator_add_manual(
-            actor=cli_actor(user), unit=unit, type=options["type"], value=options["value"], tlp=options["tlp"],
+            actor=self.actor(user), unit=unit, type=options["type"], value=options["value"], tlp=options["tlp"],
             confidence=options["confidence"], tags=options["tag"], description=options["description"],
         )
         if options["json"]:
-            return self._json(indicator_dict(sel.indicator_get(user, i.pk)))
+            return self.emit_schema(IndicatorOut, sel.indicator_get(user, i.pk))
         self._ok(_("Đã ghi chỉ báo #%(id)s %(value)s.") % {"id": i.pk, "value": i.display_value})
         return None
 
     def do_indicators_revoke(self, user, options):
         i = self._indicator(user, options["indicator"])
-        indicator_svc.indicator_revoke(actor=cli_actor(user), indicator=i, reason=options["reason"])
+        indicator_svc.indicator_revoke(actor=self.actor(user), indicator=i, reason=options["reason"])
         if options["json"]:
-            return self._json(indicator_dict(i))
+            i.refresh_from_db()
+            return self.emit_schema(IndicatorOut, i)
         self._ok(_("Đã thu hồi chỉ báo #%(id)s.") % {"id": i.pk})
         return None
 
     def do_indicators_restore(self, user, options):
         i = self._indicator(user, options["indicator"])
-        indicator_svc.indicator_restore(actor=cli_actor(user), indicator=i)
+        indicator_svc.indicator_restore(actor=self.actor(user), indicator=i)
         if options["json"]:
-            return self._json(indicator_dict(i))
+            i.refresh_from_db()
+            return self.emit_schema(IndicatorOut, i)
         self._ok(_("Đã khôi phục chỉ báo #%(id)s.") % {"id": i.pk})
         return None
 
     def do_indicators_allow(self, user, options):
         i = self._indicator(user, options["indicator"])
-        indicator_svc.indicator_allow(actor=cli_actor(user), indicator=i, reason=options["reason"],
+        indicator_svc.indicator_allow(actor=self.actor(user), indicator=i, reason=options["reason"],
                                       allow=not options["undo"])
         if options["json"]:
-            return self._json(indicator_dict(i))
+            i.refresh_from_db()
+            return self.emit_schema(IndicatorOut, i)
         if options["undo"]:
             self._ok(_("Chỉ báo #%(id)s lại bị danh sách cảnh báo giữ lại.") % {"id": i.pk})
         else:
@@ -501,18 +471,10 @@ class Command(CatalogueCommands, BaseCommand):
     def do_sightings_add(self, user, options):
         i = self._indicator(user, options["indicator"])
         unit = self._unit(user, options["unit"])
-        seen_at = None
-        if options["seen_at"]:
-            try:
-                seen_at = dt.datetime.fromisoformat(options["seen_at"])
-            except ValueError:
-                raise CommandError(_("--seen-at: thời điểm không hợp lệ (ISO 8601): %(v)s")
-                                   % {"v": options["seen_at"]}, returncode=2) from None
-            if timezone.is_naive(seen_at):
-                seen_at = timezone.make_aware(seen_at)
-        s = indicator_svc.sighting_add(actor=cli_actor(user), indicator=i, unit=unit, seen_at=seen_at,
+        seen_at = parse_datetime(options["seen_at"], "--seen-at")
+        s = indicator_svc.sighting_add(actor=self.actor(user), indicator=i, unit=unit, seen_at=seen_at,
                                        count=options["count"], note=options["note"], tlp=options["tlp"])
         if options["json"]:
-            return self._json(sighting_dict(s))
+            return self.emit_schema(SightingOut, s)
         self._ok(_("Đã ghi nhận #%(id)s cho chỉ báo #%(ind)s.") % {"id": s.pk, "ind": i.pk})
         return None

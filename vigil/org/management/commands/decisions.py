@@ -1,83 +1,55 @@
-"""`vigil decisions list|show|apply|completeness ... --as USER`: membership decisions and
+"""`vigil org decisions list|show|apply|completeness ... --as USER`: membership decisions and
 the completeness of unit bodies, through the same selectors and services as the pages.
 
-    vigil decisions list [--unit CODE] [--subtree CODE] [--status draft|applied] --as USER [--json]
-    vigil decisions show ID --as USER [--json]
-    vigil decisions apply ID --as USER
-    vigil decisions completeness [--on YYYY-MM-DD] [--subtree CODE] [--incomplete] --as USER [--json]
+    vigil org decisions list [--unit CODE] [--subtree CODE] [--status draft|applied] --as USER [--json]
+    vigil org decisions show ID --as USER [--json]
+    vigil org decisions apply ID --as USER
+    vigil org decisions completeness [--on YYYY-MM-DD] [--subtree CODE] [--incomplete] --as USER [--json]
 
 `--as` may be replaced by the environment variable VIGIL_USER. Showing a TLP:RED
 decision is written to the audit log, as on the pages.
 """
 
-import datetime as dt
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigil.core.commands import VigilCommand, parse_date, schema_data
+from vigil.org.api.people import (
+    CompletenessOut,
+    CompletenessTargetOut,
+    DecisionDetailOut,
+    DecisionOut,
+)
 from vigil.org.selectors import completeness as completeness_sel
 from vigil.org.selectors import decisions as decision_sel
-from vigil.org.selectors import people as people_sel
 from vigil.org.services import decisions as decision_svc
 
-from .people import acting_user, add_identity_arguments, cli_actor, run_guarded
 
-
-def parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("--on: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"v": value}, returncode=2
-        ) from None
-
-
-def decision_dict(d) -> dict:
-    return {
-        "id": d.pk, "unit": d.owner_unit.code, "number": d.number, "date": d.date.isoformat(),
-        "effective_date": d.effective_date.isoformat(), "issuer": d.issuer, "title": d.title,
-        "tlp": d.tlp, "status": d.status, "signed_file_sha256": d.signed_file_sha256 or None,
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Membership decisions: list, show, apply; and the completeness of unit bodies."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        listing = sub.add_parser("list", help="decisions you may see")
+        sub = self.subcommands(parser)
+        listing = self.subcommand(sub, "list", help="decisions you may see")
         listing.add_argument("--unit", default=None, help="code of the unit whose body it completes")
         listing.add_argument("--subtree", default=None, help="code of a unit: it and its descendants")
         listing.add_argument("--status", default=None, choices=["draft", "applied"])
-        add_identity_arguments(listing)
-        show = sub.add_parser("show", help="one decision and its items")
+        show = self.subcommand(sub, "show", help="one decision and its items")
         show.add_argument("decision_id")
-        add_identity_arguments(show)
-        apply = sub.add_parser("apply", help="apply a draft decision (all its items at once)")
+        apply = self.subcommand(sub, "apply", help="apply a draft decision (all its items at once)")
         apply.add_argument("decision_id")
-        add_identity_arguments(apply)
-        comp = sub.add_parser("completeness", help="which unit bodies are complete")
+        comp = self.subcommand(sub, "completeness", help="which unit bodies are complete")
         comp.add_argument("--on", default=None, help="as of this date (YYYY-MM-DD; today by default)")
         comp.add_argument("--subtree", default=None, help="code of a unit: it and its descendants")
         comp.add_argument("--incomplete", action="store_true", help="only the incomplete ones")
-        add_identity_arguments(comp)
-
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
 
     def do_list(self, user, options):
-        unit = people_sel.unit_ref(user=user, ref=options["unit"], field="unit") if options["unit"] else None
-        subtree = people_sel.unit_ref(user=user, ref=options["subtree"], field="subtree") if options["subtree"] else None
+        unit = self.unit(user, options["unit"], field="unit")
+        subtree = self.unit(user, options["subtree"], field="subtree")
         rows = list(decision_sel.decision_list(user=user, unit=unit, subtree_of=subtree, status=options["status"]))
-        decision_sel.record_red_views(cli_actor(user), rows)
+        decision_sel.record_red_views(self.actor(user), rows)
         if options["json"]:
-            self.stdout.write(json.dumps([decision_dict(d) for d in rows], ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(DecisionOut, rows, many=True)
         for d in rows:
             self.stdout.write(
                 f"{d.pk:>6}  {d.number:<18} {d.date:%d/%m/%Y}  {d.get_tlp_display():<16} "
@@ -87,17 +59,10 @@ class Command(BaseCommand):
 
     def do_show(self, user, options):
         d = decision_sel.decision_get(user=user, decision_id=options["decision_id"])
-        decision_sel.record_red_views(cli_actor(user), [d])
+        decision_sel.record_red_views(self.actor(user), [d])
         items = list(decision_sel.decision_items(decision=d))
         if options["json"]:
-            data = decision_dict(d)
-            data["items"] = [
-                {"id": i.pk, "action": i.action, "person_id": i.person_id, "person": i.person.full_name,
-                 "role": i.role.code, "note": i.note}
-                for i in items
-            ]
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(DecisionDetailOut, d)
         self.stdout.write(f"{d.number} – {d.title} ({d.get_tlp_display()}, {d.get_status_display()})")
         rows = [
             (_("Đơn vị"), f"{d.owner_unit.display_name} ({d.owner_unit.code})"),
@@ -114,7 +79,7 @@ class Command(BaseCommand):
 
     def do_apply(self, user, options):
         d = decision_sel.decision_get(user=user, decision_id=options["decision_id"])
-        d = decision_svc.decision_apply(actor=cli_actor(user), decision=d)
+        d = decision_svc.decision_apply(actor=self.actor(user), decision=d)
         n = d.items.count()
         self.stdout.write(
             self.style.SUCCESS(
@@ -124,24 +89,18 @@ class Command(BaseCommand):
         )
 
     def do_completeness(self, user, options):
-        on = parse_date(options["on"]) or timezone.localdate()
-        subtree = people_sel.unit_ref(user=user, ref=options["subtree"], field="subtree") if options["subtree"] else None
+        on = parse_date(options["on"], "--on") or timezone.localdate()
+        subtree = self.unit(user, options["subtree"], field="subtree")
         rows = completeness_sel.completeness_list(
             user=user, on=on, subtree_of=subtree, incomplete_only=options["incomplete"]
         )
         target = completeness_sel.current_target(user=user)
         if options["json"]:
-            data = {
+            return self.emit_json({
                 "on": on.isoformat(),
-                "target_date": target.target_date.isoformat() if target else None,
-                "units": [
-                    {"unit": s.unit.code, "complete": s.complete, "missing": s.missing_codes,
-                     "members": s.members, "min_members": s.min_members}
-                    for s in rows
-                ],
-            }
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-            return
+                "target": schema_data(CompletenessTargetOut, target) if target else None,
+                "units": schema_data(CompletenessOut, rows, many=True),
+            })
         if target:
             self.stdout.write(_("Hạn kiện toàn: %(d)s") % {"d": target.target_date.strftime("%d/%m/%Y")})
         for s in rows:

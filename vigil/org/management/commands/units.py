@@ -1,13 +1,13 @@
-"""`vigil units list|show|tree|overlaps ... --as USER`: the unit tree and its constituency,
+"""`vigil org units list|show|tree|overlaps ... --as USER`: the unit tree and its constituency,
 read through the same selectors (and so the same access layer) as the pages and the API.
 
-    vigil units list [--kind K] [--subtree CODE] [--q TEXT] --as USER [--json]
-    vigil units show CODE --as USER [--json]
-    vigil units tree [--q TEXT] [--kind K] --as USER
-    vigil units overlaps [--kind K] [--relation conflict|delegation] --as USER [--json]
-    vigil units claim CODE VALUE [--note TEXT] --as USER [--json]
-    vigil units requests [--status pending|active|refused|all] --as USER [--json]
-    vigil units decide ENTRY_ID accept|refuse [--note TEXT] --as USER [--json]
+    vigil org units list [--kind K] [--subtree CODE] [--q TEXT] --as USER [--json]
+    vigil org units show CODE --as USER [--json]
+    vigil org units tree [--q TEXT] [--kind K] --as USER
+    vigil org units overlaps [--kind K] [--relation conflict|delegation] --as USER [--json]
+    vigil org units claim CODE VALUE [--note TEXT] --as USER [--json]
+    vigil org units requests [--status pending|active|refused|all] --as USER [--json]
+    vigil org units decide ENTRY_ID accept|refuse [--note TEXT] --as USER [--json]
 
 A claim inside or over another unit's claim waits for that unit (or the office) to
 accept it (`requests`, `decide`).
@@ -15,123 +15,76 @@ accept it (`requests`, `decide`).
 `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import json
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.actors import Actor
-from vigil.core.errors import DomainError
-from vigil.core.management.commands._cli import (
-    acting_user,
-    add_identity_arguments,
-    as_command_error,
+from vigil.core.commands import VigilCommand, schema_data
+from vigil.org.api.units import (
+    ClaimRequestOut,
+    EntryOut,
+    OverlapOut,
+    UnitDetailOut,
+    UnitOut,
+    UnitRef,
+    _request_out,
+    _side,
 )
 from vigil.org.selectors import constituency as constituency_selectors
 from vigil.org.selectors import units as unit_selectors
 from vigil.org.services import constituency as constituency_services
 
 
-def unit_dict(unit) -> dict:
-    return {
-        "id": unit.pk, "code": unit.code, "name": unit.name, "name_en": unit.name_en,
-        "short_name": unit.short_name, "kind": unit.kind.code,
-        "parent": unit.parent.code if unit.parent_id else None,
-        "admin_code": unit.admin_code, "depth": unit.depth, "is_active": unit.is_active,
-    }
-
-
-def entry_dict(entry) -> dict:
-    return {"id": entry.pk, "kind": entry.kind, "value": entry.value, "note": entry.note, "status": entry.status}
-
-
-def request_dict(entry, user) -> dict:
-    return {
-        **entry_dict(entry), "unit": entry.unit.code,
-        "decision_note": entry.decision_note,
-        "can_decide": constituency_selectors.may_decide(user=user, entry=entry),
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "List, show and draw the unit tree, and report overlapping constituency claims."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        listing = sub.add_parser("list", help="units you may see")
+        sub = self.subcommands(parser)
+        listing = self.subcommand(sub, "list", help="units you may see")
         listing.add_argument("--kind", default=None)
         listing.add_argument("--subtree", default=None, help="code of a unit: it and its descendants")
         listing.add_argument("--q", default=None, help="search code and names (diacritics ignored)")
-        add_identity_arguments(listing)
-        show = sub.add_parser("show", help="one unit: ancestors, children, constituency")
+        show = self.subcommand(sub, "show", help="one unit: ancestors, children, constituency")
         show.add_argument("code")
-        add_identity_arguments(show)
-        tree = sub.add_parser("tree", help="the tree of units you may see")
+        tree = self.subcommand(sub, "tree", help="the tree of units you may see")
         tree.add_argument("--q", default=None)
         tree.add_argument("--kind", default=None)
-        add_identity_arguments(tree)
-        overlaps = sub.add_parser("overlaps", help="overlapping constituency claims")
+        overlaps = self.subcommand(sub, "overlaps", help="overlapping constituency claims")
         overlaps.add_argument("--kind", default=None, choices=["ipv4", "ipv6", "asn", "domain"])
         overlaps.add_argument("--relation", default=None, choices=["conflict", "delegation"])
-        add_identity_arguments(overlaps)
-        claim = sub.add_parser("claim", help="declare an IP range, ASN or domain a unit answers for")
+        claim = self.subcommand(sub, "claim", help="declare an IP range, ASN or domain a unit answers for")
         claim.add_argument("code")
         claim.add_argument("value")
         claim.add_argument("--note", default="")
-        add_identity_arguments(claim)
-        requests = sub.add_parser("requests", help="delegation requests (claims inside or over another unit's)")
+        requests = self.subcommand(sub, "requests", help="delegation requests (claims inside or over another unit's)")
         requests.add_argument("--status", default="pending", choices=["pending", "active", "refused", "all"])
-        add_identity_arguments(requests)
-        decide = sub.add_parser("decide", help="accept or refuse a delegation request")
+        decide = self.subcommand(sub, "decide", help="accept or refuse a delegation request")
         decide.add_argument("entry_id", type=int)
         decide.add_argument("decision", choices=["accept", "refuse"])
         decide.add_argument("--note", default="")
-        add_identity_arguments(decide)
 
-    def handle(self, *args, action, **options):
-        try:
-            user = acting_user(options)
-            getattr(self, f"_{action}")(user, options)
-        except (DomainError, ValidationError) as exc:
-            raise as_command_error(exc) from exc
-
-    def _emit_json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-
-    def _unit_by_code(self, user, code):
-        try:
-            return unit_selectors.unit_get(user=user, code=code)
-        except DomainError as exc:
-            raise CommandError(
-                _("Không tìm thấy đơn vị %(code)s (hoặc bạn không có quyền xem).") % {"code": code},
-                returncode=1,
-            ) from exc
-
-    def _list(self, user, options):
-        subtree = self._unit_by_code(user, options["subtree"]).pk if options["subtree"] else None
+    def do_list(self, user, options):
+        subtree = self.unit(user, options["subtree"], field="subtree").pk if options["subtree"] else None
         units = list(
             unit_selectors.unit_list(user=user, kind=options["kind"], subtree_of=subtree, q=options["q"])
         )
         if options["json"]:
-            return self._emit_json([unit_dict(u) for u in units])
+            return self.emit_schema(UnitOut, units, many=True)
         for u in units:
             self.stdout.write(f"{u.code:<34} {u.kind.code:<24} {u.name}")
         self.stdout.write(_("%(n)s đơn vị.") % {"n": len(units)})
 
-    def _show(self, user, options):
-        unit = self._unit_by_code(user, options["code"])
+    def do_show(self, user, options):
+        unit = self.unit(user, options["code"], field="code", bad_input=False)
         ancestors = unit_selectors.unit_ancestors(user=user, unit=unit)
         children = list(unit_selectors.unit_children(user=user, unit=unit))
         entries = list(constituency_selectors.constituency_for_unit(user=user, unit=unit))
         if options["json"]:
-            return self._emit_json({
-                **unit_dict(unit),
-                "email": unit.email, "phone": unit.phone, "address": unit.address,
-                "ancestors": [a.code for a in ancestors],
-                "children": [c.code for c in children],
-                "constituency": [entry_dict(e) for e in entries],
-            })
+            unit.ancestors = ancestors
+            unit.stats = unit_selectors.unit_stats(user=user, unit=unit)
+            return self.emit_schema(
+                UnitDetailOut, unit,
+                children=schema_data(UnitRef, children, many=True),
+                constituency=schema_data(EntryOut, entries, many=True),
+            )
         w = self.stdout.write
         w(f"{unit.name} ({unit.code})")
         if unit.name_en:
@@ -152,12 +105,13 @@ class Command(BaseCommand):
         for e in entries:
             w(f"  {e.get_kind_display():<8} {e.value}" + (f"  ({e.note})" if e.note else ""))
 
-    def _tree(self, user, options):
+    def do_tree(self, user, options):
         tree = unit_selectors.unit_tree(user=user, q=options["q"], kind=options["kind"])
         if options["json"]:
             def node(n):
-                return {**unit_dict(n.unit), "matched": n.matched, "children": [node(c) for c in n.children]}
-            return self._emit_json([node(r) for r in tree.roots])
+                return {**schema_data(UnitOut, n.unit), "matched": n.matched,
+                        "children": [node(c) for c in n.children]}
+            return self.emit_json([node(r) for r in tree.roots])
 
         def draw(n, prefix="", last=True, root=False):
             mark = "" if root else ("└─ " if last else "├─ ")
@@ -171,20 +125,15 @@ class Command(BaseCommand):
             draw(r, root=True)
         self.stdout.write(_("%(shown)s/%(total)s đơn vị.") % {"shown": tree.shown, "total": tree.total})
 
-    def _overlaps(self, user, options):
+    def do_overlaps(self, user, options):
         found = constituency_selectors.overlaps(user=user, kind=options["kind"], relation=options["relation"])
         hidden = _("(đơn vị ngoài phạm vi của bạn)")
-
-        def side(entry, visible):
-            unit = entry.unit.code if visible else None
-            return {"entry_id": entry.pk if visible else None, "value": entry.value, "unit": unit}
-
         if options["json"]:
-            return self._emit_json([
+            return self.emit_schema(OverlapOut, [
                 {"kind": o.kind, "relation": o.relation,
-                 "wider": side(o.wider, o.wider_visible), "narrower": side(o.narrower, o.narrower_visible)}
+                 "wider": _side(o.wider, o.wider_visible), "narrower": _side(o.narrower, o.narrower_visible)}
                 for o in found
-            ])
+            ], many=True)
         labels = {"conflict": _("xung đột"), "delegation": _("phân cấp")}
         for o in found:
             a = o.wider.unit.code if o.wider_visible else hidden
@@ -192,13 +141,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{labels[o.relation]:<10} {o.wider.value} [{a}] ⊇ {o.narrower.value} [{b}]")
         self.stdout.write(_("%(n)s cặp chồng lấn.") % {"n": len(found)})
 
-    def _claim(self, user, options):
-        unit = self._unit_by_code(user, options["code"])
+    def do_claim(self, user, options):
+        unit = self.unit(user, options["code"], field="code", bad_input=False)
         entry = constituency_services.constituency_add(
-            actor=Actor(user=user, channel="cli"), unit=unit, value=options["value"], note=options["note"]
+            actor=self.actor(user), unit=unit, value=options["value"], note=options["note"]
         )
         if options["json"]:
-            return self._emit_json(entry_dict(entry))
+            return self.emit_schema(EntryOut, entry)
         if entry.status == entry.Status.PENDING:
             self.stdout.write(_(
                 "%(value)s nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó hoặc "
@@ -208,22 +157,22 @@ class Command(BaseCommand):
             self.stdout.write(_("Đã thêm %(value)s vào phạm vi quản lý của %(unit)s.") % {
                 "value": entry.value, "unit": unit.code})
 
-    def _requests(self, user, options):
+    def do_requests(self, user, options):
         status = None if options["status"] == "all" else options["status"]
         rows = list(constituency_selectors.constituency_requests(user=user, status=status))
         if options["json"]:
-            return self._emit_json([request_dict(e, user) for e in rows])
+            return self.emit_schema(ClaimRequestOut, [_request_out(e, user) for e in rows], many=True)
         for e in rows:
             mark = "*" if constituency_selectors.may_decide(user=user, entry=e) else " "
             self.stdout.write(f"{mark} {e.pk:>6} {e.status:<8} {e.unit.code:<24} {e.value}")
         self.stdout.write(_("%(n)s yêu cầu (* bạn có thể chấp thuận hoặc từ chối).") % {"n": len(rows)})
 
-    def _decide(self, user, options):
+    def do_decide(self, user, options):
         entry = constituency_selectors.constituency_request_get(user=user, entry_id=options["entry_id"])
         entry = constituency_services.constituency_decide(
-            actor=Actor(user=user, channel="cli"), entry=entry,
+            actor=self.actor(user), entry=entry,
             accept=options["decision"] == "accept", note=options["note"],
         )
         if options["json"]:
-            return self._emit_json(request_dict(entry, user))
+            return self.emit_schema(ClaimRequestOut, _request_out(entry, user))
         self.stdout.write(_("Yêu cầu %(id)s: %(status)s.") % {"id": entry.pk, "status": entry.get_status_display()})

@@ -1,20 +1,14 @@
-"""`vigil who-owns VALUE --as USER [--json]`: the unit that answers for an IP address or
+"""`vigil org who-owns VALUE --as USER [--json]`: the unit that answers for an IP address or
 block, a domain (or a URL / e-mail address), or an ASN, as far as USER may know."""
 
-import json
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from vigil.core.errors import DomainError
-from vigil.core.management.commands._cli import as_command_error
+from vigil.core.commands import VigilCommand, add_identity_arguments
+from vigil.org.api.units import WhoOwnsOut
 from vigil.org.selectors.constituency import who_owns
 
-from .units import acting_user, add_identity_arguments
 
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Which unit owns an IP address, a domain or an ASN (longest match wins)."
 
     def add_arguments(self, parser):
@@ -22,21 +16,17 @@ class Command(BaseCommand):
         add_identity_arguments(parser)
 
     def handle(self, *args, value, **options):
-        try:
-            user = acting_user(options)
-            answer = who_owns(user=user, value=value)
-        except (DomainError, ValidationError) as exc:
-            raise as_command_error(exc) from exc
+        user = self.user(options)
+        with self.language_of(user):
+            self.guarded(lambda: self.answer(user, value, options))
+
+    def answer(self, user, value, options):
+        answer = who_owns(user=user, value=value)
         if options["json"]:
-            self.stdout.write(json.dumps({
+            return self.emit_schema(WhoOwnsOut, {
                 "query": answer.query, "kind": answer.kind, "value": answer.value,
-                "owners": [
-                    {"unit": e.unit.code, "unit_name": e.unit.name, "entry_id": e.pk, "matched": e.value}
-                    for e in answer.owners
-                ],
-                "matches": [{"unit": e.unit.code, "matched": e.value} for e in answer.matches],
-            }, ensure_ascii=False, indent=2))
-            return
+                "owner": answer.owner, "owners": answer.owners, "matches": answer.matches,
+            })
         w = self.stdout.write
         if answer.owners:
             for e in answer.owners:

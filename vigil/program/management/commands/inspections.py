@@ -1,64 +1,26 @@
-"""`vigil inspections list|show|findings|close-finding ... --as USER`: inspections and the
+"""`vigil program inspections list|show|findings|close-finding ... --as USER`: inspections and the
 follow-up of their findings, through the same selectors and services as the pages.
 
-    vigil inspections list [--year Y] [--unit CODE] [--target CODE] [--status S] --as USER [--json]
-    vigil inspections show ID --as USER [--json]
-    vigil inspections findings [--inspection ID] [--severity N | --min-severity N] [--subtree CODE]
+    vigil program inspections list [--year Y] [--unit CODE] [--target CODE] [--status S] --as USER [--json]
+    vigil program inspections show ID --as USER [--json]
+    vigil program inspections findings [--inspection ID] [--severity N | --min-severity N] [--subtree CODE]
                                [--year Y] [--status open|closed|all] --as USER [--json]
-    vigil inspections close-finding FINDING_ID --note TEXT [--override REASON] --as USER
+    vigil program inspections close-finding FINDING_ID --note TEXT [--override REASON] --as USER
 
 `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.org.management.commands.people import (
-    acting_user,
-    add_identity_arguments,
-    cli_actor,
-    run_guarded,
-)
+from vigil.core.commands import VigilCommand, add_identity_arguments, parse_int, schema_data
+from vigil.program.api.inspections import FindingOut, InspectionDetailOut, InspectionOut, _detail
 from vigil.program.selectors import inspections as sel
 from vigil.program.services import inspections as svc
 
 STATUSES = ["planned", "in_progress", "reported", "closed"]
 
 
-def _int(value: str, option: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise CommandError(_("%(o)s: phải là số nguyên: %(v)s") % {"o": option, "v": value}, returncode=2) from None
-
-
-def inspection_dict(i) -> dict:
-    return {
-        "id": i.pk, "inspecting_unit": i.inspecting_unit.code, "title": i.title, "year": i.year,
-        "planned_start": i.planned_start.isoformat(), "planned_end": i.planned_end.isoformat(),
-        "status": i.status, "lead_inspector": i.lead_inspector.full_name if i.lead_inspector_id else None,
-        "targets": getattr(i, "target_count", None), "findings": getattr(i, "finding_count", None),
-        "open_findings": getattr(i, "open_finding_count", None),
-    }
-
-
-def finding_dict(f) -> dict:
-    return {
-        "id": f.pk, "inspection": f.inspection_id, "inspection_title": f.inspection.title,
-        "year": f.inspection.year, "unit": f.unit.code, "number": f.number, "severity": f.severity,
-        "text": f.text, "recommendation": f.recommendation, "status": f.status,
-        "closed_at": f.closed_at.isoformat() if f.closed_at else None, "close_note": f.close_note,
-        "tasks": [
-            {"id": t.pk, "title": t.title, "lead_unit": t.lead_unit.code, "due_date": t.due_date.isoformat(),
-             "status": t.status}
-            for t in getattr(f, "task_list", [])
-        ],
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Inspections: list, show, the findings to follow up, and closing a finding."
 
     def add_arguments(self, parser):
@@ -86,18 +48,13 @@ class Command(BaseCommand):
         close.add_argument("--override", default="", help="why it may close although some tasks are not done")
         add_identity_arguments(close)
 
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action.replace('-', '_')}")(user, options))
-
     def do_list(self, user, options):
-        unit = sel.unit_ref(user, options["unit"], field="unit") if options["unit"] else None
-        target = sel.unit_ref(user, options["target"], field="target") if options["target"] else None
-        year = _int(options["year"], "--year") if options["year"] else None
+        unit = self.unit(user, options["unit"], field="unit")
+        target = self.unit(user, options["target"], field="target")
+        year = parse_int(options["year"], "--year") if options["year"] else None
         rows = list(sel.inspection_list(user, year=year, unit=unit, target_unit=target, status=options["status"]))
         if options["json"]:
-            self.stdout.write(json.dumps([inspection_dict(i) for i in rows], ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(InspectionOut, rows, many=True)
         for i in rows:
             self.stdout.write(
                 f"{i.pk:>6}  {i.year}  {i.get_status_display():<24} {i.inspecting_unit.code:<16} "
@@ -109,20 +66,11 @@ class Command(BaseCommand):
         inspection = sel.inspection_get(user, options["inspection_id"])
         groups = sel.findings_by_unit(user, inspection)
         if options["json"]:
-            data = inspection_dict(inspection)
-            data["summary"] = inspection.summary
-            data["scope"] = inspection.scope
-            data["targets"] = [
-                {
-                    "unit": g.unit.code,
-                    "visited_on": g.target.visited_on.isoformat() if g.target and g.target.visited_on else None,
-                    "note": g.target.note if g.target else "",
-                    "findings": [finding_dict(f) for f in g.findings],
-                }
-                for g in groups
-            ]
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-            return
+            # the API's inspection, with the findings it lists under /findings?inspection_id=
+            return self.emit_schema(
+                InspectionDetailOut, _detail(user, inspection.pk),
+                findings=schema_data(FindingOut, [f for g in groups for f in g.findings], many=True),
+            )
         self.stdout.write(f"{inspection.title} ({inspection.get_status_display()})")
         rows = [
             (_("Đơn vị kiểm tra"), f"{inspection.inspecting_unit.display_name} ({inspection.inspecting_unit.code})"),
@@ -149,8 +97,8 @@ class Command(BaseCommand):
 
     def do_findings(self, user, options):
         inspection = sel.inspection_get(user, options["inspection"]) if options["inspection"] else None
-        subtree = sel.unit_ref(user, options["subtree"], field="subtree") if options["subtree"] else None
-        year = _int(options["year"], "--year") if options["year"] else None
+        subtree = self.unit(user, options["subtree"], field="subtree")
+        year = parse_int(options["year"], "--year") if options["year"] else None
         status = None if options["status"] == "all" else options["status"]
         rows = sel.decorate(sel.open_findings(
             user, status=status, severity=int(options["severity"]) if options["severity"] else None,
@@ -158,8 +106,7 @@ class Command(BaseCommand):
             unit=subtree, year=year, inspection=inspection,
         ))
         if options["json"]:
-            self.stdout.write(json.dumps([finding_dict(f) for f in rows], ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(FindingOut, rows, many=True)
         for f in rows:
             self.stdout.write(f"{f.unit.code:<16} {f.inspection.year} {f.inspection.title}")
             self._finding_line(f, indent="    ")
@@ -168,7 +115,7 @@ class Command(BaseCommand):
     def do_close_finding(self, user, options):
         finding = sel.finding_get(user, options["finding_id"])
         finding = svc.finding_close(
-            actor=cli_actor(user), finding=finding, note=options["note"], override_reason=options["override"]
+            actor=self.actor(user), finding=finding, note=options["note"], override_reason=options["override"]
         )
         self.stdout.write(
             self.style.SUCCESS(

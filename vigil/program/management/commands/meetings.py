@@ -1,64 +1,37 @@
-"""`vigil meetings …`: meetings of unit bodies, their conclusion notices and conclusions,
+"""`vigil program meetings …`: meetings of unit bodies, their conclusion notices and conclusions,
 through the same selectors and services (and so the same access rules) as the pages
 and the API.
 
-    vigil meetings list [--body CODE] [--subtree CODE] [--year Y] [--status S] [--q TEXT] --as USER [--json]
-    vigil meetings show ID --as USER [--json]
-    vigil meetings create --body CODE --title T --date YYYY-MM-DD [--kind K] [--time HH:MM]
+    vigil program meetings list [--body CODE] [--subtree CODE] [--year Y] [--status S] [--q TEXT] --as USER [--json]
+    vigil program meetings show ID --as USER [--json]
+    vigil program meetings create --body CODE --title T --date YYYY-MM-DD [--kind K] [--time HH:MM]
                           [--location L] [--online] [--chair PERSON_ID] [--agenda T] --as USER [--json]
-    vigil meetings conclusion ID --text T [--number N] --as USER      (add an item to the notice)
-    vigil meetings conclude ID [--notice-number N] [--notice-date YYYY-MM-DD] --as USER [--json]
+    vigil program meetings conclusion ID --text T [--number N] --as USER      (add an item to the notice)
+    vigil program meetings conclude ID [--notice-number N] [--notice-date YYYY-MM-DD] --as USER [--json]
 
 `conclude` records the notice's number and date, marks a planned meeting held, then
 concluded. `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import datetime as dt
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
-from vigil.org.management.commands.people import cli_actor, run_guarded
+from vigil.core.commands import VigilCommand, add_identity_arguments, parse_date
+from vigil.program.api.meetings import MeetingDetailOut, MeetingOut
 from vigil.program.models import Meeting
 from vigil.program.selectors import meetings as sel
 from vigil.program.services import meetings as svc
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("%(opt)s: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"opt": option, "v": value}, returncode=2
-        ) from None
+def _detail(user, meeting):
+    """The meeting with the rows `MeetingDetailOut` shows (as the API's GET of a meeting)."""
+    meeting.attendee_rows = list(sel.attendees(meeting=meeting))
+    meeting.site_rows = list(sel.sites(meeting=meeting))
+    meeting.document_rows = list(sel.documents(meeting=meeting))
+    meeting.conclusion_rows = sel.conclusions_with_tasks(user=user, meeting=meeting)
+    return meeting
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def meeting_dict(m) -> dict:
-    return {
-        "id": m.pk, "body_unit": m.body_unit.code, "title": m.title, "kind": m.kind, "held_on": _iso(m.held_on),
-        "start_time": m.start_time.strftime("%H:%M") if m.start_time else None, "location": m.location,
-        "is_online": m.is_online, "chair": m.chair.full_name if m.chair_id else None, "status": m.status,
-        "notice_number": m.notice_number or None, "notice_date": _iso(m.notice_date),
-    }
-
-
-def task_brief(t) -> dict:
-    return {
-        "id": t.pk, "title": t.title, "lead_unit": t.lead_unit.code, "due_date": _iso(t.due_date),
-        "progress": t.progress, "status": t.status,
-        "children": {b["status"]: b["count"] for b in getattr(t, "breakdown", [])},
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Meetings: list, show, create, add conclusions, conclude (issue the notice)."
 
     def add_arguments(self, parser):
@@ -95,22 +68,14 @@ class Command(BaseCommand):
         conclude.add_argument("--notice-date", default=None, help="YYYY-MM-DD")
         add_identity_arguments(conclude)
 
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
-
-    def _unit(self, user, code, option):
-        return sel.unit_ref(user=user, ref=code, field=option) if code else None
-
     def do_list(self, user, options):
         rows = list(sel.meeting_list(
-            user=user, body_unit=self._unit(user, options["body"], "body"),
-            subtree_of=self._unit(user, options["subtree"], "subtree"), year=options["year"],
+            user=user, body_unit=self.unit(user, options["body"], field="body"),
+            subtree_of=self.unit(user, options["subtree"], field="subtree"), year=options["year"],
             status=options["status"], q=options["q"],
         ))
         if options["json"]:
-            self.stdout.write(json.dumps([meeting_dict(m) for m in rows], ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(MeetingOut, rows, many=True)
         for m in rows:
             notice = m.notice_number or "—"
             self.stdout.write(
@@ -120,25 +85,10 @@ class Command(BaseCommand):
         self.stdout.write(_("%(n)s phiên họp.") % {"n": len(rows)})
 
     def do_show(self, user, options):
-        m = sel.meeting_get(user=user, meeting_id=options["meeting_id"])
-        attendees = list(sel.attendees(meeting=m))
-        sites = list(sel.sites(meeting=m))
-        documents = list(sel.documents(meeting=m))
-        conclusions = sel.conclusions_with_tasks(user=user, meeting=m)
+        m = _detail(user, sel.meeting_get(user=user, meeting_id=options["meeting_id"]))
+        attendees, sites, documents, conclusions = m.attendee_rows, m.site_rows, m.document_rows, m.conclusion_rows
         if options["json"]:
-            data = meeting_dict(m)
-            data["attendees"] = [
-                {"person": a.person.full_name, "presence": a.presence, "delegate_name": a.delegate_name or None}
-                for a in attendees
-            ]
-            data["sites"] = [{"unit": s.unit.code, "attended": s.attended, "participants": s.participants} for s in sites]
-            data["documents"] = [{"id": d.pk, "title": d.title, "kind": d.kind, "sha256": d.sha256} for d in documents]
-            data["conclusions"] = [
-                {"id": c.pk, "number": c.number, "text": c.text, "tasks": [task_brief(t) for t in c.task_rows]}
-                for c in conclusions
-            ]
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(MeetingDetailOut, m)
         self.stdout.write(f"{m.title} ({m.get_status_display()})")
         rows = [
             (_("Cơ quan họp"), f"{m.body_unit.display_name} ({m.body_unit.code})"),
@@ -168,32 +118,30 @@ class Command(BaseCommand):
                 )
 
     def do_create(self, user, options):
-        body = sel.unit_ref(user=user, ref=options["body"], field="body")
+        body = self.unit(user, options["body"], field="body")
         m = svc.meeting_create(
-            actor=cli_actor(user), body_unit=body, title=options["title"],
+            actor=self.actor(user), body_unit=body, title=options["title"],
             held_on=parse_date(options["date"], "--date"), kind=options["kind"], start_time=options["time"],
             location=options["location"], is_online=options["online"], chair=options["chair"],
             agenda=options["agenda"],
         )
         if options["json"]:
-            self.stdout.write(json.dumps(meeting_dict(m), ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(MeetingDetailOut, _detail(user, sel.meeting_get(user=user, meeting_id=m.pk)))
         self.stdout.write(self.style.SUCCESS(_("Đã tạo phiên họp #%(id)s “%(t)s”.") % {"id": m.pk, "t": m.title}))
 
     def do_conclusion(self, user, options):
         m = sel.meeting_get(user=user, meeting_id=options["meeting_id"])
-        c = svc.conclusion_add(actor=cli_actor(user), meeting=m, text=options["text"], number=options["number"])
+        c = svc.conclusion_add(actor=self.actor(user), meeting=m, text=options["text"], number=options["number"])
         self.stdout.write(self.style.SUCCESS(_("Đã thêm kết luận mục %(n)s (#%(id)s).") % {"n": c.number, "id": c.pk}))
 
     def do_conclude(self, user, options):
         m = sel.meeting_get(user=user, meeting_id=options["meeting_id"])
         m = svc.meeting_conclude(
-            actor=cli_actor(user), meeting=m, notice_number=options["notice_number"],
+            actor=self.actor(user), meeting=m, notice_number=options["notice_number"],
             notice_date=parse_date(options["notice_date"], "--notice-date"),
         )
         if options["json"]:
-            self.stdout.write(json.dumps(meeting_dict(m), ensure_ascii=False, indent=2))
-            return
+            return self.emit_schema(MeetingDetailOut, _detail(user, sel.meeting_get(user=user, meeting_id=m.pk)))
         self.stdout.write(self.style.SUCCESS(
             _("Đã ban hành thông báo kết luận số %(n)s ngày %(d)s cho phiên họp “%(t)s”.")
             % {"n": m.notice_number, "d": m.notice_date.strftime("%d/%m/%Y"), "t": m.title}

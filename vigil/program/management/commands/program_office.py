@@ -1,33 +1,40 @@
-"""`vigil program-office matrix|late|ontime|bodies|mine|calendar ... --as USER [--json]`:
+"""`vigil program office matrix|late|ontime|bodies|mine|calendar ... --as USER [--json]`:
 the office's views of the committee's work, through the same selectors (and so the same
 access layer) as the pages and the API.
 
-    vigil program-office matrix [--under CODE] [--kind KIND] [--source S] [--meeting ID]
+    vigil program office matrix [--under CODE] [--kind KIND] [--source S] [--meeting ID]
                                 [--year Y] [--assigning CODE] [--page N] [--per-page N] --as USER [--json]
-    vigil program-office late [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
-    vigil program-office ontime [--year Y] [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
-    vigil program-office bodies [--on YYYY-MM-DD] [--subtree CODE] --as USER [--json]
-    vigil program-office mine [--unit CODE] [--relation lead|assigned|overdue|supporting|any]
+    vigil program office late [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
+    vigil program office ontime [--year Y] [--under CODE] [--kind KIND] [--rollup] [--source S] --as USER [--json]
+    vigil program office bodies [--on YYYY-MM-DD] [--subtree CODE] --as USER [--json]
+    vigil program office mine [--unit CODE] [--relation lead|assigned|overdue|supporting|any]
                               [--subtree] [--status S] [--source S] [--page N] --as USER [--json]
-    vigil program-office calendar [--unit CODE] [--year Y] [--month M] [--status S] --as USER [--json]
+    vigil program office calendar [--unit CODE] [--year Y] [--month M] [--status S] --as USER [--json]
 
 `--as` may be replaced by the environment variable VIGIL_USER. Units are named by code or id.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from vigil.core.commands import VigilCommand, add_identity_arguments, parse_date, schema_data
 from vigil.core.errors import DomainError
-from vigil.core.management.commands._cli import (
-    acting_user,
-    add_identity_arguments,
-    as_command_error,
+from vigil.program.api.office import (
+    BodyOut,
+    CalendarOut,
+    LateOut,
+    MatrixOut,
+    RatesOut,
+    SummaryOut,
+    UnitTasksOut,
+    bodies_data,
+    calendar_data,
+    late_data,
+    matrix_data,
+    rates_data,
+    summary_data,
+    unit_tasks_data,
 )
 from vigil.program.selectors import calendar as cal_sel
 from vigil.program.selectors import office as sel
@@ -39,45 +46,11 @@ SIGNS = {
 }
 
 
-def run_guarded(handler):
-    try:
-        return handler()
-    except (DomainError, ValidationError) as exc:
-        raise as_command_error(exc) from exc
-
-
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("%(o)s: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"o": option, "v": value}, returncode=2
-        ) from None
-
-
-def unit_json(u) -> dict | None:
-    return None if u is None else {"id": u.pk, "code": u.code, "name": u.display_name}
-
-
-def task_json(t) -> dict:
-    return {
-        "id": t.pk, "title": t.title, "lead_unit": t.lead_unit.code, "assigning_unit": t.assigning_unit.code,
-        "start_date": t.start_date.isoformat(), "due_date": t.due_date.isoformat(), "progress": t.progress,
-        "status": t.status,
-    }
-
-
-def rate_json(c) -> dict:
-    return {"due": c.due, "on_time": c.on_time, "late": c.late, "overdue": c.overdue, "rate": c.rate}
-
-
 def rate_text(c) -> str:
     return "—" if not c.due else f"{c.rate:.1f}% ({c.on_time}/{c.due})"
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "The office's views: task matrix, late work, on-time rates, incomplete bodies, a unit's lists."
 
     def add_arguments(self, parser):
@@ -133,15 +106,8 @@ class Command(BaseCommand):
         calendar.add_argument("--relation", default="any", choices=sel.RELATIONS)
         add_identity_arguments(calendar)
 
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
-
     def _unit(self, user, value, field):
-        return sel.unit_get(user, value, field=field) if value else None
-
-    def _json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return self.unit(user, value, field=field)
 
     # ----------------------------------------------------------------------- matrix
 
@@ -152,17 +118,7 @@ class Command(BaseCommand):
             assigning_unit=self._unit(user, o["assigning"], "assigning"), page=o["page"], per_page=o["per_page"],
         )
         if o["json"]:
-            self._json({
-                "under": unit_json(m.under), "year": m.year, "period": m.period, "page": m.page.number,
-                "num_pages": m.page.num_pages,
-                "total_columns": m.page.total,
-                "columns": [{"id": c.id, "title": c.task.title, "due_date": c.task.due_date.isoformat(),
-                             "status": c.task.status, "progress": c.task.progress, "counts": c.counts} for c in m.columns],
-                "rows": [{"unit": r.unit.code, "cells": [
-                    None if cell is None else {"task_id": cell.task_id, "status": cell.status, "progress": cell.progress}
-                    for cell in r.cells]} for r in m.rows],
-            })
-            return
+            return self.emit_schema(MatrixOut, matrix_data(m))
         head = _("Ma trận nhiệm vụ")
         if m.under:
             head += " — " + _("các đơn vị trực thuộc %(u)s") % {"u": m.under.display_name}
@@ -194,12 +150,7 @@ class Command(BaseCommand):
             source=o["source"],
         )
         if o["json"]:
-            self._json({"under": unit_json(late.under), "rollup": late.rollup, "today": late.today.isoformat(),
-                        "total": late.total,
-                        "rows": [{"unit": r.unit.code, "overdue": r.overdue,
-                                  "oldest_due": r.oldest_due.isoformat() if r.oldest_due else None,
-                                  "oldest_days": r.oldest_days} for r in late.rows]})
-            return
+            return self.emit_schema(LateOut, late_data(late))
         width = max([len(r.unit.code) for r in late.rows] or [10]) + 2
         for r in late.rows:
             oldest = _("quá hạn lâu nhất %(n)s ngày (hạn %(d)s)") % {
@@ -213,11 +164,7 @@ class Command(BaseCommand):
             unit_kind=o["kind"], rollup=o["rollup"], source=o["source"],
         )
         if o["json"]:
-            self._json({"year": rates.year, "under": unit_json(rates.under), "rollup": rates.rollup,
-                        "rows": [{"unit": r.unit.code, "quarters": [rate_json(q) for q in r.quarters],
-                                  "year": rate_json(r.year)} for r in rates.rows],
-                        "quarters": [rate_json(q) for q in rates.totals], "total": rate_json(rates.total)})
-            return
+            return self.emit_schema(RatesOut, rates_data(rates))
         width = max([len(r.unit.code) for r in rates.rows] or [10]) + 2
         self.stdout.write(_("Tỷ lệ hoàn thành đúng hạn năm %(y)s") % {"y": rates.year})
         self.stdout.write(" " * width + "".join(f"{'Q' + str(i):>20}" for i in range(1, 5)) + f"{_('Cả năm'):>20}")
@@ -230,9 +177,7 @@ class Command(BaseCommand):
             user, on=parse_date(o["on"], "--on"), subtree_of=self._unit(user, o["subtree"], "subtree"),
         )
         if o["json"]:
-            self._json([{"unit": r.unit.code, "missing": r.completeness.missing_codes, "owner": r.owner.code,
-                         "open": r.open, "overdue": r.overdue} for r in rows])
-            return
+            return self.emit_schema(BodyOut, bodies_data(rows), many=True)
         for r in rows:
             self.stdout.write(
                 f"{r.unit.code:<24} {r.owner.code:<20} "
@@ -246,17 +191,18 @@ class Command(BaseCommand):
     def do_mine(self, user, o):
         unit = self._unit(user, o["unit"], "unit") or sel.home_unit(user)
         if unit is None:
-            raise CommandError(_("Tài khoản của bạn chưa là thành viên của đơn vị nào."), returncode=1)
+            raise DomainError(_("Tài khoản của bạn chưa là thành viên của đơn vị nào."))
         listing = sel.unit_task_lists(
             user, unit, relation=o["relation"], subtree=o["subtree"], status=o["status"], source=o["source"],
             page=o["page"], per_page=o["per_page"],
         )
         summary = sel.unit_task_summary(user, unit, subtree=o["subtree"], source=o["source"])
         if o["json"]:
-            self._json({"unit": unit_json(unit), "relation": listing.relation, "summary": summary.as_dict(),
-                        "page": listing.page.number, "num_pages": listing.page.num_pages, "total": listing.page.total,
-                        "items": [task_json(t) for t in listing.tasks]})
-            return
+            # the API's unit list, with the unit's counts (GET .../summary) beside it
+            return self.emit_schema(
+                UnitTasksOut, unit_tasks_data(unit, listing),
+                summary=schema_data(SummaryOut, summary_data(unit, summary)),
+            )
         self.stdout.write(f"{unit.display_name} ({unit.code}) — {sel.relation_labels()[listing.relation]}")
         self.stdout.write(_("Phải thực hiện %(a)s, quá hạn %(b)s, đã giao chưa xong %(c)s, phối hợp %(d)s.") % {
             "a": summary.lead_open, "b": summary.overdue, "c": summary.assigned_open, "d": summary.supporting_open})
@@ -274,10 +220,9 @@ class Command(BaseCommand):
             relation=o["relation"], status=o["status"],
         )
         if o["json"]:
-            self._json({"year": month.year, "month": month.month, "unit": unit_json(month.unit),
-                        "days": [{"date": d.date.isoformat(), "counts": d.counts,
-                                  "tasks": [task_json(t) for t in d.tasks]} for d in month.days if d.total]})
-            return
+            data = calendar_data(month)
+            data["days"] = [d for d in data["days"] if d["total"]]  # the days with something due
+            return self.emit_schema(CalendarOut, data)
         self.stdout.write(_("Lịch nhiệm vụ tháng %(m)s/%(y)s") % {"m": month.month, "y": month.year})
         for d in month.days:
             if not d.total:

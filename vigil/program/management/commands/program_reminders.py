@@ -1,54 +1,46 @@
-"""`vigil program-reminders run [--today YYYY-MM-DD] [--digest] [--json]`: send the task
+"""`vigil program reminders run [--today YYYY-MM-DD] [--digest] [--json]`: send the task
 reminders, overdue notices and escalations by hand (the worker does it every morning);
 with --digest, also each unit's weekly digest. Runs with the platform's authority, like
 the worker; running it twice sends nothing new.
 """
 
-import datetime as dt
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import cli_actor
+from vigil.core.commands import (
+    VigilCommand,
+    add_identity_arguments,
+    parse_date,
+    platform_actor,
+    usage_error,
+)
 from vigil.program.services import reminders
 
 
-def parse_day(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("--today: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"v": value}, returncode=2
-        ) from None
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Send task reminders, overdue notices and escalations (and, with --digest, weekly digests)."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.subcommands(parser)
         run = sub.add_parser("run", help="send what is due today (idempotent)")
         run.add_argument("--today", default=None, help="act as if today were this date (YYYY-MM-DD)")
         run.add_argument("--digest", action="store_true", help="also send the weekly digest of each unit")
         run.add_argument("--no-reminders", action="store_true", help="only the digest (with --digest)")
-        run.add_argument("--json", action="store_true", help="machine-readable output")
+        add_identity_arguments(run, as_user=False)
 
-    def handle(self, *args, action, **options):
-        today = parse_day(options["today"])
+    needs_user = False  # the platform acts, like the worker
+
+    def do_run(self, user, options):
+        today = parse_date(options["today"], "--today")
         if options["no_reminders"] and not options["digest"]:
-            raise CommandError(_("--no-reminders chỉ dùng cùng --digest."), returncode=2)
-        actor = cli_actor()
+            raise usage_error(_("--no-reminders chỉ dùng cùng --digest."))
+        actor = platform_actor()
         out = {}
         if not options["no_reminders"]:
             out["reminders"] = reminders.run_reminders(today=today, actor=actor).as_dict()
         if options["digest"]:
             out["digest"] = reminders.run_digest(today=today, actor=actor).as_dict()
         if options["json"]:
-            self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
-            return
+            return self.emit_json(out)
         if "reminders" in out:
             r = out["reminders"]
             self.stdout.write(

@@ -1,9 +1,9 @@
-"""`vigil program-report`: the pre-meeting report as a DOCX or XLSX file, through the
+"""`vigil program report`: the pre-meeting report as a DOCX or XLSX file, through the
 same gathering (and so the same access layer) and the same export audit entry as the
 page and the API.
 
-    vigil program-report --meeting ID --format docx --output report.docx --as USER
-    vigil program-report --unit CODE [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--subtree]
+    vigil program report --meeting ID --format docx --output report.docx --as USER
+    vigil program report --unit CODE [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--subtree]
                          --format xlsx --output report.xlsx --as USER [--lang vi|en]
 
 `--meeting` is the meeting being prepared (the period runs from the body's previous
@@ -13,15 +13,14 @@ language is `--lang`, else the user's own. `--as` may be replaced by VIGIL_USER.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import acting_user
-from vigil.org.management.commands.people import cli_actor, run_guarded
-from vigil.program.reports import exports
+from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
+from vigil.program.documents import exports
 
 
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Write the pre-meeting report (DOCX in the administrative layout, or XLSX)."
 
     def add_arguments(self, parser):
@@ -36,14 +35,18 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="file to write")
         parser.add_argument("--lang", default=None, choices=["vi", "en"], help="report language")
         parser.add_argument("--number", default="", help="document number, if already registered")
-        parser.add_argument("--as", dest="as_user", default=None, help="username to act as (or VIGIL_USER)")
+        add_identity_arguments(parser, json_output=False)
 
     def handle(self, *args, **options):
-        user = run_guarded(lambda: acting_user(options))
+        user = self.user(options)
+        with self.language_of(user):
+            self.write_report(user, options)
+
+    def write_report(self, user, options):
         output = options["output"]
         fmt = options["fmt"] or Path(output).suffix.lstrip(".").lower()
         if fmt not in exports.FORMATS:
-            raise CommandError(_("--format: hãy chọn docx hoặc xlsx."), returncode=2)
+            raise usage_error(_("--format: hãy chọn docx hoặc xlsx."))
 
         def produce():
             params = exports.report_params(
@@ -52,10 +55,10 @@ class Command(BaseCommand):
             )
             language = exports.report_language(options["lang"], user)
             return exports.premeeting_export(
-                actor=cli_actor(user), fmt=fmt, language=language, number=options["number"], **params
+                actor=self.actor(user), fmt=fmt, language=language, number=options["number"], **params
             )
 
-        produced = run_guarded(produce)
+        produced = self.guarded(produce)
         try:
             Path(output).write_bytes(produced.content)
         except OSError as exc:

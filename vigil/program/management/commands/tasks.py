@@ -1,90 +1,53 @@
-"""`vigil tasks …`: tasks, progress reports and the completion workflow, through the same
+"""`vigil program tasks …`: tasks, progress reports and the completion workflow, through the same
 selectors and services (and so the same access rules) as the pages and the API.
 
-    vigil tasks list [--status S] [--source S] [--unit CODE [--relation lead|assigned|supporting] [--unit-only]]
+    vigil program tasks list [--status S] [--source S] [--unit CODE [--relation lead|assigned|supporting] [--unit-only]]
                      [--q TEXT] [--due-from D] [--due-to D] [--top-level] --as USER [--json]
-    vigil tasks show ID --as USER [--json]
-    vigil tasks create --title T --assigning-unit CODE (--lead-unit CODE ... | --lead-kind KIND) --due D
+    vigil program tasks show ID --as USER [--json]
+    vigil program tasks create --title T --assigning-unit CODE (--lead-unit CODE ... | --lead-kind KIND) --due D
                        [--start D] [--description T] [--source S] [--source-reference R]
                        [--supporting-unit CODE ...] [--recurrence R] [--product P]
                        [--product-description T] [--target N] [--priority 1-4] --as USER [--json]
-    vigil tasks report ID --percent N --text T [--file PATH ...] [--achieved N] [--period D] --as USER
-    vigil tasks confirm ID [--note T] --as USER            (the lead unit's head)
-    vigil tasks accept ID [--note T] --as USER             (the assigning unit)
-    vigil tasks return ID --reason T --as USER             (the assigning unit)
-    vigil tasks extend ID --new-due D --reason T --as USER (the lead unit asks)
-    vigil tasks decide EXTENSION_ID (--approve | --refuse) [--note T] --as USER
-    vigil tasks cancel ID --reason T --as USER
-    vigil tasks cascade ID --lead-unit CODE ... [--due D] --as USER
+    vigil program tasks report ID --percent N --text T [--file PATH ...] [--achieved N] [--period D] --as USER
+    vigil program tasks confirm ID [--note T] --as USER            (the lead unit's head)
+    vigil program tasks accept ID [--note T] --as USER             (the assigning unit)
+    vigil program tasks return ID --reason T --as USER             (the assigning unit)
+    vigil program tasks extend ID --new-due D --reason T --as USER (the lead unit asks)
+    vigil program tasks decide EXTENSION_ID (--approve | --refuse) [--note T] --as USER
+    vigil program tasks cancel ID --reason T --as USER
+    vigil program tasks cascade ID --lead-unit CODE ... [--due D] --as USER
 
 Dates are YYYY-MM-DD. `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
-import datetime as dt
-import json
 from pathlib import Path
 
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from vigil.core.management.commands._cli import acting_user, add_identity_arguments
-from vigil.org.management.commands.people import cli_actor, run_guarded
-from vigil.org.selectors import people as people_sel
-from vigil.program.forms_tasks import task_actions
+from vigil.core.commands import (
+    VigilCommand,
+    add_identity_arguments,
+    parse_date,
+    schema_data,
+    usage_error,
+)
+from vigil.program.api.tasks import (
+    CommitteeTaskOut,
+    EventOut,
+    ExtensionOut,
+    ProgressReportOut,
+    TaskDetailOut,
+    _detail,
+)
 from vigil.program.models import Task
 from vigil.program.selectors import tasks as sel
 from vigil.program.services import tasks as svc
 from vigil.program.status import STATUS_LABELS
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("%(opt)s: ngày không hợp lệ (YYYY-MM-DD): %(v)s") % {"opt": option, "v": value}, returncode=2
-        ) from None
-
-
-def _date(d) -> str | None:
-    return d.isoformat() if d else None
-
-
-def task_dict(t) -> dict:
-    return {
-        "id": t.pk, "title": t.title, "source": t.source, "source_reference": t.source_reference,
-        "parent": t.parent_id, "assigning_unit": t.assigning_unit.code, "lead_unit": t.lead_unit.code,
-        "assignee": t.assignee.full_name if t.assignee_id else None, "start_date": _date(t.start_date),
-        "due_date": _date(t.due_date), "original_due_date": _date(t.original_due_date),
-        "recurrence": t.recurrence, "product": t.product, "product_description": t.product_description,
-        "target_value": t.target_value, "achieved_value": t.achieved_value, "priority": t.priority,
-        "progress": t.progress, "state": t.state, "status": t.status, "completed_on": _date(t.completed_on),
-        "accepted_on": _date(t.accepted_on), "cancel_reason": t.cancel_reason,
-    }
-
-
-def report_dict(r) -> dict:
-    return {
-        "id": r.pk, "percent": r.percent, "text": r.text, "achieved_value": r.achieved_value,
-        "period_start": _date(r.period_start), "reported_at": r.reported_at.isoformat(),
-        "reported_by": r.reported_by.username if r.reported_by_id else None,
-        "evidence": [{"id": e.pk, "name": e.name, "size": e.size, "sha256": e.sha256} for e in r.evidence.all()],
-    }
-
-
-def extension_dict(e) -> dict:
-    return {
-        "id": e.pk, "task": e.task_id, "old_due_date": _date(e.old_due_date), "new_due_date": _date(e.new_due_date),
-        "reason": e.reason, "status": e.status, "decision_note": e.decision_note,
-        "requested_by": e.requested_by.username if e.requested_by_id else None,
-        "decided_by": e.decided_by.username if e.decided_by_id else None,
-    }
-
-
-class Command(BaseCommand):
+class Command(VigilCommand):
     help = "Tasks: list, show, assign, report progress, confirm, accept, return, extend, cancel, cascade."
 
     def add_arguments(self, parser):
@@ -167,14 +130,7 @@ class Command(BaseCommand):
         p.add_argument("--due", default=None, help="the children's due date (YYYY-MM-DD)")
         add_identity_arguments(p)
 
-    def handle(self, *args, action, **options):
-        user = run_guarded(lambda: acting_user(options))
-        return run_guarded(lambda: getattr(self, f"do_{action}")(user, options))
-
     # ------------------------------------------------------------------ output
-
-    def _json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def _line(self, t) -> str:
         return (
@@ -182,50 +138,41 @@ class Command(BaseCommand):
             f"{t.lead_unit.code:<18} {t.title}"
         )
 
-    def _done(self, message: str, task=None, options=None) -> None:
-        if options and options.get("json") and task is not None:
-            self._json(task_dict(task))
-            return
+    def _done(self, message: str, user, task_id: int, options) -> None:
+        """The message, or with --json the task as the API answers the same step."""
+        if options.get("json"):
+            return self.emit_schema(TaskDetailOut, _detail(user, task_id))
         self.stdout.write(self.style.SUCCESS(message))
 
     # ------------------------------------------------------------------ reads
 
     def do_list(self, user, options):
-        unit = people_sel.unit_ref(user=user, ref=options["unit"], field="unit") if options["unit"] else None
-        rows = list(sel.task_list(
-            user, unit=unit, relation=options["relation"], subtree=not options["unit_only"],
-            status=options["status"], source=options["source"], q=options["q"],
-            due_from=parse_date(options["due_from"], "--due-from"), due_to=parse_date(options["due_to"], "--due-to"),
-            top_level=options["top_level"],
-        ))
+        rows = list(sel.filtered(user, sel.TaskFilters.parse(user, {
+            "unit": options["unit"], "relation": options["relation"], "subtree": not options["unit_only"],
+            "status": options["status"], "source": options["source"], "q": options["q"],
+            "due_from": parse_date(options["due_from"], "--due-from"), "due_to": parse_date(options["due_to"], "--due-to"),
+            "top_level": options["top_level"],
+        })))
         if options["json"]:
-            self._json([task_dict(t) for t in rows])
-            return
+            return self.emit_schema(CommitteeTaskOut, rows, many=True)
         for t in rows:
             self.stdout.write(self._line(t))
         self.stdout.write(_("%(n)s nhiệm vụ.") % {"n": len(rows)})
 
     def do_show(self, user, options):
-        t = sel.task_get(user, options["task_id"])
-        children = list(sel.task_children(user, t))
+        t = _detail(user, options["task_id"])
+        children = t.children_list
         reports = list(sel.task_reports(user, t))
         extensions = list(sel.task_extensions(user, t))
         events = list(sel.task_events(user, t))
-        pending = next((e for e in extensions if e.status == "pending"), None)
-        actions = [k for k, v in task_actions(user, t, pending=pending).items() if v]
         if options["json"]:
-            data = task_dict(t)
-            data.update({
-                "description": t.description,
-                "supporting_units": [u.code for u in t.supporting_units.order_by("path")],
-                "children": [task_dict(c) for c in children],
-                "reports": [report_dict(r) for r in reports],
-                "extensions": [extension_dict(e) for e in extensions],
-                "events": [{"kind": e.kind, "at": e.at.isoformat(), "actor": e.actor_name, "note": e.note} for e in events],
-                "actions": actions,
-            })
-            self._json(data)
-            return
+            # the API's task, with what the API lists under /reports, /extensions, /events
+            return self.emit_schema(
+                TaskDetailOut, t,
+                reports=schema_data(ProgressReportOut, reports, many=True),
+                extensions=schema_data(ExtensionOut, extensions, many=True),
+                events=schema_data(EventOut, events, many=True),
+            )
         out = self.stdout.write
         out(f"{t.title} — {STATUS_LABELS[t.status]} ({t.get_state_display()}), {t.progress}%")
         for label, value in (
@@ -258,10 +205,10 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ writes
 
     def do_create(self, user, options):
-        actor = cli_actor(user)
-        assigning = people_sel.unit_ref(user=user, ref=options["assigning_unit"], field="assigning_unit", active_only=True)
+        actor = self.actor(user)
+        assigning = self.unit(user, options["assigning_unit"], field="assigning_unit", active_only=True)
         if options["lead_kind"] and options["lead_unit"]:
-            raise CommandError(_("Chọn đơn vị cụ thể hoặc một loại đơn vị, không chọn cả hai."), returncode=2)
+            raise usage_error(_("Chọn đơn vị cụ thể hoặc một loại đơn vị, không chọn cả hai."))
         leads = list(options["lead_unit"])
         if options["lead_kind"]:
             leads = svc.lead_units_of_kind(actor, options["lead_kind"])
@@ -281,7 +228,7 @@ class Command(BaseCommand):
             _("Đã giao nhiệm vụ #%(id)s cho %(n)s đơn vị.") % {"id": task.pk, "n": n} if n
             else _("Đã giao nhiệm vụ #%(id)s cho %(u)s.") % {"id": task.pk, "u": task.lead_unit.code}
         )
-        self._done(message, task, options)
+        self._done(message, user, task.pk, options)
 
     def do_report(self, user, options):
         task = sel.task_get(user, options["task_id"])
@@ -290,18 +237,17 @@ class Command(BaseCommand):
             for name in options["file"]:
                 path = Path(name)
                 if not path.is_file():
-                    raise CommandError(_("--file: không tìm thấy tệp %(p)s.") % {"p": name}, returncode=2)
+                    raise usage_error(_("--file: không tìm thấy tệp %(p)s.") % {"p": name})
                 handles.append(File(path.open("rb"), name=path.name))
             report = svc.report_create(
-                actor=cli_actor(user), task=task, percent=options["percent"], text=options["text"], files=handles,
+                actor=self.actor(user), task=task, percent=options["percent"], text=options["text"], files=handles,
                 achieved_value=options["achieved"], period_start=parse_date(options["period"], "--period"),
             )
         finally:
             for handle in handles:
                 handle.close()
         if options["json"]:
-            self._json(report_dict(sel.report_get(user, report.pk)))
-            return
+            return self.emit_schema(ProgressReportOut, sel.report_get(user, report.pk))
         self.stdout.write(self.style.SUCCESS(
             _("Đã báo cáo tiến độ %(p)s%% cho nhiệm vụ #%(id)s (%(n)s tệp).")
             % {"p": report.percent, "id": task.pk, "n": len(handles)}
@@ -309,33 +255,32 @@ class Command(BaseCommand):
 
     def do_confirm(self, user, options):
         task = sel.task_get(user, options["task_id"])
-        svc.task_confirm_completion(actor=cli_actor(user), task=task, note=options["note"])
-        self._done(_("Đã xác nhận hoàn thành nhiệm vụ #%(id)s.") % {"id": task.pk}, sel.task_get(user, task.pk), options)
+        svc.task_confirm_completion(actor=self.actor(user), task=task, note=options["note"])
+        self._done(_("Đã xác nhận hoàn thành nhiệm vụ #%(id)s.") % {"id": task.pk}, user, task.pk, options)
 
     def do_accept(self, user, options):
         task = sel.task_get(user, options["task_id"])
-        svc.task_accept(actor=cli_actor(user), task=task, note=options["note"])
-        self._done(_("Đã nghiệm thu nhiệm vụ #%(id)s.") % {"id": task.pk}, sel.task_get(user, task.pk), options)
+        svc.task_accept(actor=self.actor(user), task=task, note=options["note"])
+        self._done(_("Đã nghiệm thu nhiệm vụ #%(id)s.") % {"id": task.pk}, user, task.pk, options)
 
     def do_return(self, user, options):
         task = sel.task_get(user, options["task_id"])
-        svc.task_return(actor=cli_actor(user), task=task, reason=options["reason"])
-        self._done(_("Đã trả lại nhiệm vụ #%(id)s.") % {"id": task.pk}, sel.task_get(user, task.pk), options)
+        svc.task_return(actor=self.actor(user), task=task, reason=options["reason"])
+        self._done(_("Đã trả lại nhiệm vụ #%(id)s.") % {"id": task.pk}, user, task.pk, options)
 
     def do_cancel(self, user, options):
         task = sel.task_get(user, options["task_id"])
-        svc.task_cancel(actor=cli_actor(user), task=task, reason=options["reason"])
-        self._done(_("Đã huỷ nhiệm vụ #%(id)s.") % {"id": task.pk}, sel.task_get(user, task.pk), options)
+        svc.task_cancel(actor=self.actor(user), task=task, reason=options["reason"])
+        self._done(_("Đã huỷ nhiệm vụ #%(id)s.") % {"id": task.pk}, user, task.pk, options)
 
     def do_extend(self, user, options):
         task = sel.task_get(user, options["task_id"])
         ext = svc.extension_request(
-            actor=cli_actor(user), task=task, new_due_date=parse_date(options["new_due"], "--new-due"),
+            actor=self.actor(user), task=task, new_due_date=parse_date(options["new_due"], "--new-due"),
             reason=options["reason"],
         )
         if options["json"]:
-            self._json(extension_dict(sel.extension_get(user, ext.pk)))
-            return
+            return self.emit_schema(ExtensionOut, sel.extension_get(user, ext.pk))
         self.stdout.write(self.style.SUCCESS(
             _("Đã gửi đề nghị gia hạn #%(id)s: %(old)s → %(new)s.")
             % {"id": ext.pk, "old": ext.old_due_date.strftime("%d/%m/%Y"), "new": ext.new_due_date.strftime("%d/%m/%Y")}
@@ -343,10 +288,9 @@ class Command(BaseCommand):
 
     def do_decide(self, user, options):
         ext = sel.extension_get(user, options["extension_id"])
-        ext = svc.extension_decide(actor=cli_actor(user), extension=ext, approve=options["approve"], note=options["note"])
+        ext = svc.extension_decide(actor=self.actor(user), extension=ext, approve=options["approve"], note=options["note"])
         if options["json"]:
-            self._json(extension_dict(sel.extension_get(user, ext.pk)))
-            return
+            return self.emit_schema(ExtensionOut, sel.extension_get(user, ext.pk))
         if options["approve"]:
             message = _("Đã đồng ý gia hạn; hạn mới: %(d)s.") % {"d": ext.new_due_date.strftime("%d/%m/%Y")}
         else:
@@ -356,10 +300,10 @@ class Command(BaseCommand):
     def do_cascade(self, user, options):
         task = sel.task_get(user, options["task_id"])
         children = svc.task_cascade(
-            actor=cli_actor(user), task=task, lead_units=options["lead_unit"],
+            actor=self.actor(user), task=task, lead_units=options["lead_unit"],
             due_date=parse_date(options["due"], "--due"),
         )
         self._done(
             _("Đã giao tiếp nhiệm vụ #%(id)s cho %(n)s đơn vị cấp dưới.") % {"id": task.pk, "n": len(children)},
-            sel.task_get(user, task.pk), options,
+            user, task.pk, options,
         )
