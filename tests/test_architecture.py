@@ -122,3 +122,34 @@ def test_input_guards_are_the_only_way_in():
             else:
                 offenders.append(f"{rel}: {advice}")
     assert not offenders, offenders
+
+
+# Who may act is decided by the access layer only: outside the access modules no code reads a
+# scope, its grants, the units a user is a member of, or the actions a role carries (a
+# role's actions are asked through `access.role_grants`). Displaying a role's actions to
+# their holder (the API's /core/me) is not a decision.
+ACCESS_MODULES = {"core/access.py"} | {f"{p.parent.name}/access.py" for p in ROOT.glob("*/access.py")}
+GRANT_ATTRIBUTES = {"grants", "member_unit_ids", "_vigil_scope"}
+GRANT_NAMES = {"scope_of", "Scope", "grant_source"}
+DISPLAYS_ACTIONS = {"core/api/__init__.py"}
+
+
+def test_no_rule_about_who_may_act_lives_outside_the_access_layer():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in ACCESS_MODULES or "/tests/" in f"/{rel}" or "/migrations/" in f"/{rel}":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=rel)):
+            where = f"{rel}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Attribute):
+                if node.attr in GRANT_ATTRIBUTES:
+                    offenders.append(f"{where}: reads .{node.attr}")
+                elif node.attr == "actions" and rel not in DISPLAYS_ACTIONS and (
+                        "role" in ast.unparse(node.value).lower()):
+                    offenders.append(f"{where}: reads a role's actions (use access.role_grants)")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("access"):
+                named = {a.name for a in node.names} & GRANT_NAMES
+                if named:
+                    offenders.append(f"{where}: imports {sorted(named)} from the access layer")
+    assert not offenders, offenders

@@ -887,6 +887,14 @@ def require_network(user, action: str) -> None:
 PRIVILEGED_ACTIONS = frozenset({"admin", "audit"})
 
 
+def role_grants(role, action: str) -> bool:
+    """Whether a membership of `role` grants `action` (a role holding `admin` grants every
+    action): the one reading of a role's actions outside the grant source, for the rules that
+    pick who answers for a unit (notification recipients, escalations)."""
+    held = set(role.actions or ()) | {"view"}
+    return action in held or "admin" in held
+
+
 def role_reach(role, unit) -> str:
     """Where a membership of `role` in `unit` grants its actions (see the grant source)."""
     if not role.reaches_descendants:

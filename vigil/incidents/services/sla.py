@@ -33,7 +33,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from vigil.core import audit
+from vigil.core import access, audit
 from vigil.core.actors import Actor, system_actor
 from vigil.core.notify import NotificationKind, message, notify, recipients_for_units
 from vigil.org.models import Membership, Unit
@@ -138,7 +138,7 @@ def acting_members(unit_ids) -> list:
     users = []
     for m in rows:
         role = m.role
-        if role.is_head or role.is_focal_point or role.code == "deputy_head" or "change" in (role.actions or []):
+        if role.is_head or role.is_focal_point or role.code == "deputy_head" or access.role_grants(role, "change"):
             if all(u.pk != m.person.user.pk for u in users):
                 users.append(m.person.user)
     return users

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from vigil.core import access
 from vigil.core.models import User
 
 from ..models import Membership
@@ -40,7 +41,7 @@ def recipients_for_units(unit_ids: Iterable[int], *, on=None) -> dict[int, list[
         role = m.role
         if role.is_head or role.is_focal_point or role.code in DEPUTY_ROLE_CODES:
             bucket = leaders.setdefault(m.unit_id, [])
-        elif "change" in (role.actions or []):
+        elif access.role_grants(role, "change"):
             bucket = actors.setdefault(m.unit_id, [])
         else:
             continue
