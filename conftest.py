@@ -58,6 +58,18 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves its reader's language active in the thread (Django's locale
+    middleware does not undo it); every test starts in Vietnamese, the default."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def net(db):
     """The standard test network (see vigil.testing), read back from the database: built

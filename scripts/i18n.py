@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from babel import Locale
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,45 +36,85 @@ def run_makemessages():
     )
 
 
+CONTEXTS = "_contexts"
+
+
+class CatalogueError(Exception):
+    """The English sources contradict themselves (one msgid, two translations)."""
+
+
 def english_map() -> dict:
-    merged = {}
+    """{(context or None, msgid): English} merged from every locale_src/en/*.json file.
+
+    A file maps a Vietnamese msgid to its English text; a plural message (ngettext,
+    blocktranslate count) maps its Vietnamese singular msgid to ["singular", "plural"]. A
+    short label whose meaning depends on where it is shown is written with a context in the
+    code (pgettext, `{% translate "…" context "…" %}`) and found here under
+    {"_contexts": {"context": {"msgid": "English"}}}. One msgid translated two ways in two
+    files is an error: the last file would win silently and one page would read wrong."""
+    merged: dict = {}
+    origin: dict = {}
+    conflicts = []
     for path in sorted((SOURCES / "en").glob("*.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = [((None, k), v) for k, v in data.items() if k != CONTEXTS]
+        for context, messages in (data.get(CONTEXTS) or {}).items():
+            entries += [((context, k), v) for k, v in messages.items()]
+        for key, value in entries:
+            if isinstance(value, list):
+                value = tuple(value)
+            if key in merged and merged[key] != value:
+                conflicts.append(f"{json.dumps(key[1], ensure_ascii=False)}"
+                                 f"{f' (context {key[0]})' if key[0] else ''}: "
+                                 f"{origin[key]} says {merged[key]!r}, {path.name} says {value!r}")
+                continue
+            merged[key] = value
+            origin[key] = path.name
+    if conflicts:
+        raise CatalogueError("\n".join(conflicts))
     return merged
 
 
 def fill(lang: str, mapping: dict | None) -> list[str]:
+    """Complete one catalogue: Vietnamese from the source itself (one plural form),
+    English from `mapping` (two plural forms: one, other). Returns what English lacks."""
     po_path = LOCALE / lang / "LC_MESSAGES" / "django.po"
     with open(po_path, "rb") as fh:
         catalog = read_po(fh, locale=lang)
-    catalog.plural_forms  # noqa: B018 - babel fills the header for the locale
+    # makemessages writes an empty "Language:" header, which leaves babel without a locale
+    # and the catalogue without a Plural-Forms header: gettext then falls back to the
+    # Germanic rule and Vietnamese plural texts come out empty.
+    catalog.locale = Locale.parse(lang)
+    rule = get_plural(lang)  # CLDR: vi one form for every n; en one / other
+    catalog.mime_headers = [("Plural-Forms", f"nplurals={rule.num_plurals}; plural={rule.plural_expr};")]
     missing = []
     for message in catalog:
         if not message.id:
             continue
         message.flags.discard("fuzzy")
+        key = (message.context, message.id[0] if isinstance(message.id, tuple) else message.id)
+        label = key[1] + (f" (context {key[0]})" if key[0] else "")
         if isinstance(message.id, tuple):  # plural
-            singular = message.id[0]
             if lang == "vi":
-                message.string = (singular,)
+                # one form for every n: the general (plural) source text
+                message.string = (message.id[1],)
+                continue
+            value = mapping.get(key)
+            if not (isinstance(value, tuple) and len(value) == 2 and all(value)):
+                missing.append(f"{label}  (plural: give [\"singular\", \"plural\"])")
+                message.string = ("", "")
             else:
-                text = mapping.get(singular)
-                plural = mapping.get(message.id[1], text)
-                if text is None:
-                    missing.append(singular)
-                    message.string = ("", "")
-                else:
-                    message.string = (text, plural)
+                message.string = value
             continue
         if lang == "vi":
             message.string = message.id
+            continue
+        value = mapping.get(key)
+        if not isinstance(value, str) or not value:
+            missing.append(label)
+            message.string = ""
         else:
-            text = mapping.get(message.id)
-            if text is None:
-                missing.append(message.id)
-                message.string = ""
-            else:
-                message.string = text
+            message.string = value
     catalog.fuzzy = False
     with open(po_path, "wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
@@ -80,9 +122,14 @@ def fill(lang: str, mapping: dict | None) -> list[str]:
 
 
 def main():
+    try:
+        english = english_map()
+    except CatalogueError as exc:
+        print(f"conflicting English translations in vigil/locale_src/en/:\n{exc}")
+        sys.exit(1)
     run_makemessages()
     fill("vi", None)
-    missing = fill("en", english_map())
+    missing = fill("en", english)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="vigil.settings", PYTHONPATH=str(ROOT))
     subprocess.run(
         [sys.executable, "-m", "django", "compilemessages", "--ignore=.venv/*"],

@@ -488,6 +488,7 @@ def _file(name, content, content_type):
 
 A_UNIT, A_DEPT, A_SUB = _unit("prov_a"), _a("unit_id"), _unit("prov_a_sub")
 RECIPES = {
+    "PATCH me": {"language": "en"},
     "POST tokens": {"name": "matrix"},
     "PATCH roles/<role_id>": {"requires_2fa": True},
     "PUT notifications/preferences": {"preferences": []},
@@ -587,7 +588,7 @@ RECIPES = {
 # incident report): no refused user to prove anything with, so the refusal sweeps skip
 # them when their path names no object of province A.
 SELF_SERVICE = {"POST tokens", "PUT notifications/preferences", "POST incidents/reports",
-                "POST me/logout-everywhere", "POST notifications/read-all"}
+                "POST me/logout-everywhere", "POST notifications/read-all", "PATCH me"}
 # Path-less writes whose recipe aims at province A's units or objects: a user of
 # province B must be refused them like the writes whose path names one of A's objects.
 AIMED_AT_A = {key for key in RECIPES if "<" not in key and key not in SELF_SERVICE

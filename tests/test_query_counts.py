@@ -50,8 +50,13 @@ READERS = {"page audit/": "auditor", "api audit": "auditor", "page admin/roles/"
 # "page <route>" / "taxii <route>" / "api <route>" -> the most queries the route may run for
 # its reader over the world: what it ran when measured, plus 2 (SQLite and PostgreSQL, a
 # session read). Lower a row when a list gets cheaper; raise one only with a reason.
+# Every page also builds the sidebar, whose entries are shown only where their page opens
+# (issue 13): whether the user may add an indicator and import into a source, one query
+# each for the committee office (a unit-kind query for steering is skipped network-wide).
+MENU_QUERIES = 2
+
 CEILINGS: dict[str, int] = {
-    "page ": 13,
+    "page ": 39,  # the home page (issue 13): ~12 work-queue panels, each a fixed number of queries
     "page account/": 11,
     "page account/logout-everywhere/": 8,
     "page account/otp/setup/": 20,
@@ -161,6 +166,7 @@ CEILINGS: dict[str, int] = {
     "api roles": 7,
     "api tasks": 8,
     "api tokens": 7,
+    "api sectors": 7,
     "api unit-kinds": 7,
     "api units": 8,
     "api webhooks": 7,
@@ -252,6 +258,11 @@ def ceiling_key(key: str) -> str:
     return key
 
 
+def ceiling(key: str) -> int:
+    """The most queries a list route may run: its row, and for a page the sidebar's."""
+    return CEILINGS.get(ceiling_key(key), 0) + (MENU_QUERIES if key.startswith("page ") else 0)
+
+
 def test_every_list_route_has_a_ceiling():
     keys = {ceiling_key(key) for key in list_routes()}
     missing = sorted(keys - set(CEILINGS))
@@ -264,9 +275,9 @@ def test_list_routes_stay_under_their_ceiling_and_do_not_grow_with_rows(world): 
     """Each list runs at most its ceiling of queries; with three more copies of every
     listed object, it runs no more queries than before (no N+1)."""
     first = measure(world)
-    failures = [f"{key}: {count} queries (ceiling {CEILINGS.get(ceiling_key(key))}), status {status}"
+    failures = [f"{key}: {count} queries (ceiling {ceiling(key)}), status {status}"
                 for key, (status, count) in first.items()
-                if status >= 500 or count > CEILINGS.get(ceiling_key(key), 0)]
+                if status >= 500 or count > ceiling(key)]
     _grow()
     second = measure(world)
     failures += [f"{key}: {first[key][1]} queries, {count} with more rows (N+1)"

@@ -80,11 +80,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "vigil.core.middleware.LanguageMiddleware",  # Vietnamese unless the reader chose English
     "vigil.core.admission.AdmissionControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vigil.core.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vigil.core.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -223,6 +224,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", REPO_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", REPO_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", REPO_DIR / "node_modules" / "chart.js" / "dist"),  # charts (core/static/core/charts.js)
+    ("vendor/tom-select", REPO_DIR / "node_modules" / "tom-select" / "dist"),  # pickers (core/static/core/pickers.js)
 ]
 STATICFILES_DIRS = [(p, d) for p, d in STATICFILES_DIRS if d.exists()]
 WHITENOISE_USE_FINDERS = True

@@ -18,7 +18,7 @@ from datetime import date
 from vigil.core.actors import system_actor
 from vigil.core.models import User
 from vigil.org.models import Membership, Person, Role, Unit
-from vigil.org.reference import load_kinds, load_roles
+from vigil.org.reference import load_kinds, load_roles, load_sectors
 from vigil.org.services.units import unit_create
 
 PASSWORD = "Vigil-test-pass-2026"
@@ -65,6 +65,7 @@ def build_network() -> Network:
     """Create the network through the services (an empty database of units and users)."""
     load_kinds()
     load_roles()
+    load_sectors()
     actor = system_actor("cli")
     n = Network()
     u = n.units
@@ -115,12 +116,12 @@ def make_network() -> Network:
 
 
 def remove_network() -> None:
-    """Delete the standard network's rows, with the unit kinds and roles it loaded, inside
+    """Delete the standard network's rows, with the unit kinds, roles and sectors it loaded, inside
     the current test's transaction (they come back when it is rolled back): for the tests
     of loaders that expect an empty database, such as the demo and the reference data,
     which count what they create. Audit entries stay: they are append-only and hold no
     foreign key constraint."""
-    from vigil.org.models import UnitKind
+    from vigil.org.models import Sector, UnitKind
 
     codes = list(UNIT_CODES.values())
     Membership.objects.filter(unit__code__in=codes).delete()
@@ -130,6 +131,7 @@ def remove_network() -> None:
         unit.delete()
     Role.objects.all().delete()
     UnitKind.objects.all().delete()
+    Sector.objects.all().delete()
 
 
 def set_audit_triggers(enabled: bool) -> None:

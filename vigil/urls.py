@@ -6,7 +6,7 @@ from django.urls import include, path
 from vigil.api import api
 from vigil.core import problems
 from vigil.core.appconfig import vigil_apps
-from vigil.core.views import ops
+from vigil.core.views import account, ops
 
 
 def app_patterns() -> list:
@@ -22,7 +22,8 @@ def app_patterns() -> list:
 urlpatterns = [
     path("health", ops.health, name="health"),
     path("metrics", ops.metrics_view, name="metrics"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch: Django's set_language, and the choice stored on the account.
+    path("i18n/setlang/", account.set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", problems.api_not_found),  # a path no operation has: a 404 problem, not a page
     *app_patterns(),

@@ -88,3 +88,25 @@ def test_an_injected_inline_script_is_refused(page, net, console):
     page.wait_for_timeout(200)
     assert page.evaluate("() => window.__inline_ran === true") is False
     assert any("inline script" in m and "Content Security Policy" in m for m in console), console
+
+
+def test_no_page_or_asset_asks_any_host_but_the_server(page, net):
+    """Offline by construction (issue 13): every request the browser makes for the pages
+    linked from the home page, the account pages and the API docs (Swagger UI with its
+    scripts, styles, fonts and images) goes to Vigil itself; nothing to a CDN, a font
+    service or a validator."""
+    from urllib.parse import urlsplit
+
+    origin = urlsplit(page.base_url).netloc
+    elsewhere: list[str] = []
+    page.on("request", lambda req: None if urlsplit(req.url).scheme in ("data", "blob", "about")
+            or urlsplit(req.url).netloc == origin else elsewhere.append(req.url))
+    login(page, "office_staff")
+    links = page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))")
+    paths = sorted({h for h in links if h and not h.startswith(("/logout", "/i18n", "/static"))})
+    assert len(paths) >= 10, paths
+    for path in [*paths, "/account/", "/account/tokens/", "/api/v1/docs"]:
+        visit(page, path)
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    assert not elsewhere, elsewhere

@@ -24,7 +24,10 @@ def switch_language(page, code):
 
 
 def open_tree_and_unit(page, tree_label, unit_code, unit_name):
-    page.get_by_role("link", name=tree_label, exact=True).first.click()
+    link = page.locator("[data-testid=main-nav]").get_by_role("link", name=tree_label, exact=True, include_hidden=True)
+    if not link.is_visible():  # the sidebar opens the current page's group only: open the organisation's
+        link.locator("xpath=ancestor::li[contains(@class, 'vg-nav-group')]/button").click()
+    link.click()
     page.wait_for_selector("[data-testid=unit-tree]")
     page.click(f"[data-testid=unit-link-{unit_code}]")
     heading = page.wait_for_selector("[data-testid=unit-name]")

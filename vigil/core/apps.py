@@ -29,3 +29,10 @@ class CoreConfig(VigilAppConfig):
     def ready(self):
         super().ready()
         from . import signals  # noqa: F401  - login/logout audit receivers
+
+        # The home page: the user's unread notifications (core.dashboard).
+        from .dashboard import SIDE, DashboardPanel, register_panel
+        from .notify import selectors as notify_selectors
+
+        register_panel(DashboardPanel("core.notifications", "core/_home_notifications.html",
+                                      lambda user: notify_selectors.home_unread(user=user), SIDE, 5))

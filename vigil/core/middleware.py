@@ -4,8 +4,11 @@ deprecated API paths of the previous release (answered at their new path)."""
 import logging
 import time
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from . import metrics
 from .appconfig import vigil_apps
@@ -104,3 +107,40 @@ class DeprecatedApiAliasMiddleware:
         response["Deprecation"] = "true"
         response["Link"] = f'<{request.META.get("SCRIPT_NAME", "").rstrip("/")}{new_path}>; rel="successor-version"'
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Vietnamese first. A page is shown in the language its reader chose, never in the
+    one their browser happens to send: the signed-in user's stored preference
+    (`User.language`, set by the language switch), else the switch's cookie (before
+    signing in), else Vietnamese. API and TAXII clients negotiate with Accept-Language as
+    before (their problem texts follow it). Sits where Django's LocaleMiddleware sat; the
+    stored preference is applied by `UserLanguageMiddleware`, after authentication."""
+
+    def process_request(self, request):
+        if request.path_info.startswith(("/api/", "/taxii2/")):
+            language = translation.get_language_from_request(request, check_path=False)
+        else:
+            language = _supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's pages in their stored language (after AuthenticationMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not request.path_info.startswith(("/api/", "/taxii2/"))
+                and _supported(getattr(user, "language", ""))):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+def _supported(code) -> str:
+    codes = dict(settings.LANGUAGES)
+    return code if code in codes else ""

@@ -55,3 +55,18 @@ class IncidentsConfig(VigilAppConfig):
             case_get=lambda user, pk: incident_sel.incident_get(user=user, pk=pk),
             of_case=incident_sel.observables,
         ))
+
+        # The home page (core.dashboard): requests waiting for the user's units, SLA clocks
+        # at risk, statutory reports due, and open incidents by severity for the overseers.
+        from vigil.core.dashboard import MAIN, NETWORK, DashboardPanel, register_panel
+
+        from .selectors import home
+
+        register_panel(DashboardPanel("incidents.waiting", "incidents/_home_waiting.html",
+                                      lambda user: home.waiting_for_my_units(user=user), MAIN, 5))
+        register_panel(DashboardPanel("incidents.sla", "incidents/_home_sla.html",
+                                      lambda user: home.sla_at_risk(user=user), MAIN, 6))
+        register_panel(DashboardPanel("incidents.stages", "incidents/_home_stages.html",
+                                      lambda user: home.stage_reports_due(user=user), MAIN, 15))
+        register_panel(DashboardPanel("incidents.network_open", "incidents/_home_network_open.html",
+                                      lambda user: home.network_open_by_severity(user=user), NETWORK, 20))

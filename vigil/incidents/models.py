@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import GlobalPolicy, SharedUnitsPolicy
@@ -59,7 +60,20 @@ class PAP(models.TextChoices):
 # --------------------------------------------------------------------------- reference data
 
 
-class IncidentClass(models.Model):
+class BilingualReference:
+    """Reference data kept with both names: shown in the reader's language."""
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+    def __str__(self):
+        return self.display_name
+
+
+class IncidentClass(BilingualReference, models.Model):
     """A class of the ENISA reference security incident taxonomy (RSIT)."""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
@@ -75,11 +89,8 @@ class IncidentClass(models.Model):
         verbose_name = _("nhóm sự cố")
         verbose_name_plural = _("nhóm sự cố")
 
-    def __str__(self):
-        return self.name
 
-
-class IncidentType(models.Model):
+class IncidentType(BilingualReference, models.Model):
     """A type of the taxonomy (`class:type`, e.g. `malicious-code:infected-system`).
     `is_active` False keeps a type out of triage (see reference/taxonomy.toml)."""
 
@@ -98,9 +109,6 @@ class IncidentType(models.Model):
         ordering = ["klass__sort_order", "sort_order", "code"]
         verbose_name = _("loại sự cố")
         verbose_name_plural = _("loại sự cố")
-
-    def __str__(self):
-        return self.name
 
 
 class SeverityRule(models.Model):
@@ -139,7 +147,7 @@ class SlaTarget(models.Model):
         return self.get_severity_display()
 
 
-class ReportingStage(models.Model):
+class ReportingStage(BilingualReference, models.Model):
     """A statutory report due for incidents of a type (or class) and sector: an initial
     notification within hours of detection, updates, a final report within days. `fields`
     lists the mandatory fields of the stage's form: [{"name", "label", "label_en",
@@ -171,11 +179,8 @@ class ReportingStage(models.Model):
             models.UniqueConstraint(fields=["code", "sector"], name="incidents_stage_code_sector"),
         ]
 
-    def __str__(self):
-        return self.name
 
-
-class ChecklistTemplate(models.Model):
+class ChecklistTemplate(BilingualReference, models.Model):
     """Tasks (with checklist items) proposed for incidents of a class or type."""
 
     code = models.SlugField(_("mã"), max_length=64, unique=True)
@@ -192,9 +197,6 @@ class ChecklistTemplate(models.Model):
         ordering = ["code"]
         verbose_name = _("mẫu danh mục kiểm tra")
         verbose_name_plural = _("mẫu danh mục kiểm tra")
-
-    def __str__(self):
-        return self.name
 
 
 # --------------------------------------------------------------------------- incidents
@@ -354,6 +356,14 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def display_text(self) -> str:
+        """The event's text in the reader's language: a sentence the platform wrote is kept
+        as a message and its parameters (`core.texts`); what a person typed stays as typed."""
+        from vigil.core.texts import render_stored
+
+        return render_stored((self.data or {}).get("message")) or self.text
 
 
 class Comment(models.Model):

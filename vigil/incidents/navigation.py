@@ -1,5 +1,6 @@
 """The incidents group of the navigation: lists, reporting, statutory reports, SLA
-breaches and statistics; and the information systems registry beside it."""
+breaches and statistics (every member may open them: each shows what the user sees, and
+any member may report an incident)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -62,13 +62,17 @@ class OrgConfig(VigilAppConfig):
     @staticmethod
     def _register_dashboard_panels():
         """The home page's organisation panels (`core.dashboard`)."""
-        from vigil.core.dashboard import MAIN, SIDE, DashboardPanel, register_panel
+        from vigil.core.dashboard import MAIN, NETWORK, SIDE, DashboardPanel, register_panel
 
         from .selectors import dashboard
 
-        register_panel(DashboardPanel("org.memberships", "org/_dashboard_memberships.html",
-                                      lambda user: dashboard.dashboard_memberships(user=user), MAIN, 10))
+        register_panel(DashboardPanel("org.decisions", "org/_home_decisions.html",
+                                      lambda user: dashboard.home_decisions(user=user), MAIN, 30))
+        register_panel(DashboardPanel("org.memberships", "org/_home_memberships.html",
+                                      lambda user: dashboard.home_memberships(user=user), SIDE, 10))
         register_panel(DashboardPanel("org.scope", "org/_dashboard_scope.html",
-                                      lambda user: dashboard.dashboard_scope(user=user), SIDE, 10))
+                                      lambda user: dashboard.dashboard_scope(user=user), SIDE, 30))
         register_panel(DashboardPanel("org.completeness", "org/_dashboard_completeness.html",
-                                      lambda user: dashboard.dashboard_completeness(user=user), SIDE, 20))
+                                      lambda user: dashboard.home_completeness(user=user), SIDE, 20))
+        register_panel(DashboardPanel("org.network_completeness", "org/_home_network_completeness.html",
+                                      lambda user: dashboard.network_completeness(user=user), NETWORK, 30))

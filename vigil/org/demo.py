@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -107,6 +108,13 @@ class _Loader:
         return shown
 
     def _create_login(self, row: dict, password: str) -> User:
+        # The demo's people have held their posts for a while (`logins_since_days`): the
+        # incident history of the last months was handled by them.
+        since = timezone.now() - dt.timedelta(days=int(self.data.get("logins_since_days", 0)))
+        with time_machine.travel(since, tick=False):
+            return self._account(row, password)
+
+    def _account(self, row: dict, password: str) -> User:
         return account_create(
             actor=self.actor, username=row["username"], password=password, unit_code=row["unit"],
             role_code=row["role"], full_name=row["full_name"], email=f"{row['username']}@demo.vigil.invalid",
@@ -124,6 +132,21 @@ class _Loader:
                     short_name=row.get("short_name", ""), description=row.get("description", ""),
                 )
             self._constituency(unit, row.get("constituency", []))
+
+    def constituencies(self) -> None:
+        """What the provinces and ministries answer for (addresses, blocks, domains)."""
+        for code, values in self.data.get("constituency", {}).items():
+            if code.startswith("_"):
+                continue
+            unit = Unit.objects.filter(code=code, is_active=True).first()
+            if unit is not None:
+                self._constituency(unit, [v for v in values if not self._claims(unit, v)])
+
+    @staticmethod
+    def _claims(unit: Unit, value: str) -> bool:
+        from .models import ConstituencyEntry
+
+        return ConstituencyEntry.objects.filter(unit=unit, value=value).exists()
 
     def _constituency(self, unit: Unit, values: list[str]) -> None:
         try:
@@ -206,6 +229,7 @@ def load(*, actor: Actor) -> list[tuple[str, str, str]]:
     loader = _Loader(actor, data)
     shown = loader.logins()
     loader.enterprises()
+    loader.constituencies()
     for key in data["people"]:
         loader.person(key)
     loader.memberships()

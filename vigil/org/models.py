@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import (
@@ -42,6 +42,23 @@ class BilingualName(models.Model):
         if get_language() == "en" and self.name_en:
             return self.name_en
         return self.name
+
+
+class Sector(BilingualName):
+    """A sector of the economy or the state (lĩnh vực), loaded as reference data: the
+    sector of an incident decides which statutory reports are due and how fast (banking
+    notifies faster), so it is chosen from this list, never typed."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    access_policy = GlobalPolicy()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
 
 
 class UnitKind(BilingualName):
@@ -215,7 +232,7 @@ class DecisionItem(models.Model):
         REMOVE = "remove", _("miễn nhiệm")
 
     decision = models.ForeignKey(MembershipDecision, on_delete=models.CASCADE, related_name="items")
-    action = models.CharField(_("nội dung"), max_length=16, choices=Action.choices)
+    action = models.CharField(pgettext_lazy("decision", "nội dung"), max_length=16, choices=Action.choices)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, verbose_name=_("cán bộ"))
     role = models.ForeignKey(Role, on_delete=models.PROTECT, verbose_name=_("vai trò"))
     note = models.CharField(_("ghi chú"), max_length=300, blank=True)

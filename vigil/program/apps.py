@@ -55,3 +55,16 @@ class ProgramConfig(VigilAppConfig):
             order=60,
             context="vigil.program.views.office.unit_tasks_section",
         ))
+
+        # The home page (core.dashboard): the tasks due from the user's units, those they
+        # assigned that are late, and late work by province for the network's overseers.
+        from vigil.core.dashboard import MAIN, NETWORK, DashboardPanel, register_panel
+
+        from .selectors import home
+
+        register_panel(DashboardPanel("program.my_tasks", "program/_home_my_tasks.html",
+                                      lambda user: home.my_unit_tasks(user=user), MAIN, 10))
+        register_panel(DashboardPanel("program.assigned_late", "program/_home_assigned_late.html",
+                                      lambda user: home.assigned_late(user=user), MAIN, 20))
+        register_panel(DashboardPanel("program.network_late", "program/_home_network_late.html",
+                                      lambda user: home.network_late_by_province(user=user), NETWORK, 10))

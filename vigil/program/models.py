@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigil.core.access import UnitsPolicy
 from vigil.core.concurrency import Versioned
@@ -386,7 +387,7 @@ class Task(Versioned, models.Model):
 
     class Source(models.TextChoices):
         CONCLUSION = "conclusion", _("Kết luận phiên họp")
-        PROGRAMME = "programme", _("Chương trình công tác")
+        PROGRAMME = "programme", pgettext_lazy("task source", "Chương trình công tác")
         DIRECTIVE = "directive", _("Chỉ thị, chỉ đạo")
         LAW = "law", _("Văn bản quy phạm pháp luật")
         INSPECTION = "inspection", _("Kiến nghị sau kiểm tra")
@@ -530,9 +531,9 @@ class TaskEvent(models.Model):
     (The audit log records the same writes for auditors; this is for the people doing the work.)"""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Giao nhiệm vụ")
+        CREATED = "created", pgettext_lazy("event", "Giao nhiệm vụ")
         CASCADED = "cascaded", _("Giao tiếp cho cấp dưới")
-        EDITED = "edited", _("Sửa thông tin")
+        EDITED = "edited", pgettext_lazy("event", "Sửa thông tin")
         PROGRESS = "progress", _("Báo cáo tiến độ")
         CONFIRMED = "confirmed", _("Xác nhận hoàn thành")
         ACCEPTED = "accepted", _("Nghiệm thu")

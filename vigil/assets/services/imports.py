@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from vigil.core import access, archives, audit, exports
 from vigil.core.actors import Actor
@@ -153,6 +153,18 @@ class ImportResult:
     @property
     def bad_lines(self) -> list[int]:
         return sorted({e.line for e in self.errors})
+
+    def imported_text(self) -> str:
+        """What an import wrote, in words: each count read in the active language's plural form."""
+        skipped = len(self.skipped_lines)
+        return ngettext(
+            "Đã nhập: %(c)s hệ thống mới, %(u)s cập nhật, %(n)s không đổi; %(skipped)s.",
+            "Đã nhập: %(c)s hệ thống mới, %(u)s cập nhật, %(n)s không đổi; %(skipped)s.",
+            len(self.created),
+        ) % {
+            "c": len(self.created), "u": len(self.updated), "n": len(self.unchanged),
+            "skipped": ngettext("%(s)s dòng lỗi bị bỏ qua", "%(s)s dòng lỗi bị bỏ qua", skipped) % {"s": skipped},
+        }
 
     def as_dict(self) -> dict:
         return {
@@ -556,7 +568,10 @@ def export_registry(*, actor: Actor, fmt: str, template: bool = False, **filters
         audit.record_export(
             actor, object_type=InformationSystem._meta.label_lower, count=len(rows), fmt=fmt,
             unit_id=getattr(filters.get("unit"), "pk", None), filters=shown,
-            object_repr=_("Danh mục hệ thống thông tin (%(n)s hệ thống, %(f)s)") % {"n": len(rows), "f": fmt},
+            object_repr=ngettext(
+                "Danh mục hệ thống thông tin (%(n)s hệ thống, %(f)s)", "Danh mục hệ thống thông tin (%(n)s hệ thống, %(f)s)",
+                len(rows),
+            ) % {"n": len(rows), "f": fmt},
         )
     return ExportFile(content=content, filename=f"{name}.{fmt}", content_type=FORMATS[fmt], count=len(rows))
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.notify import NotificationKind, message, notify, recipients_for_units
@@ -113,7 +113,8 @@ def run_reminders(*, today: dt.date | None = None, actor: Actor | None = None) -
                     title = message(gettext_lazy("Hôm nay đến hạn %(what)s: hệ thống %(s)s"), what=what, s=system.name)
                 else:
                     title = message(
-                        gettext_lazy("Còn %(n)s ngày đến hạn %(what)s: hệ thống %(s)s (hạn %(d)s)"),
+                        ngettext_lazy("Còn %(n)s ngày đến hạn %(what)s: hệ thống %(s)s (hạn %(d)s)",
+                                      "Còn %(n)s ngày đến hạn %(what)s: hệ thống %(s)s (hạn %(d)s)", left),
                         n=left, what=what, s=system.name, d=due,
                     )
             body = message(

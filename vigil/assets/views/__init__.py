@@ -230,10 +230,7 @@ def system_import(request):
             else:
                 status = 200 if (result.ok or result.imported) else 400
                 if result.imported:
-                    messages.success(request, _(
-                        "Đã nhập: %(c)s hệ thống mới, %(u)s cập nhật, %(n)s không đổi; %(s)s dòng lỗi bị bỏ qua."
-                    ) % {"c": len(result.created), "u": len(result.updated), "n": len(result.unchanged),
-                         "s": len(result.skipped_lines)})
+                    messages.success(request, result.imported_text())
     return render(request, "assets/system_import.html",
                   {"form": form, "result": result, "help": imports.IMPORT_HELP}, status=status)
 

@@ -1,5 +1,7 @@
 """Core API: the current user, personal API tokens, roles (2FA requirement) and the audit log."""
 
+import zlib
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -18,6 +20,7 @@ from .schemas import (
     AuditEntryOut,
     AuditFilterIn,
     MeOut,
+    MePatch,
     MessageOut,
     RoleOut,
     RolePatch,
@@ -36,9 +39,29 @@ router.add_router("/", webhooks.router)
 # --------------------------------------------------------------------------- me
 
 
+def _preferences_tag(user) -> concurrency.Tagged:
+    """The ETag of the account's preferences: a number standing for their present values
+    (If-Match on PATCH /me refuses a change made from a stale read with 412)."""
+    return concurrency.Tagged(version=zlib.crc32(user.language.encode()) % 10**9 + 1,
+                              name=str(_("Tuỳ chọn tài khoản")))
+
+
 @router.get("/me", response=MeOut, summary="The authenticated user and their memberships")
 def me(request):
-    user = request.auth
+    concurrency.tag(request, _preferences_tag(request.auth))
+    return _me(request.auth)
+
+
+@router.patch("/me", response=MeOut, summary="Change the authenticated user's preferences (language)")
+def me_update(request, payload: MePatch):
+    concurrency.if_match(request, _preferences_tag(request.auth))
+    if payload.language is not None:
+        auth_services.account_set_language(actor=api_actor(request), user=request.auth, language=payload.language)
+    concurrency.tag(request, _preferences_tag(request.auth))
+    return _me(request.auth)
+
+
+def _me(user):
     return {
         "id": user.pk,
         "username": user.username,

@@ -57,6 +57,12 @@ class MeOut(Schema):
     memberships: list[MembershipOut]
 
 
+class MePatch(Schema):
+    """Fields left out stay as they are."""
+
+    language: str | None = Field(None, description="vi or en: pages, notifications and documents for this user")
+
+
 class MessageOut(Schema):
     detail: str
 

@@ -49,6 +49,20 @@ def unread_count(*, user) -> int:
     return visible_to(user, Notification).filter(in_app=True, read_at__isnull=True).count()
 
 
+def home_unread(*, user, limit: int = 5) -> dict | None:
+    """The home page's notifications panel: how many the user has not read and the latest
+    `limit` of them; None when all are read. Two queries."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    from ..dashboard import counted
+
+    rows = list(notification_list(user=user, unread=True).annotate(n=counted())[:limit])
+    if not rows:
+        return None
+    count = rows[0].n
+    return {"notifications": rows, "count": count, "more": max(count - len(rows), 0)}
+
+
 # --------------------------------------------------------------------------- preferences
 
 

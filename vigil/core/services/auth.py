@@ -212,3 +212,22 @@ def logout_everywhere(*, actor: Actor, user) -> None:
         user.session_epoch = User.objects.values_list("session_epoch", flat=True).get(pk=user.pk)
         audit.record(actor=actor, action="logout_all", obj=user, object_repr=user.username)
     reset_scope(user)
+
+
+def account_set_language(*, actor: Actor, user, language: str) -> bool:
+    """Store the language `user` reads Vigil in (the pages, notifications and documents
+    made for them). Vietnamese until they choose otherwise; returns whether it changed."""
+    from django.conf import settings
+
+    _acting_for(actor, user)
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Ngôn ngữ không được hỗ trợ: %(v)s.") % {"v": language}, field="language")
+    if user.language == language:
+        return False
+    with transaction.atomic():
+        before = {"language": user.language}
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(actor=actor, action="set_language", obj=user, object_repr=user.username,
+                     before=before, after={"language": language})
+    return True

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError, NotFound
@@ -25,7 +25,8 @@ from vigil.core.notify import services as notify_services
 from vigil.org.models import Membership, Person, Role
 
 KIND = "program.task.due_soon"
-DUE_SOON = gettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)")
+DUE_SOON = ngettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)",
+                         "Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)", 3)
 
 
 def send(users, **kw):
@@ -49,7 +50,7 @@ def test_notify_writes_one_row_per_recipient_in_their_language(net):
     assert len(rows) == 2
     by_user = {n.recipient_id: n for n in Notification.objects.all()}
     assert by_user[a_head.pk].title == "Sắp đến hạn: Báo cáo quý (hạn 10/03/2026, còn 3 ngày)"
-    assert by_user[a_analyst.pk].title == "Due soon: Báo cáo quý (due 10 Mar 2026, 3 day(s) left)"
+    assert by_user[a_analyst.pk].title == "Due soon: Báo cáo quý (due 10 Mar 2026, 3 days left)"
     assert all(n.in_app and n.unit == net.units["prov_a"] and n.read_at is None for n in by_user.values())
 
 

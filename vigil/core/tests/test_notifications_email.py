@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from django.test import override_settings
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from vigil.core.actors import system_actor
 from vigil.core.models import Notification, NotificationPreference
@@ -14,7 +14,8 @@ from vigil.core.notify import message, notify
 from vigil.core.notify.testing import closed_port_settings, smtp_server
 
 KIND = "program.task.due_soon"
-DUE_SOON = gettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)")
+DUE_SOON = ngettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)",
+                         "Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)", 3)
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_each_recipient_gets_the_email_in_their_language(smtp, people, django_ca
     assert vi.subject == "[Vigil] Sắp đến hạn: Kế hoạch ứng phó sự cố (hạn 10/03/2026, còn 3 ngày)"
     assert "Kính gửi Lê Văn A," in vi.text and "Hạn hoàn thành: 10/03/2026" in vi.text
     assert "https://vigil.bcd.gov.vn/program/tasks/42/" in vi.text
-    assert en.subject == "[Vigil] Due soon: Kế hoạch ứng phó sự cố (due 10 Mar 2026, 3 day(s) left)"
+    assert en.subject == "[Vigil] Due soon: Kế hoạch ứng phó sự cố (due 10 Mar 2026, 3 days left)"
     assert "Dear Phạm Thị A," in en.text and "Due date: 10 Mar 2026" in en.text
     assert "Kính gửi" not in en.text
     assert en.message["Auto-Submitted"] == "auto-generated" and en.message["X-Vigil-Kind"] == KIND

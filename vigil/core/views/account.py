@@ -3,6 +3,7 @@
 from base64 import b32encode
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,19 @@ from ..errors import DomainError
 from ..forms import OtpForm, TokenCreateForm
 from ..services import auth as auth_services
 from .auth import _safe_next
+
+
+def set_language(request):
+    """The language switch (POST language, next): Django's own view sets the cookie and
+    goes back; a signed-in user's choice is also stored on their account, so it follows
+    them to every device, and to the notifications and documents made for them."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        auth_services.account_set_language(actor=web_actor(request), user=request.user, language=language)
+    return response
 
 
 @login_required

@@ -1,18 +1,18 @@
-"""The home page: the panels the installed apps registered (`core.dashboard`)."""
+"""The home page: each person's work queue, from the panels the installed apps registered
+(`core.dashboard`): what is due, late, waiting for them or breached; for whoever oversees
+the network, its situation at a glance on top."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.template.loader import render_to_string
 
-from ..dashboard import MAIN, SIDE, panels
+from ..dashboard import MAIN, NETWORK, SIDE, render_panels
 
 
 @login_required
 def dashboard(request):
-    columns: dict[str, list[str]] = {MAIN: [], SIDE: []}
-    for panel in panels():
-        context = panel.context(request.user)
-        if context is None:
-            continue
-        columns[panel.column].append(render_to_string(panel.template, context, request=request))
-    return render(request, "core/dashboard.html", {"main_panels": columns[MAIN], "side_panels": columns[SIDE]})
+    columns = render_panels(request)
+    return render(request, "core/dashboard.html", {
+        "network_panels": columns[NETWORK],
+        "main_panels": columns[MAIN],
+        "side_panels": columns[SIDE],
+    })

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.web import get_only, get_or_post, post_only, web_actor
 
@@ -57,7 +58,9 @@ def notification_read(request, notification_id: int):
 def notification_read_all(request):
     """Mark every unread notification of the user read."""
     count = notify_services.notification_mark_all_read(actor=web_actor(request))
-    messages.success(request, _("Đã đánh dấu %(n)s thông báo là đã đọc.") % {"n": count})
+    messages.success(request, ngettext(
+        "Đã đánh dấu %(n)s thông báo là đã đọc.", "Đã đánh dấu %(n)s thông báo là đã đọc.", count,
+    ) % {"n": count})
     return redirect(_safe(request, request.POST.get("next", "")) or "core:notification_list")
 
 

@@ -195,8 +195,12 @@ class IncidentTimelineOut(Schema):
     kind: str
     actor: str | None
     actor_name: str
-    text: str
+    text: str = Field(description="In the language of the request (Accept-Language) for what the platform wrote")
     data: dict
+
+    @staticmethod
+    def resolve_text(obj) -> str:
+        return obj.display_text
 
     @staticmethod
     def resolve_actor(obj) -> str | None:
@@ -208,6 +212,13 @@ class RelatedOut(Schema):
     reference: str
     title: str
     state: StateCode
+
+
+class AffectedSystemOut(Schema):
+    id: int
+    code: str
+    name: str
+    owner_unit: UnitRef
 
 
 class IncidentDetailOut(IncidentOut):
@@ -229,6 +240,16 @@ class IncidentDetailOut(IncidentOut):
     observables: list[ObservableOut]
     evidence: list[IncidentEvidenceOut]
     related: list[RelatedOut]
+    systems: list[AffectedSystemOut] = Field(description="Affected information systems you may see")
+    systems_hidden: int = Field(description="How many more affected systems you may not see")
+
+    @staticmethod
+    def resolve_systems(obj) -> list:
+        return obj.detail["systems"][0]
+
+    @staticmethod
+    def resolve_systems_hidden(obj) -> int:
+        return obj.detail["systems"][1]
 
     @staticmethod
     def resolve_merged_into(obj) -> str | None:
@@ -350,15 +371,7 @@ def _incident(request, incident_id) -> object:
 
 
 def _detail(request, incident_id):
-    user = request.auth
-    incident = sel.incident_open(user=user, actor=api_actor(request), pk=incident_id)
-    observables = sel.annotate_observables(user, incident, sel.observables(user, incident))
-    incident.detail = {
-        "units": list(sel.incident_units(user, incident)), "tasks": list(sel.tasks(user, incident)),
-        "observables": observables, "evidence": list(sel.evidence(user, incident)),
-        "related": list(sel.related(user, incident)),
-    }
-    return incident
+    return sel.incident_detail(request.auth, incident_id, actor=api_actor(request), opened=True)
 
 
 

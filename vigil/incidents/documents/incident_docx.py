@@ -305,7 +305,7 @@ def _write_systems(doc: AdministrativeDocument, data: IncidentReportData) -> Non
 
 
 def _write_timeline(doc: AdministrativeDocument, data: IncidentReportData) -> None:
-    rows = [[_local(e.at), e.actor_name or "—", e.text or e.kind] for e in data.timeline]
+    rows = [[_local(e.at), e.actor_name or "—", e.display_text or e.kind] for e in data.timeline]
     _table_or_note(doc, rows, [_("Thời điểm"), _("Người thực hiện"), _("Nội dung")],
                    _("Chưa có diễn biến nào được ghi nhận."), widths_mm=[32, 40, TEXT_WIDTH_MM - 72])
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import audit, exports
 from vigil.core.access import holds
@@ -199,7 +200,8 @@ def incident_list_export(*, actor: Actor, fmt: str, filters: IncidentFilters, li
     audit.record_export(
         actor, object_type="incidents.incident", count=count, fmt=fmt, filters=filters.as_dict(),
         unit_id=getattr(filters.unit, "pk", None),
-        object_repr=_("Danh sách sự cố: %(n)s dòng (%(fmt)s)") % {"n": count, "fmt": fmt},
+        object_repr=ngettext("Danh sách sự cố: %(n)s dòng (%(fmt)s)", "Danh sách sự cố: %(n)s dòng (%(fmt)s)", count) % {
+            "n": count, "fmt": fmt},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"su-co_{stamp}.{fmt}"

@@ -13,6 +13,7 @@ from vigil.core.forms import BootstrapMixin
 from vigil.core.forms.fields import UnitChoiceField, UnitMultipleChoiceField
 from vigil.core.models import TLP
 from vigil.org.selectors import people as people_sel
+from vigil.org.selectors import units as unit_sel
 
 from ..models import PAP, Level
 
@@ -95,14 +96,18 @@ class TriageForm(BootstrapMixin, forms.Form):
     tlp = forms.ChoiceField(label="TLP", choices=TLP.choices)
     pap = forms.ChoiceField(label="PAP", choices=PAP.choices)
     owner_unit = UnitChoiceField(label=_("Đơn vị sở hữu"), queryset=None)
-    sector = forms.CharField(label=_("Lĩnh vực"), max_length=64, required=False,
-                             help_text=_("Ví dụ: banking, energy, telecom (quyết định thời hạn báo cáo)."))
+    sector = forms.ChoiceField(label=_("Lĩnh vực"), required=False,
+                               help_text=_("Lĩnh vực quyết định báo cáo bắt buộc và thời hạn báo cáo."))
     shared_with = UnitMultipleChoiceField(label=_("Chia sẻ với đơn vị (TLP:AMBER)"), queryset=None, required=False)
 
     def __init__(self, *args, user, types, incident, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incident_type"].queryset = types
-        self.fields["incident_type"].label_from_instance = lambda t: f"{t.klass.name} › {t.name} ({t.code})"
+        self.fields["incident_type"].label_from_instance = lambda t: f"{t.klass.display_name} › {t.display_name}"
+        sectors = unit_sel.sector_choices(blank="—")
+        if incident.sector and incident.sector not in dict(sectors):  # a sector since retired stays until changed
+            sectors.append((incident.sector, incident.sector))
+        self.fields["sector"].choices = sectors
         owners = people_sel.units_where(user=user, action="change")
         self.fields["owner_unit"].queryset = owners | people_sel.units_where(user=user, action="view").filter(
             pk=incident.owner_unit_id

@@ -196,6 +196,34 @@ def evidence_get(user, pk, incident: Incident | None = None) -> EvidenceFile:
     return found
 
 
+def incident_detail(user, pk, *, actor=None, opened: bool = False) -> Incident:
+    """The incident with the rows its full view shows (`incident.detail`: units, tasks,
+    observables, evidence, related, systems), read for `user`: the API's GET and the CLI's
+    `show` (`opened`: a display, so opening a TLP:RED incident is recorded for `actor`)."""
+    incident = incident_open(user=user, actor=actor, pk=pk) if opened else incident_get(user=user, pk=pk)
+    incident.detail = {
+        "units": list(incident_units(user, incident)), "tasks": list(tasks(user, incident)),
+        "observables": annotate_observables(user, incident, observables(user, incident)),
+        "evidence": list(evidence(user, incident)), "related": list(related(user, incident)),
+        "systems": affected_systems(user, incident),
+    }
+    return incident
+
+
+def affected_systems(user, incident: Incident) -> tuple[list, int]:
+    """The information systems the reporter (or triage) named as affected: those `user`
+    may see, with their owner, and how many more there are that `user` may not see (named
+    only by their number, never by name)."""
+    from vigil.assets.models import InformationSystem
+
+    ids = list(incident.systems.values_list("pk", flat=True))
+    if not ids:
+        return [], 0
+    shown = list(visible_to(user, InformationSystem).filter(pk__in=ids)
+                 .select_related("owner_unit").order_by("name"))
+    return shown, len(ids) - len(shown)
+
+
 def related(user, incident: Incident) -> QuerySet[Incident]:
     """The incidents linked to this one that `user` may see."""
     ids = list(incident.related.values_list("pk", flat=True))

@@ -95,6 +95,43 @@ class IncidentStats:
     by_month: list[StatRow] = field(default_factory=list)
     computed_at: dt.datetime | None = None
     engine: str = "python"
+    # Incidents per month ('YYYY-MM') and severity ('' when not yet assessed), for the chart.
+    month_severity: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def zero_rows(self) -> dict[str, int]:
+        """How many rows of each table count no incident (folded on the page)."""
+        return {name: sum(1 for r in rows if not r.count) for name, rows in (
+            ("unit", self.by_unit), ("class", self.by_class), ("severity", self.by_severity),
+            ("month", self.by_month))}
+
+    def chart_months(self) -> dict:
+        """Incidents per month, one stacked series per severity (low at the bottom)."""
+        from vigil.core.selectors.charts import SEVERITY_COLOURS, chart, dataset
+
+        labels = dict(Severity.choices)
+        series = [(s, str(labels[s]), SEVERITY_COLOURS[s]) for s in
+                  (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)]
+        if any(by.get("") for by in self.month_severity.values()):
+            series.insert(0, ("", _("Chưa đánh giá"), "light"))
+        return chart(
+            [r.label for r in self.by_month],
+            [dataset(name, [self.month_severity.get(r.key, {}).get(code, 0) for r in self.by_month], col)
+             for code, name, col in series],
+            stacked=True, title=_("Số sự cố"),
+        )
+
+    def chart_times(self) -> dict:
+        """Mean hours to acknowledge and to resolve, per month (none where no incident was)."""
+        from vigil.core.selectors.charts import chart, dataset
+
+        return chart(
+            [r.label for r in self.by_month],
+            [dataset(_("Xác nhận tiếp nhận: trung bình"), [_round(r.ack_mean) for r in self.by_month], "primary"),
+             dataset(_("Khắc phục: trung bình"), [_round(r.resolve_mean) for r in self.by_month], "purple",
+                     dash=True)],
+            unit=_("giờ"), title=_("Giờ"),
+        )
 
     def filters(self) -> dict:
         return {
@@ -283,6 +320,7 @@ def incident_stats(
         computed_at=timezone.now(), engine=engine,
     )
     stats.total.label = _("Tổng số")
+    stats.month_severity = groups.get("month_severity", {})
     _label(stats, groups, root, since, until)
     if key is not None:
         cache.set(key, stats, CACHE_SECONDS)
@@ -309,7 +347,7 @@ def _cache_key(user, *, unit, by, since, until, klass, severity, engine) -> str 
             who = f"user{user.pk}"
     raw = "|".join(str(x) for x in (who, _label_audience(user), by, since, until, getattr(klass, "pk", ""),
                                       severity, engine, get_language() or "vi"))
-    return "vigil:incident-stats:" + hashlib.sha1(raw.encode()).hexdigest()  # noqa: S324 - a cache key
+    return "vigil:incident-stats:v2:" + hashlib.sha1(raw.encode()).hexdigest()  # noqa: S324 - a cache key
 
 
 def _label_audience(user) -> str:
@@ -381,7 +419,7 @@ def _visible_unit(user, unit: Unit) -> bool:
 def _aggregate_sql(qs: QuerySet, *, path_field: str, key_len: int) -> dict[str, dict[str, StatRow]]:
     """One statement: the filtered rows (the ORM's own SQL, access filter included) as a
     CTE, grouped by GROUPING SETS with count, avg and percentile_cont."""
-    out: dict[str, dict[str, StatRow]] = {k: {} for k in ("unit", "class", "severity", "month", "total")}
+    out: dict[str, dict] = {k: {} for k in ("unit", "class", "severity", "month", "total", "month_severity")}
     if qs.query.is_empty():
         return out
     base = qs.order_by().annotate(
@@ -410,15 +448,18 @@ def _aggregate_sql(qs: QuerySet, *, path_field: str, key_len: int) -> dict[str, 
                count(ack), avg(ack), percentile_cont(0.9) WITHIN GROUP (ORDER BY ack),
                count(res), avg(res), percentile_cont(0.9) WITHIN GROUP (ORDER BY res)
         FROM b
-        GROUP BY GROUPING SETS ((s_unit), (s_class), (s_sev), (s_month), ())
+        GROUP BY GROUPING SETS ((s_unit), (s_class), (s_sev), (s_month), (s_month, s_sev), ())
     """  # noqa: S608 - the inner SQL is the ORM's, values are parameters
     # GROUPING() bits, most significant first: unit, class, severity, month (1 = aggregated).
     kinds = {0b0111: ("unit", 1), 0b1011: ("class", 2), 0b1101: ("severity", 3), 0b1110: ("month", 4),
-             0b1111: ("total", None)}
+             0b1111: ("total", None), 0b1100: ("month_severity", None)}
     with connection.cursor() as cur:
         cur.execute(sql, [settings.TIME_ZONE, *params])
         for row in cur.fetchall():
             kind, col = kinds[row[0]]
+            if kind == "month_severity":
+                out["month_severity"].setdefault(row[4], {})[row[3] or ""] = row[5]
+                continue
             key = "total" if col is None else (row[col] if row[col] is not None else "")
             out[kind][key] = StatRow(
                 key=key, label="", count=row[5], open=row[6], resolved=row[7], closed=row[8],
@@ -476,6 +517,7 @@ def _aggregate_python(qs: QuerySet, *, path_field: str, key_len: int) -> dict[st
     tz = local_tz()
     accs: dict[str, dict[str, _Acc]] = {k: defaultdict(_Acc) for k in ("unit", "class", "severity", "month")}
     total = _Acc()
+    month_severity: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows = qs.order_by().values_list(
         path_field, "incident_type__klass__code", "severity", "state", "received_at", "acknowledged_at",
         "resolved_at",
@@ -487,7 +529,9 @@ def _aggregate_python(qs: QuerySet, *, path_field: str, key_len: int) -> dict[st
                           ("month", month)):
             accs[kind][key].add(state, ack, res)
         total.add(state, ack, res)
-    out = {kind: {k: a.row(k) for k, a in groups.items()} for kind, groups in accs.items()}
+        month_severity[month][sev or ""] += 1
+    out: dict[str, dict] = {kind: {k: a.row(k) for k, a in groups.items()} for kind, groups in accs.items()}
+    out["month_severity"] = {m: dict(by) for m, by in month_severity.items()}
     out["total"] = {"total": total.row("total")} if total.count else {}
     return out
 

@@ -44,8 +44,10 @@ from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import TLP
 from vigil.core.notify import NotificationKind, message, notify
 from vigil.core.observables import detect_kind, normalise
+from vigil.core.texts import stored
 from vigil.core.uploads import check_upload
 from vigil.org.models import Unit
+from vigil.org.selectors.units import check_sector
 
 from ..models import EvidenceFile, Incident, Observable
 from . import routing
@@ -287,9 +289,11 @@ def _validate(*, actor, title, description, channel, detected_at, reporter_unit,
     tlp = tlp or TLP.AMBER
     if tlp not in TLP.values:
         err("tlp", _("Nhãn TLP không hợp lệ: %(v)s") % {"v": tlp})
-    sector = (sector or "").strip()
-    if len(sector) > 64:
-        err("sector", _("Lĩnh vực tối đa 64 ký tự."))
+    try:
+        sector = check_sector(sector)
+    except DomainError as exc:
+        err("sector", exc.message)
+        sector = ""
     unit = None
     try:
         unit = _reporter_unit(actor, reporter_unit)
@@ -526,8 +530,8 @@ def _store(*, actor, user, clean: _Clean, key, fingerprint: str = "", route, sav
         evidence.save()
     timeline_add(
         incident=incident, actor=actor, kind="reported", at=now,
-        text=_("Tiếp nhận báo cáo sự cố qua %(channel)s; mã theo dõi %(ref)s.")
-        % {"channel": incident.get_channel_display(), "ref": incident.reference},
+        message=stored(gettext_lazy("Tiếp nhận báo cáo sự cố qua %(channel)s; mã theo dõi %(ref)s."),
+                       channel=Incident.Channel(incident.channel).label, ref=incident.reference),
         data={
             "reference": incident.reference, "channel": incident.channel, "owner_unit": route.unit.code,
             "routed_by": route.how, "routed_value": route.value, "observables": len(clean.observables),
@@ -537,7 +541,8 @@ def _store(*, actor, user, clean: _Clean, key, fingerprint: str = "", route, sav
     for refused in clean.refused:
         timeline_add(
             incident=incident, actor=actor, kind="attachment_refused", at=now,
-            text=_("Tệp đính kèm %(name)s không được lưu: %(reason)s") % {"name": refused.name, "reason": refused.reason},
+            message=stored(gettext_lazy("Tệp đính kèm %(name)s không được lưu: %(reason)s"), name=refused.name,
+                           reason=refused.reason),
             data={"name": refused.name, "reason": refused.reason},
         )
     after = audit.snapshot(incident)

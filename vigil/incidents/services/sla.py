@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from vigil.core import access, audit
 from vigil.core.actors import Actor, system_actor
 from vigil.core.notify import NotificationKind, message, notify, recipients_for_units
+from vigil.core.texts import stored
 from vigil.org.models import Membership, Unit
 
 from ..models import Incident, SlaBreach, SlaTarget
@@ -252,10 +253,10 @@ def _record(incident, clock, level, due, now, target, actor) -> SlaBreach | None
             label = CLOCK_LABELS[clock]
             timeline_add(
                 incident=incident, actor=actor, kind="sla.breach", at=now,
-                text=in_source_language(message(
+                message=stored(
                     gettext_lazy("Quá hạn %(clock)s (hạn %(due)s); leo thang mức %(level)s tới %(unit)s."),
                     clock=label, due=due, level=level, unit=target or "",
-                )),
+                ),
                 data={"clock": clock, "level": level, "due_at": due.isoformat(),
                       "escalated_to": target.pk if target else None},
             )

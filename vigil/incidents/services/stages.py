@@ -28,10 +28,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from vigil.core import audit
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError
+from vigil.core.texts import stored
 
 from ..models import Incident, ReportingStage, Severity, StageReport
 from .common import require_change, timeline_add
@@ -104,7 +106,8 @@ def stages_schedule(incident: Incident, *, actor: Actor | None = None) -> list[S
         if created:
             timeline_add(
                 incident=incident, actor=actor, kind="stages.scheduled",
-                text=_("Lập lịch %(n)s báo cáo theo quy định.") % {"n": len(created)},
+                message=stored(ngettext_lazy("Lập lịch %(n)s báo cáo theo quy định.",
+                                             "Lập lịch %(n)s báo cáo theo quy định.", "n"), n=len(created)),
                 data={"stage_reports": [r.pk for r in created]},
             )
     return created
@@ -217,7 +220,7 @@ def stage_report_submit(*, actor: Actor, stage_report: StageReport, data: dict) 
         dropped = _drop_pending_updates(report)
         timeline_add(
             incident=incident, actor=actor, kind="stages.submitted",
-            text=_("Đã nộp báo cáo “%(s)s” (lần %(n)s).") % {"s": report.stage.name, "n": report.sequence},
+            message=stored(gettext_lazy("Đã nộp báo cáo “%(s)s” (lần %(n)s)."), s=report.stage, n=report.sequence),
             data={"stage_report": report.pk, "stage": report.stage.code, "sequence": report.sequence,
                   "next": following.pk if following else None, "dropped": dropped},
         )

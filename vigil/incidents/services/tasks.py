@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from vigil.core import audit, concurrency
 from vigil.core.actors import Actor
@@ -122,7 +122,9 @@ def task_complete(*, actor: Actor, task: IncidentTask, force: bool = False, note
     left = task.items.filter(done=False).count()
     if left and not force:
         raise Conflict(
-            _("Còn %(n)s bước chưa hoàn thành; đánh dấu hết hoặc xác nhận hoàn thành dù chưa xong.") % {"n": left},
+            ngettext("Còn %(n)s bước chưa hoàn thành; đánh dấu hết hoặc xác nhận hoàn thành dù chưa xong.",
+                     "Còn %(n)s bước chưa hoàn thành; đánh dấu hết hoặc xác nhận hoàn thành dù chưa xong.", left)
+            % {"n": left},
             field="force", code="items-left",
         )
     before = audit.snapshot(task)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import access, audit, concurrency
 from vigil.core.access import visible_to
@@ -24,7 +25,9 @@ from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
 from vigil.core.models import TLP
 from vigil.core.refs import is_pk
+from vigil.core.texts import stored
 from vigil.org.models import Unit
+from vigil.org.selectors.units import check_sector
 
 from ..models import (
     PAP,
@@ -34,6 +37,7 @@ from ..models import (
     IncidentType,
     Level,
     Observable,
+    Severity,
     SeverityRule,
 )
 from .common import require_change, timeline_add
@@ -192,8 +196,11 @@ def incident_triage(
         errors["tlp"] = [_("Nhãn TLP không hợp lệ: %(v)s") % {"v": tlp}]
     if pap is not None and pap not in PAP.values:
         errors["pap"] = [_("Nhãn PAP không hợp lệ: %(v)s") % {"v": pap}]
-    if sector is not None and len(sector.strip()) > 64:
-        errors["sector"] = [_("Lĩnh vực tối đa 64 ký tự.")]
+    if sector is not None:
+        try:
+            sector = check_sector(sector, current=incident.sector)
+        except DomainError as exc:
+            errors["sector"] = [str(exc.message)]
     if owner_unit is not None and owner_unit.pk != incident.owner_unit_id:
         if not owner_unit.is_active:
             errors["owner_unit"] = [_("Đơn vị đã ngừng hoạt động.")]
@@ -245,8 +252,8 @@ def incident_triage(
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         timeline_add(
             incident=incident, actor=actor, kind="triaged" if first else "retriaged", at=now,
-            text=_("Phân loại: %(type)s; mức độ %(sev)s (ảnh hưởng %(i)s, khẩn cấp %(u)s).")
-            % {"type": itype.name, "sev": incident.get_severity_display(), "i": impact, "u": urgency},
+            message=stored(gettext_lazy("Phân loại: %(type)s; mức độ %(sev)s (ảnh hưởng %(i)s, khẩn cấp %(u)s)."),
+                           type=itype, sev=Severity(incident.severity).label, i=impact, u=urgency),
             data={"before": before, "after": after, "changed": changed},
         )
         audit.record(
@@ -312,12 +319,14 @@ def incident_merge(*, actor: Actor, duplicate: Incident, into: Incident, reason:
                 "observables": len(copied), "evidence": len(linked)}
         timeline_add(
             incident=duplicate, actor=actor, kind="merged", at=now,
-            text=_("Đã gộp vào sự cố %(ref)s. Lý do: %(reason)s") % {"ref": into.reference, "reason": reason},
+            message=stored(gettext_lazy("Đã gộp vào sự cố %(ref)s. Lý do: %(reason)s"), ref=into.reference,
+                           reason=reason),
             data=data,
         )
         timeline_add(
             incident=into, actor=actor, kind="merged_from", at=now,
-            text=_("Đã gộp sự cố %(ref)s vào sự cố này. Lý do: %(reason)s") % {"ref": duplicate.reference, "reason": reason},
+            message=stored(gettext_lazy("Đã gộp sự cố %(ref)s vào sự cố này. Lý do: %(reason)s"),
+                           ref=duplicate.reference, reason=reason),
             data=data,
         )
         audit.record(actor=actor, action="incidents.incident.merge", obj=duplicate, before=before,

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigil.core import observables as obs_kinds
 
@@ -46,7 +47,7 @@ def tlp_colour(tlp):
 
 
 TIMELINE_LABELS = {
-    "reported": _("Tiếp nhận báo cáo"), "triaged": _("Phân loại"), "merged": _("Gộp sự cố"),
+    "reported": _("Tiếp nhận báo cáo"), "triaged": _("Phân loại"), "merged": pgettext_lazy("event", "Gộp sự cố"),
     "assigned": _("Giao xử lý"), "answered": _("Đơn vị trả lời"), "state_changed": _("Chuyển trạng thái"),
     "closed": _("Đóng sự cố"), "reopened": _("Mở lại"), "comment": _("Bình luận"),
     "task_created": _("Thêm công việc"), "task_done": _("Hoàn thành công việc"), "task_cancelled": _("Huỷ công việc"),
@@ -54,6 +55,9 @@ TIMELINE_LABELS = {
     "observable_added": _("Thêm dấu hiệu"), "observable_removed": _("Xoá dấu hiệu"),
     "evidence_added": _("Thêm tệp bằng chứng"), "evidence_removed": _("Xoá tệp bằng chứng"),
     "related": _("Liên kết sự cố"), "unrelated": _("Bỏ liên kết sự cố"),
+    "retriaged": pgettext_lazy("event", "Phân loại lại"), "merged_from": _("Gộp sự cố khác vào"),
+    "attachment_refused": _("Từ chối tệp đính kèm"), "sla.breach": _("Quá hạn xử lý"),
+    "stages.scheduled": _("Lập lịch báo cáo theo quy định"), "stages.submitted": _("Nộp báo cáo theo quy định"),
 }
 
 

@@ -107,5 +107,6 @@ def test_list_query_count_is_constant(net, login, django_assert_max_num_queries)
         make_incident(net)
     client = login(net.users["a_analyst"])
     client.get("/incidents/")
-    with django_assert_max_num_queries(20):
+    # 20 for the list, 3 for the sidebar (steering, adding an indicator, importing: issue 13)
+    with django_assert_max_num_queries(23):
         client.get("/incidents/", {"state": ["triaged"], "unit": net.units["prov_a"].pk})

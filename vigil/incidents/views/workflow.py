@@ -91,7 +91,10 @@ def _detail_context(request, incident, **bound) -> dict:
     handling = [u for u in _handling_units(incident, units)]
     templates = sel.checklist_templates(incident)
     transition_choices = sorted(wf.TRANSITIONS.get(incident.state, ()))
+    systems, systems_hidden = sel.affected_systems(user, incident)
     context = {
+        "systems": systems,
+        "systems_hidden": systems_hidden,
         "incident": incident,
         "actions": actions,
         "units": units,
@@ -104,7 +107,8 @@ def _detail_context(request, incident, **bound) -> dict:
         "templates": templates,
         "answer_form": bound.get("answer_form") or forms.AnswerForm(),
         "answer_unit": bound.get("answer_unit"),
-        "assign_form": (bound.get("assign_form") or forms.AssignForm(user=user)) if actions["assign"] else None,
+        "assign_form": (bound.get("assign_form") or forms.AssignForm(
+            user=user, initial={"lead_unit": incident.lead_unit_id or incident.owner_unit_id})) if actions["assign"] else None,
         "transition_form": (bound.get("transition_form") or forms.TransitionForm(choices=transition_choices))
         if actions["transition"] else None,
         "close_form": (bound.get("close_form") or forms.CloseForm()) if actions["close"] else None,

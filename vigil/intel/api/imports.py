@@ -13,6 +13,7 @@ import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -60,7 +61,10 @@ def upload(request, file: File[UploadedFile], source_id: Form[int], format: Form
     if job.status == ImportJob.Status.FAILED:
         errors = [{"field": "file", "line": e.get("line"), "ref": e.get("ref", ""), "message": e.get("message", "")}
                   for e in job.errors or []]
-        detail = _("Tệp chưa được nhập hết: %(n)s dòng lỗi (lần nhập số %(id)s).") % {"n": len(errors), "id": job.pk}
+        detail = ngettext(
+            "Tệp chưa được nhập hết: %(n)s dòng lỗi (lần nhập số %(id)s).",
+            "Tệp chưa được nhập hết: %(n)s dòng lỗi (lần nhập số %(id)s).", len(errors),
+        ) % {"n": len(errors), "id": job.pk}
         response = problem(request, 422, _("Tệp có dòng lỗi"), detail, errors, code="import-refused")
         response["Location"] = f"{request.path.rstrip('/')}/{job.pk}"
         return response

@@ -15,7 +15,7 @@ import re
 import zlib
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import ExportFormat
 
@@ -77,7 +77,7 @@ class RpzExport(ExportFormat):
     export is a newer zone for the secondaries polling it."""
 
     code = "rpz"
-    label = _("Vùng DNS RPZ")
+    label = gettext_lazy("Vùng DNS RPZ")
     content_type = "text/dns; charset=utf-8"
     extension = "rpz"
     types = ("domain", "ipv4", "ipv6", "cidr")
@@ -139,7 +139,7 @@ class NftablesExport(ExportFormat):
     network indicators in memory, never the other types)."""
 
     code = "nftables"
-    label = _("Bộ nftables")
+    label = gettext_lazy("Bộ nftables")
     extension = "nft"
     types = ("ipv4", "ipv6", "cidr")
     columns = ("type", "value", "tlp")
@@ -185,7 +185,7 @@ class IpsetExport(ExportFormat):
     half-loaded list; `-exist` makes a re-run harmless. Streams in input order."""
 
     code = "ipset"
-    label = _("Bộ ipset (iptables)")
+    label = gettext_lazy("Bộ ipset (iptables)")
     extension = "ipset"
     types = ("ipv4", "ipv6", "cidr")
     columns = ("type", "value", "tlp")
@@ -252,7 +252,7 @@ class SuricataExport(ExportFormat):
     taken, in export order, which the export service keeps stable."""
 
     code = "suricata"
-    label = _("Luật Suricata")
+    label = gettext_lazy("Luật Suricata")
     extension = "rules"
     types = ("domain", "url", "ipv4", "ipv6", "cidr")
     columns = ("type", "value", "tlp")

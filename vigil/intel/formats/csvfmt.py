@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core.errors import DomainError
 from vigil.core.exports import SUSPECT, neutralise
@@ -166,7 +167,7 @@ class CsvImport(ImportFormat):
     field nor an indicator type is refused when the format is built."""
 
     code = "csv"
-    label = _("CSV (có dòng tiêu đề, ánh xạ cột)")
+    label = gettext_lazy("CSV (có dòng tiêu đề, ánh xạ cột)")
     options = {"mapping": dict, "delimiter": str, "type": str}
 
     def __init__(self, **options):
@@ -415,7 +416,7 @@ class CsvExport(ExportFormat):
     CSV import's default mapping."""
 
     code = "csv"
-    label = _("CSV")
+    label = gettext_lazy("CSV")
     content_type = "text/csv; charset=utf-8"
     extension = "csv"
     HEADER = ("type", "value", "tlp", "confidence", "first_seen", "last_seen", "expires_at", "status")

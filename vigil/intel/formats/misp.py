@@ -31,6 +31,7 @@ import uuid
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import safejson
 from vigil.core.samples import sample
@@ -185,7 +186,7 @@ class MispImport(ImportFormat):
     `strict` turns values that are not indicators of their type into problems."""
 
     code = "misp"
-    label = _("Sự kiện MISP (JSON)")
+    label = gettext_lazy("Sự kiện MISP (JSON)")
     options = {"strict": bool}
 
     def records(self, stream):
@@ -307,7 +308,7 @@ class MispExport(ExportFormat):
     Uuids are stable (the indicator's), so a re-export is the same event to MISP."""
 
     code = "misp"
-    label = _("Sự kiện MISP (JSON)")
+    label = gettext_lazy("Sự kiện MISP (JSON)")
     content_type = "application/json"
     extension = "json"
 

@@ -6,6 +6,7 @@ confidence = min(100, score * score_confidence)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core.refs import is_pk
 
@@ -16,7 +17,7 @@ HOSTS_SINKS = {"0.0.0.0", "127.0.0.1", "::", "::1", "0", "::0"}
 
 class PlainList(ImportFormat):
     code = "list"
-    label = _("Danh sách (mỗi dòng một giá trị)")
+    label = gettext_lazy("Danh sách (mỗi dòng một giá trị)")
     options = {"type": str, "score_confidence": int}
 
     def records(self, stream):
@@ -39,7 +40,7 @@ class PlainList(ImportFormat):
 
 class HostsFile(ImportFormat):
     code = "hosts"
-    label = _("Tệp hosts (0.0.0.0 tên-miền)")
+    label = gettext_lazy("Tệp hosts (0.0.0.0 tên-miền)")
     options = {}
 
     def records(self, stream):
@@ -65,7 +66,7 @@ class HostsFile(ImportFormat):
 class PlainListExport(ExportFormat):
     code = "list"
     columns = ("type", "value")
-    label = _("Danh sách (mỗi dòng một giá trị)")
+    label = gettext_lazy("Danh sách (mỗi dòng một giá trị)")
     extension = "txt"
 
     def write(self, indicators, options):

@@ -29,6 +29,7 @@ import uuid
 from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.core import safejson
 
@@ -266,7 +267,7 @@ class StixImport(ImportFormat):
     """STIX 2.1 / 2.0 bundles (see the module docstring)."""
 
     code = "stix"
-    label = _("STIX 2.1")
+    label = gettext_lazy("STIX 2.1")
     options = {"strict": bool}
 
     def records(self, stream):
@@ -362,7 +363,7 @@ class StixExport(ExportFormat):
     """A STIX 2.1 bundle, written as it goes (constant memory whatever the row count)."""
 
     code = "stix"
-    label = _("STIX 2.1")
+    label = gettext_lazy("STIX 2.1")
     content_type = "application/stix+json;version=2.1"
     extension = "json"
 

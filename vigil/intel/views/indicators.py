@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import audit
 from vigil.core import observables as obs_kinds
@@ -69,7 +70,9 @@ def indicator_list(request):
         "first_page": not request.GET.get("cursor"), "export_formats": export_formats(),
         "can_add": forms.addable_units(user).exists(),
     }
-    template = "intel/_indicator_table.html" if is_htmx(request) else "intel/indicator_list.html"
+    # An htmx answer also refreshes the export menu (out of band): its links follow the filters.
+    context["exports_oob"] = is_htmx(request)
+    template = "intel/_indicator_table.html" if context["exports_oob"] else "intel/indicator_list.html"
     return render(request, template, context)
 
 
@@ -247,7 +250,7 @@ def incident_promote(request, incident_id):
         lambda actor: svc.promote_observables(actor=actor, incident=incident, unit=form.cleaned_data["unit"],
                                               tlp=form.cleaned_data.get("tlp") or None),
         success=reverse("intel:incident_indicators", kwargs={"incident_id": incident.pk}),
-        message=lambda count: _("Đã chuyển %(n)s dấu hiệu thành chỉ báo.") % {"n": count},
+        message=lambda count: ngettext("Đã chuyển %(n)s dấu hiệu thành chỉ báo.", "Đã chuyển %(n)s dấu hiệu thành chỉ báo.", count) % {"n": count},
         page=lambda status: render(request, "intel/incident_indicators.html",
                                    _incident_context(request, incident, promote_form=form), status=status),
     )

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import concurrency
 from vigil.core.access import can
@@ -105,7 +106,8 @@ def source_delete(request, intel_source_id):
         raise AccessDenied()
     if request.method == "POST":
         recomputed = svc.source_delete(actor=web_actor(request), source=source)
-        messages.success(request, _("Đã xoá nguồn “%(n)s”; %(k)s chỉ báo được tính lại.")
+        messages.success(request, ngettext("Đã xoá nguồn “%(n)s”; %(k)s chỉ báo được tính lại.",
+                                  "Đã xoá nguồn “%(n)s”; %(k)s chỉ báo được tính lại.", recomputed)
                          % {"n": source.name, "k": recomputed})
         return redirect("intel:source_list")
     return render(request, "intel/source_delete.html", {"source": source, "stats": sel.source_stats(user, source)})

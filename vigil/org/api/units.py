@@ -31,6 +31,12 @@ ValueKind = Literal["ipv4", "ipv6", "asn", "domain"]
 # --------------------------------------------------------------------------- schemas
 
 
+class SectorOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
 class KindOut(Schema):
     code: str
     name: str
@@ -197,6 +203,12 @@ def _side(entry, visible: bool) -> dict:
 
 
 # --------------------------------------------------------------------------- units
+
+
+@router.get("/sectors", response=list[SectorOut],
+            summary="List the sectors (the codes an incident's `sector` takes; it decides the statutory reports)")
+def list_sectors(request):
+    return list(unit_sel.sectors())
 
 
 @router.get("/unit-kinds", response=list[KindOut], summary="List the kinds of unit")

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import Role, Unit, UnitKind
+from ..models import Role, Sector, Unit, UnitKind
 
 REFERENCE_DIR = Path(__file__).resolve().parent
 
@@ -90,6 +90,27 @@ def upsert_kinds(directory: Path | None = None) -> LoadCounts:
         }
         counts.add(*_upsert(UnitKind, row["code"], defaults))
     return counts
+
+
+def upsert_sectors(directory: Path | None = None) -> LoadCounts:
+    """Upsert the sectors of `sectors.toml`; a sector left out of the file is kept (incidents
+    name it) but no longer offered (`is_active` false)."""
+    counts = LoadCounts()
+    codes = []
+    for index, row in enumerate(read_toml("sectors.toml", directory)["sector"]):
+        _check_keys("sectors.toml", index, {k: v for k, v in row.items() if k != "sort_order"},
+                    {"code", "name", "name_en"}, ("code", "name", "name_en"))
+        codes.append(row["code"])
+        defaults = {"name": row["name"], "name_en": row["name_en"], "sort_order": row.get("sort_order", 100),
+                    "is_active": True}
+        counts.add(*_upsert(Sector, row["code"], defaults))
+    counts.updated += Sector.objects.filter(is_active=True).exclude(code__in=codes).update(is_active=False)
+    return counts
+
+
+def load_sectors() -> int:
+    """Upsert the sectors; the number created or changed."""
+    return upsert_sectors().changed
 
 
 def upsert_roles(directory: Path | None = None) -> LoadCounts:
@@ -244,14 +265,17 @@ REPORT_LINES = {
     "kinds": gettext_lazy("Loại đơn vị: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
     "roles": gettext_lazy("Vai trò: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
     "units": gettext_lazy("Đơn vị: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
+    "sectors": gettext_lazy("Lĩnh vực: %(created)s tạo mới, %(updated)s cập nhật, %(unchanged)s không đổi"),
 }
 
 
 def load_all(directory: Path | None = None) -> dict[str, LoadCounts]:
-    """Kinds, roles, then units, in one transaction: {"kinds": …, "roles": …, "units": …}."""
+    """Kinds, roles, units, then sectors, in one transaction: {"kinds": …, "roles": …, "units": …,
+    "sectors": …}."""
     with transaction.atomic():
         return {
             "kinds": upsert_kinds(directory),
             "roles": upsert_roles(directory),
             "units": upsert_units(directory),
+            "sectors": upsert_sectors(directory),
         }

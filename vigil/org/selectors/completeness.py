@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.access import allowed, units_in_scope, visible_to
 
@@ -52,7 +53,8 @@ class UnitCompleteness:
         texts = {
             "no_head": _("Chưa có trưởng ban"),
             "no_focal_point": _("Chưa có đầu mối"),
-            "too_few_members": _("%(n)s/%(m)s thành viên") % {"n": self.members, "m": self.min_members},
+            "too_few_members": ngettext("%(n)s/%(m)s thành viên", "%(n)s/%(m)s thành viên", self.min_members)
+            % {"n": self.members, "m": self.min_members},
             "no_decision": _("Chưa có quyết định kiện toàn có hiệu lực"),
         }
         return [str(texts[c]) for c in self.missing_codes]
@@ -171,3 +173,22 @@ def summary_for(user, on: dt.date | None = None) -> dict:
         "target_passed": bool(target and target.target_date < on),
         "on": on,
     }
+
+
+def completeness_chart(rows: list[UnitCompleteness]) -> dict:
+    """Complete and incomplete units per kind of unit (stacked bars), kinds in the order
+    they first come in `rows` (the tree's order); `rows` of the result: [kind, complete,
+    incomplete] for the table beside the chart."""
+    from vigil.core.selectors.charts import chart, dataset
+
+    kinds: dict[int, list] = {}
+    for r in rows:
+        entry = kinds.setdefault(r.unit.kind_id, [str(r.unit.kind.display_name), 0, 0])
+        entry[1 if r.complete else 2] += 1
+    values = list(kinds.values())
+    return chart(
+        [k[0] for k in values],
+        [dataset(_("Đã kiện toàn"), [k[1] for k in values], "success"),
+         dataset(_("Chưa kiện toàn"), [k[2] for k in values], "warning")],
+        stacked=True, title=_("Số đơn vị"), rows=values,
+    )

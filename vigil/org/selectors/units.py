@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from vigil.core.access import visible_to
 from vigil.core.errors import NotFound
 
-from ..models import ConstituencyEntry, Membership, Unit, UnitKind
+from ..models import ConstituencyEntry, Membership, Sector, Unit, UnitKind
 
 WORD_RE = re.compile(r"\w+")
 
@@ -139,6 +139,35 @@ def units_where(*, user, action: str) -> QuerySet:
 def unit_kinds(*, user) -> QuerySet:
     """The kinds of unit (reference data every member reads)."""
     return visible_to(user, UnitKind).order_by("sort_order", "code")
+
+
+def sectors(*, active_only: bool = True) -> QuerySet:
+    """The sectors (reference data every member reads), in the list's order; with
+    `active_only` only those still offered."""
+    qs = Sector.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def sector_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of the sectors offered, for a select."""
+    rows = [(s.code, s.display_name) for s in sectors()]
+    return ([("", blank)] if blank is not None else []) + rows
+
+
+def check_sector(code, *, field: str = "sector", current: str = "") -> str:
+    """A sector code from outside (a form, the API, a command): blank, a sector offered, or
+    the value the object already holds (a sector since retired stays until changed);
+    DomainError naming `field` otherwise."""
+    from django.utils.translation import gettext as _
+
+    from vigil.core.errors import DomainError
+
+    value = (code or "").strip()
+    if not value or value == current or sectors().filter(code=value).exists():
+        return value
+    raise DomainError(
+        _("Lĩnh vực không có trong danh mục: %(v)s. Chọn một mã trong danh mục lĩnh vực.") % {"v": value[:64]},
+        field=field, code="unknown-sector")
 
 
 # --------------------------------------------------------------------------- the tree

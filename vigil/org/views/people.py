@@ -436,6 +436,7 @@ def completeness(request):
         "target_passed": bool(target and target.target_date < today),
         "complete_count": sum(1 for r in rows if r.complete),
         "incomplete_count": sum(1 for r in rows if not r.complete),
+        "chart": completeness_sel.completeness_chart(rows),
         "can_set_target": completeness_sel.can_set_target(user),
         "target_form": forms.TargetForm(initial={"target_date": target.target_date if target else None,
                                                  "version": target.pk if target else 0}),

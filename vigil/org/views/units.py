@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import concurrency
 from vigil.core.access import can, can_in_unit
@@ -186,11 +187,16 @@ def constituency_add_view(request, unit_id: int):
                 map_errors(form, exc, aliases={"value": "values"})
             else:
                 pending = sum(1 for e in made if e.status == e.Status.PENDING)
-                messages.success(request, _("Đã thêm %(n)s giá trị vào phạm vi quản lý.") % {"n": len(made) - pending})
+                messages.success(request, ngettext(
+                    "Đã thêm %(n)s giá trị vào phạm vi quản lý.", "Đã thêm %(n)s giá trị vào phạm vi quản lý.",
+                    len(made) - pending) % {"n": len(made) - pending})
                 if pending:
-                    messages.warning(request, _(
+                    messages.warning(request, ngettext(
                         "%(n)s giá trị nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó "
-                        "hoặc Văn phòng Ban Chỉ đạo chấp thuận."
+                        "hoặc Văn phòng Ban Chỉ đạo chấp thuận.",
+                        "%(n)s giá trị nằm trong hoặc bao trùm phạm vi của đơn vị khác: đang chờ đơn vị đó "
+                        "hoặc Văn phòng Ban Chỉ đạo chấp thuận.",
+                        pending,
                     ) % {"n": pending})
                 return redirect(_unit_url(unit, "constituency"))
     else:

@@ -47,6 +47,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.access import holds, visible_to
 from vigil.core.errors import AccessDenied, DomainError, NotFound
@@ -107,7 +108,8 @@ class TaskRow:
             for s, _label in st.STATUS_CHOICES
             if (n := self.children.get(s))
         ]
-        return _("%(n)s đơn vị: %(parts)s") % {"n": self.children_total, "parts": ", ".join(parts)}
+        return ngettext("%(n)s đơn vị: %(parts)s", "%(n)s đơn vị: %(parts)s", self.children_total) % {
+            "n": self.children_total, "parts": ", ".join(parts)}
 
 
 @dataclass

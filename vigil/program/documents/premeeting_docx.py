@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
+from vigil.core.documents.charts import bar_chart
 from vigil.core.documents.docx_layout import (
     AdministrativeDocument,
     GroupRow,
@@ -11,8 +13,10 @@ from vigil.core.documents.docx_layout import (
     Signer,
     short_date,
 )
+from vigil.core.selectors.charts import STATUS_COLOURS
 
-from .premeeting import PreMeetingReport
+from ..status import CANCELLED, STATUS_CHOICES
+from .premeeting import PreMeetingReport, Summary
 
 DASH = "—"
 
@@ -50,6 +54,18 @@ def _conclusion_rows(report: PreMeetingReport) -> list:
                     short_date(t.due_date), status,
                 ])
     return rows
+
+
+def _status_chart(doc: AdministrativeDocument, s: Summary) -> None:
+    """The tasks followed in the period by status, as a bar chart (the summary's figures)."""
+    if not s.total:
+        return
+    doc.paragraph(_("Biểu đồ: tình trạng các nhiệm vụ theo dõi trong kỳ"), bold=True, indent=False)
+    bar_chart(
+        doc, [_("Tình trạng"), _("Biểu đồ"), _("Số lượng (tỷ lệ)")],
+        [(str(label), s.count(status), f"{s.count(status)} ({s.percent(status):.1f}%)", STATUS_COLOURS[status])
+         for status, label in STATUS_CHOICES if status != CANCELLED],
+    )
 
 
 def render_docx(report: PreMeetingReport, *, number: str = "", place: str | None = None) -> bytes:
@@ -95,8 +111,10 @@ def render_docx(report: PreMeetingReport, *, number: str = "", place: str | None
     doc.section(_("Nhiệm vụ đã hoàn thành trong kỳ"), 2)
     if report.done:
         doc.paragraph(
-            _("Trong kỳ đã hoàn thành %(n)s nhiệm vụ, trong đó %(on_time)s nhiệm vụ đúng hạn và %(late)s "
-              "nhiệm vụ quá hạn.") % {
+            ngettext("Trong kỳ đã hoàn thành %(n)s nhiệm vụ, trong đó %(on_time)s nhiệm vụ đúng hạn và %(late)s "
+                     "nhiệm vụ quá hạn.",
+                     "Trong kỳ đã hoàn thành %(n)s nhiệm vụ, trong đó %(on_time)s nhiệm vụ đúng hạn và %(late)s "
+                     "nhiệm vụ quá hạn.", report.done_count) % {
                 "n": report.done_count,
                 "on_time": sum(1 for g in report.done for t in g.tasks if t.status == "done_on_time"),
                 "late": sum(1 for g in report.done for t in g.tasks if t.status == "done_late"),
@@ -142,7 +160,8 @@ def render_docx(report: PreMeetingReport, *, number: str = "", place: str | None
         rows = []
         for i, p in enumerate(report.late_parents, start=1):
             late = "\n".join(
-                _("%(unit)s (quá hạn %(days)s ngày, tiến độ %(progress)s%%)") % {
+                ngettext("%(unit)s (quá hạn %(days)s ngày, tiến độ %(progress)s%%)",
+                         "%(unit)s (quá hạn %(days)s ngày, tiến độ %(progress)s%%)", c.days_late) % {
                     "unit": c.lead_unit, "days": c.days_late, "progress": c.progress,
                 }
                 for c in p.late
@@ -160,10 +179,11 @@ def render_docx(report: PreMeetingReport, *, number: str = "", place: str | None
     s = report.summary
     doc.section(_("Số liệu tổng hợp"), 4)
     doc.table(
-        [_("Chỉ tiêu"), _("Số lượng"), _("Tỷ lệ")],
+        [pgettext("summary", "Chỉ tiêu"), _("Số lượng"), _("Tỷ lệ")],
         [[label, str(count), f"{pct:.1f}%" if pct is not None else ""] for label, count, pct in s.rows()],
         widths_mm=[105, 30, 30], align=["l", "c", "c"],
     )
+    _status_chart(doc, s)
     doc.heading(_("Đơn vị có nhiều nhiệm vụ quá hạn nhất"), 1)
     if s.overdue_by_unit:
         doc.table(

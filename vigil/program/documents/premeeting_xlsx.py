@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -72,13 +73,13 @@ def render_xlsx(report: PreMeetingReport) -> bytes:
         [_("Đến ngày"), report.until],
     ]
     if report.meeting is not None:
-        info.append([_("Phiên họp"), f"{report.meeting.title} ({short_date(report.meeting.held_on)})"])
+        info.append([pgettext("field", "Phiên họp"), f"{report.meeting.title} ({short_date(report.meeting.held_on)})"])
     if report.previous_meeting is not None:
         info.append([_("Phiên họp trước"), f"{report.previous_meeting.title} ({short_date(report.previous_meeting.held_on)})"])
     rows = info + [[]] + [
         [label, count, (pct / 100.0) if pct is not None else None] for label, count, pct in s.rows()
     ]
-    ws = _sheet(wb, _("Tổng hợp"), [(_("Chỉ tiêu"), 55), (_("Giá trị"), 30), (_("Tỷ lệ"), 12)], rows)
+    ws = _sheet(wb, _("Tổng hợp"), [(pgettext("summary", "Chỉ tiêu"), 55), (_("Giá trị"), 30), (_("Tỷ lệ"), 12)], rows)
     for row in ws.iter_rows(min_row=len(info) + 3, min_col=3, max_col=3):
         for cell in row:
             cell.number_format = "0.0%"
@@ -147,7 +148,7 @@ def render_xlsx(report: PreMeetingReport) -> bytes:
     # 4. Overdue by unit, pending extension requests.
     _sheet(wb, _("Quá hạn theo đơn vị"), [(_("Đơn vị"), 40), (_("Số nhiệm vụ quá hạn"), 14)],
            [[u.unit, u.count] for u in s.overdue_by_unit])
-    _sheet(wb, _("Đề nghị gia hạn chờ quyết định"), [
+    _sheet(wb, pgettext("sheet", "Đề nghị gia hạn chờ quyết định"), [
         (_("Mã nhiệm vụ"), 8), (_("Nhiệm vụ"), 40), (_("Đơn vị chủ trì"), 28), (_("Hạn hiện tại"), 12),
         (_("Hạn đề nghị"), 12), (_("Lý do"), 40), (_("Ngày đề nghị"), 12),
     ], [[e.task_id, e.task_title, e.lead_unit, e.old_due_date, e.new_due_date, e.reason, e.requested_on]

@@ -16,6 +16,7 @@ from vigil.core.forms.fields import (
     UnitChoiceField,
     UnitMultipleChoiceField,
 )
+from vigil.core.refs import is_pk
 from vigil.org.selectors import people as people_sel
 
 from ..models import Meeting, MeetingAttendee, MeetingDocument, Task, WorkProgramme
@@ -65,11 +66,33 @@ class MeetingForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, user, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = people_sel.person_list(user=user, active=True)
+        # The chair is one of the body's members (not anyone of the 52 people one may see),
+        # pre-filled with the body's head.
         if meeting is None:
-            self.fields["body_unit"].queryset = meeting_sel.body_units_for_create(user=user)
+            bodies = meeting_sel.body_units_for_create(user=user)
+            self.fields["body_unit"].queryset = bodies
+            chosen = _chosen_unit(self.data.get(self.add_prefix("body_unit")) or self.initial.get("body_unit"), bodies)
+            self.fields["chair"].queryset = meeting_sel.chair_candidates(
+                user=user, body_units=[chosen] if chosen else bodies)
+            if chosen and not self.initial.get("chair"):
+                self.initial["chair"] = getattr(meeting_sel.body_head(unit=chosen), "pk", None)
         else:
             del self.fields["body_unit"]
+            self.fields["chair"].queryset = meeting_sel.chair_candidates(
+                user=user, body_units=[meeting.body_unit_id], on=meeting.held_on, keep=meeting.chair_id)
+            if not self.initial.get("chair"):
+                self.initial["chair"] = getattr(meeting_sel.body_head(unit=meeting.body_unit, on=meeting.held_on),
+                                                "pk", None)
+
+
+def _chosen_unit(value, bodies):
+    """The body unit a form names (an id from the page, or a unit), among `bodies`."""
+    if value in (None, ""):
+        return None
+    pk = getattr(value, "pk", value)
+    if is_pk(pk):
+        return bodies.filter(pk=int(pk)).first()
+    return bodies.filter(code=str(pk)[:64]).first()
 
 
 class NoticeForm(BootstrapMixin, forms.Form):

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigil.core.forms import BootstrapMixin
 from vigil.core.refs import is_pk
@@ -81,7 +82,9 @@ SOURCE_CHOICES = [("", _("Tất cả"))] + list(Task.Source.choices)
 STATUS_FILTER_CHOICES = [("open", _("Chưa xong (chưa thực hiện, đang thực hiện, quá hạn)")), ("all", _("Tất cả"))] + list(
     STATUS_CHOICES
 )
-RELATION_CHOICES = [(k, v) for k, v in sel.relation_labels().items()]
+def relation_choices():
+    """The relation tabs as choices, read in the language of each request (a callable)."""
+    return list(sel.relation_labels().items())
 
 
 class RowsMixin(forms.Form):
@@ -95,7 +98,7 @@ class MatrixFilterForm(RowsMixin, OfficeFilterForm):
     unit_fields = ("under", "assigning_unit")
     year = forms.ChoiceField(label=_("Năm (hạn hoàn thành)"), required=False)
     source = forms.ChoiceField(label=_("Nguồn giao"), required=False, choices=SOURCE_CHOICES)
-    meeting = forms.ChoiceField(label=_("Phiên họp"), required=False)
+    meeting = forms.ChoiceField(label=pgettext_lazy("field", "Phiên họp"), required=False)
     conclusion = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     assigning_unit = UnitField(label=_("Đơn vị giao"))
     q = forms.CharField(label=_("Tên nhiệm vụ"), required=False, max_length=200)
@@ -103,7 +106,7 @@ class MatrixFilterForm(RowsMixin, OfficeFilterForm):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, user=user, **kwargs)
-        self.fields["year"].choices = [(sel.CURRENT, str(_("Việc hiện tại (năm nay và hạn trong quý tới)")))] + _year_choices(
+        self.fields["year"].choices = [(sel.CURRENT, str(_("Việc hiện tại (năm nay và mọi nhiệm vụ chưa hoàn thành)")))] + _year_choices(
             blank=str(_("Mọi năm"))
         )
         self.fields["meeting"].choices = [("", _("Tất cả"))] + [
@@ -167,7 +170,7 @@ class TaskFiltersMixin(forms.Form):
 
 
 class UnitTasksFilterForm(TaskFiltersMixin, OfficeFilterForm):
-    relation = forms.ChoiceField(label=_("Quan hệ"), required=False, choices=RELATION_CHOICES, widget=forms.HiddenInput)
+    relation = forms.ChoiceField(label=_("Quan hệ"), required=False, choices=relation_choices, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Tình trạng"), required=False, choices=STATUS_FILTER_CHOICES)
     q = forms.CharField(label=_("Tên nhiệm vụ"), required=False, max_length=200)
     due_from = forms.DateField(label=_("Hạn từ ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -192,7 +195,7 @@ class UnitTasksFilterForm(TaskFiltersMixin, OfficeFilterForm):
 class CalendarFilterForm(TaskFiltersMixin, OfficeFilterForm):
     unit_fields = ("unit",)
     unit = UnitField(label=_("Đơn vị"))
-    relation = forms.ChoiceField(label=_("Quan hệ"), required=False, choices=RELATION_CHOICES, initial="any")
+    relation = forms.ChoiceField(label=_("Quan hệ"), required=False, choices=relation_choices, initial="any")
     status = forms.ChoiceField(label=_("Tình trạng"), required=False, choices=[("", _("Tất cả"))] + STATUS_FILTER_CHOICES[:1] + list(STATUS_CHOICES))
     top_level = forms.BooleanField(label=_("Chỉ nhiệm vụ gốc"), required=False)
     year = forms.IntegerField(required=False, min_value=1900, max_value=2999, widget=forms.HiddenInput)

@@ -224,6 +224,28 @@ def conclusions_with_tasks(*, user, meeting: Meeting) -> list[Conclusion]:
 # --------------------------------------------------------------------------- choices
 
 
+def chair_candidates(*, user, body_units, on=None, keep=None):
+    """Who may chair a meeting of one of `body_units`: the people `user` may see holding an
+    ongoing membership of that body (on `on`, default today), heads first; `keep` (the
+    current chair, an id) stays offered even if their membership ended."""
+    from vigil.org.models import Person
+
+    on = on or today()
+    ids = [getattr(u, "pk", u) for u in body_units if u is not None]
+    members = Membership.objects.active(on).filter(unit_id__in=ids, role__counts_as_member=True)
+    qs = visible_to(user, Person).filter(Q(pk__in=members.values("person_id")) | Q(pk=keep or 0), is_active=True)
+    return qs.select_related("home_unit").order_by("full_name")
+
+
+def body_head(*, unit, on=None):
+    """The person heading the body of `unit` on `on` (its head, else a deputy), or None:
+    the obvious chair of its meetings."""
+    rows = (Membership.objects.active(on or today()).filter(unit=unit, person__is_active=True)
+            .select_related("person", "role").order_by("-role__is_head", "role__sort_order", "pk"))
+    first = rows.first()
+    return first.person if first is not None and (first.role.is_head or first.role.code == "deputy_head") else None
+
+
 def body_units_for_create(*, user) -> QuerySet[Unit]:
     """Active units whose body `user` may record a meeting for (`add`)."""
     return visible_to(user, Unit.objects.filter(is_active=True), "add").select_related("kind").order_by("path")

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import access, audit, concurrency
 from vigil.core.access import visible_to
@@ -574,8 +575,10 @@ def finding_close(*, actor: Actor, finding: Finding, note: str, override_reason:
     pending = finding_pending_tasks(finding)
     if pending and not override_reason:
         raise Conflict(
-            _("Còn %(n)s nhiệm vụ chưa hoàn thành (%(t)s); chỉ đóng phát hiện khi mọi nhiệm vụ đã hoàn thành "
-              "hoặc đã huỷ, hoặc nêu lý do đóng trước.")
+            ngettext("Còn %(n)s nhiệm vụ chưa hoàn thành (%(t)s); chỉ đóng phát hiện khi mọi nhiệm vụ đã hoàn thành "
+                     "hoặc đã huỷ, hoặc nêu lý do đóng trước.",
+                     "Còn %(n)s nhiệm vụ chưa hoàn thành (%(t)s); chỉ đóng phát hiện khi mọi nhiệm vụ đã hoàn thành "
+                     "hoặc đã huỷ, hoặc nêu lý do đóng trước.", len(pending))
             % {"n": len(pending), "t": "; ".join(t.title for t in pending[:5])},
             field="tasks", code="open-tasks",
         )

@@ -33,7 +33,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.notify import NotificationKind, message, notify, recipients_for_units
@@ -285,7 +285,8 @@ def _due_soon(run: ReminderRun, actor: Actor, recipients: _Recipients) -> None:
                 title = message(gettext_lazy("Đến hạn hôm nay: %(t)s"), t=task.title)
             else:
                 title = message(
-                    gettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)"),
+                    ngettext_lazy("Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)",
+                                  "Sắp đến hạn: %(t)s (hạn %(d)s, còn %(n)s ngày)", left),
                     t=task.title, d=task.due_date, n=left,
                 )
             if _send(
@@ -314,7 +315,8 @@ def _overdue(run: ReminderRun, actor: Actor, recipients: _Recipients) -> None:
                 if assignee is not None and all(u.pk != assignee.pk for u in users):
                     users.append(assignee)
                 title = message(
-                    gettext_lazy("Quá hạn: %(t)s (hạn %(d)s, đã quá %(n)s ngày)"),
+                    ngettext_lazy("Quá hạn: %(t)s (hạn %(d)s, đã quá %(n)s ngày)",
+                                  "Quá hạn: %(t)s (hạn %(d)s, đã quá %(n)s ngày)", late),
                     t=task.title, d=task.due_date, n=late,
                 )
                 if _send(
@@ -331,7 +333,8 @@ def _overdue(run: ReminderRun, actor: Actor, recipients: _Recipients) -> None:
                 if author is not None and author.is_active and all(u.pk != author.pk for u in users):
                     users.append(author)
                 title = message(
-                    gettext_lazy("Nhiệm vụ quá hạn của %(u)s: %(t)s (hạn %(d)s, đã quá %(n)s ngày)"),
+                    ngettext_lazy("Nhiệm vụ quá hạn của %(u)s: %(t)s (hạn %(d)s, đã quá %(n)s ngày)",
+                                  "Nhiệm vụ quá hạn của %(u)s: %(t)s (hạn %(d)s, đã quá %(n)s ngày)", late),
                     u=task.lead_unit, t=task.title, d=task.due_date, n=late,
                 )
                 units = [task.assigning_unit.code]
@@ -505,7 +508,8 @@ def _digest_body(d: UnitDigest, today: dt.date, week: str):
             out.append("  " + _("Không có."))
         out.extend("  - " + line(r) for r in rows)
         if count > len(rows):
-            out.append("  " + _("… và %(n)s nhiệm vụ khác.") % {"n": count - len(rows)})
+            out.append("  " + ngettext("… và %(n)s nhiệm vụ khác.", "… và %(n)s nhiệm vụ khác.", count - len(rows)) % {
+                "n": count - len(rows)})
         return out
 
     def build() -> str:
@@ -521,7 +525,7 @@ def _digest_body(d: UnitDigest, today: dt.date, week: str):
         )
         lines += section(
             _("Quá hạn"), d.overdue, d.overdue_count,
-            lambda r: _("%(t)s — hạn %(d)s, quá %(n)s ngày")
+            lambda r: ngettext("%(t)s — hạn %(d)s, quá %(n)s ngày", "%(t)s — hạn %(d)s, quá %(n)s ngày", r["days_late"])
             % {"t": r["title"], "d": render_value(r["due_date"]), "n": r["days_late"]},
         )
         lines += section(

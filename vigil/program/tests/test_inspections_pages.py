@@ -255,7 +255,7 @@ def test_pages_render_in_english(net, login):
     f = finding(net, inspection)
     svc.finding_to_task(actor=act(net, "a_analyst"), finding=f, due_date=DUE)
     client = login(net.a_analyst)
-    client.cookies["django_language"] = "en"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # the switch: stored on the account
     with translation.override("vi"):  # the middleware switches to English; leave the thread as it was
         _english_pages_say(client, inspection, f)
 

@@ -19,7 +19,6 @@ from .test_office_fixtures import make_task
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 DECEMBER = dt.date(2027, 12, 7)
-HORIZON = (DECEMBER + dt.timedelta(days=sel.CURRENT_AHEAD_DAYS)).strftime("%d/%m/%Y")  # in March
 
 
 def shared(net, title, due, **kw):
@@ -34,8 +33,8 @@ def shared(net, title, due, **kw):
 def around_new_year(net):
     return {
         "january": shared(net, "JANUARY open", dt.date(2028, 1, 15)),
-        "march": shared(net, "MARCH open", dt.date(2028, 3, 1)),  # within the next quarter (92 days)
-        "june": shared(net, "JUNE open", dt.date(2028, 6, 30)),  # beyond it
+        "march": shared(net, "MARCH open", dt.date(2028, 3, 1)),
+        "june": shared(net, "JUNE open", dt.date(2028, 6, 30)),  # next year, already assigned
         "done_this_year": shared(net, "DONE this year", dt.date(2027, 3, 1), state="accepted", progress=100,
                                  completed_on=dt.date(2027, 2, 20)),
         "overdue_last_year": shared(net, "OVERDUE since last year", dt.date(2026, 11, 30)),
@@ -51,8 +50,8 @@ def column_titles(matrix):
 
 def test_current_period_keeps_open_work_due_early_next_year_and_old_overdue_work(net, around_new_year):
     m = sel.office_matrix(net.users["office_staff"], under=net.units["national"], year=sel.CURRENT, today=DECEMBER)
-    assert column_titles(m) == ["OVERDUE since last year", "DONE this year", "JANUARY open", "MARCH open"]
-    assert "2027" in m.period and HORIZON in m.period and HORIZON.endswith("/03/2028")  # says which period
+    assert column_titles(m) == ["OVERDUE since last year", "DONE this year", "JANUARY open", "MARCH open", "JUNE open"]
+    assert "2027" in m.period  # says which period
     # A year still means that year, and no year every year.
     m = sel.office_matrix(net.users["office_staff"], under=net.units["national"], year=2027, today=DECEMBER)
     assert column_titles(m) == ["DONE this year"]
@@ -71,13 +70,13 @@ def test_a_bad_period_is_refused_naming_the_field(net):
     assert exc.value.field == "year"
 
 
-def test_matrix_page_in_december_shows_a_task_due_in_january_by_default(net, around_new_year, login, time_machine):
+def test_matrix_page_in_december_shows_next_years_work_by_default(net, around_new_year, login, time_machine):
     time_machine.move_to(dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), tick=False)
     client = login(net.users["office_staff"])
     html = client.get(reverse("program:office_matrix"), {"under": net.units["national"].pk}).content.decode()
     assert f'data-testid="matrix-column" data-task="{around_new_year["january"].pk}"' in html
-    assert f'data-testid="matrix-column" data-task="{around_new_year["june"].pk}"' not in html
-    assert 'data-testid="matrix-period"' in html and HORIZON in html
+    assert f'data-testid="matrix-column" data-task="{around_new_year["june"].pk}"' in html
+    assert 'data-testid="matrix-period"' in html and "2027" in html
     assert '<option value="current" selected>' in html
     # A chosen year still shows only that year.
     html = client.get(reverse("program:office_matrix"), {"under": net.units["national"].pk, "year": 2027}).content.decode()
@@ -88,9 +87,9 @@ def test_matrix_api_and_cli_offer_the_current_period(net, around_new_year, api_c
     time_machine.move_to(dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), tick=False)
     client = api_client(net.users["office_staff"], scope="read")
     body = client.get("/api/v1/program/office/matrix", {"under": net.units["national"].pk, "year": "current"}).json()
-    assert body["year"] == "current" and HORIZON in body["period"]
+    assert body["year"] == "current" and "2027" in body["period"]
     assert [c["title"] for c in body["columns"]] == [
-        "OVERDUE since last year", "DONE this year", "JANUARY open", "MARCH open"]
+        "OVERDUE since last year", "DONE this year", "JANUARY open", "MARCH open", "JUNE open"]
     assert client.get("/api/v1/program/office/matrix", {"year": "soon"}).status_code in (400, 422)
     out = StringIO()
     call_command("program_office", "matrix", "--under", net.units["national"].code, "--year", "current", "--json",
@@ -107,5 +106,22 @@ def test_unit_page_counts_current_work_including_january(net, login, time_machin
         net.users["a_analyst"], u["prov_a"], year=sel.CURRENT, today=DECEMBER)}
     assert counts["not_started"] == 1
     html = login(net.users["a_analyst"]).get(reverse("org:unit_detail", kwargs={"unit_id": u["prov_a"].pk})).content.decode()
-    assert 'data-testid="unit-tasks-by-status"' in html and HORIZON in html
+    assert 'data-testid="unit-tasks-by-status"' in html and "2027" in html
     assert 'data-status="not_started">' in html and "Chưa thực hiện: 1" in html
+
+
+def test_matrix_lists_units_with_work_first_and_folds_the_others(net, around_new_year, login, time_machine):
+    """Units without a task in the page's columns (thirty ministries) come after the units
+    with work, folded behind one line that counts them."""
+    time_machine.move_to(dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), tick=False)
+    m = sel.office_matrix(net.users["office_staff"], under=net.units["national"], year=sel.CURRENT, today=DECEMBER)
+    codes = [r.unit.code for r in m.rows]
+    assert codes[0] == "tinh-a" and [r.unit.code for r in m.assigned_rows] == ["tinh-a"]
+    assert {r.unit.code for r in m.empty_rows} >= {"tinh-b", "bo-x"} and all(not r.assigned for r in m.rows[1:])
+    client = login(net.users["office_staff"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # the switch: stored on the account
+    html = client.get(reverse("program:office_matrix"), {"under": net.units["national"].pk}).content.decode()
+    assigned, folded = html.split('data-testid="matrix-empty-rows"')
+    assert 'data-unit="tinh-a"' in assigned and 'data-unit="tinh-b"' not in assigned
+    assert 'data-unit="tinh-b"' in folded and 'class="collapse"' in html
+    assert f"{len(m.empty_rows)} units have no task in these columns" in html

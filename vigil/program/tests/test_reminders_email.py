@@ -32,7 +32,7 @@ def test_escalation_email_arrives_through_smtp_in_the_recipients_language(net, d
     en = by_to["vanphong@bcd.gov.vn"]
     assert en.subject == (
         "[Vigil] Overdue task of Province A finance department: Diễn tập ứng cứu sự cố cấp tỉnh "
-        "(due 10 Mar 2026, 2 day(s) late)"
+        "(due 10 Mar 2026, 2 days late)"
     )
     assert "Lead unit: Province A finance department" in en.text and "Status: Overdue" in en.text
     assert f"https://vigil.bcd.gov.vn/program/tasks/{task.pk}/" in en.text

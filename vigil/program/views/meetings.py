@@ -15,6 +15,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import concurrency
 from vigil.core.errors import AccessDenied, DomainError
@@ -242,7 +243,9 @@ def attendees_add_members(request, meeting_id):
     if (refused := wrong_method(request, "POST")) is not None:
         return refused
     added = meeting_svc.attendees_add_members(actor=web_actor(request), meeting=meeting)
-    messages.success(request, _("Đã thêm %(n)s thành viên vào danh sách tham dự.") % {"n": len(added)})
+    messages.success(request, ngettext(
+        "Đã thêm %(n)s thành viên vào danh sách tham dự.", "Đã thêm %(n)s thành viên vào danh sách tham dự.", len(added),
+    ) % {"n": len(added)})
     return redirect(_detail_url(meeting, "attendees"))
 
 
@@ -305,7 +308,9 @@ def sites_add_provinces(request, meeting_id):
         added = meeting_svc.sites_add_all(actor=web_actor(request), meeting=meeting, kind="province")
     except DomainError as exc:
         return _render_detail(request, meeting, "sites", error=_refusal(exc))
-    messages.success(request, _("Đã thêm %(n)s điểm cầu tỉnh, thành phố.") % {"n": len(added)})
+    messages.success(request, ngettext(
+        "Đã thêm %(n)s điểm cầu tỉnh, thành phố.", "Đã thêm %(n)s điểm cầu tỉnh, thành phố.", len(added),
+    ) % {"n": len(added)})
     return redirect(_detail_url(meeting, "sites"))
 
 
@@ -455,7 +460,8 @@ def conclusion_task_create(request, meeting_id, conclusion_id):
     def message(task):
         n = task.children.count()
         if n:
-            return _("Đã giao nhiệm vụ “%(t)s” cho %(n)s đơn vị.") % {"t": task.title, "n": n}
+            return ngettext("Đã giao nhiệm vụ “%(t)s” cho %(n)s đơn vị.", "Đã giao nhiệm vụ “%(t)s” cho %(n)s đơn vị.", n) % {
+                "t": task.title, "n": n}
         return _("Đã giao nhiệm vụ “%(t)s” cho %(u)s.") % {"t": task.title, "u": task.lead_unit.display_name}
 
     return submit(

@@ -18,6 +18,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import concurrency
 from vigil.core.errors import AccessDenied, DomainError, NotFound
@@ -110,7 +111,9 @@ def task_create(request):
 
     return submit(
         request, form, save, success=lambda created: _detail_url(created[0]),
-        message=lambda created: _("Đã giao nhiệm vụ cho %(n)s đơn vị.") % {"n": created[1]} if created[1] > 1
+        message=lambda created: ngettext(
+            "Đã giao nhiệm vụ cho %(n)s đơn vị.", "Đã giao nhiệm vụ cho %(n)s đơn vị.", created[1],
+        ) % {"n": created[1]} if created[1] > 1
         else _("Đã giao nhiệm vụ."),
         template="program/task_form.html", context={"task": None}, aliases=forms.SERVICE_ALIASES,
     )

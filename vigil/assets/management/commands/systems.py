@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.assets import selectors as sel
 from vigil.assets.api import ImportOut, SystemDetailOut, SystemOut
@@ -106,7 +107,7 @@ class Command(VigilCommand):
         for s in rows:
             level = s.level or "-"
             self.stdout.write(f"{s.pk:>6}  {s.owner_unit.code:<16} {s.code:<20} {level!s:<2} {s.status:<10} {s.name}")
-        self.stdout.write(_("%(n)s hệ thống.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s hệ thống.", "%(n)s hệ thống.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         s = sel.system_get(user=user, system_id=parse_int(options["system_id"], "system_id"))
@@ -153,15 +154,18 @@ class Command(VigilCommand):
                 self.stdout.write(str(e))
             if result.imported:
                 self.stdout.write(self.style.SUCCESS(
-                    _("Đã nhập: %(c)s hệ thống mới, %(u)s cập nhật, %(n)s không đổi; %(s)s dòng lỗi bị bỏ qua.")
-                    % {"c": len(result.created), "u": len(result.updated), "n": len(result.unchanged),
-                       "s": len(result.skipped_lines)}
+                    result.imported_text()
                 ))
             elif result.dry_run and result.ok:
-                self.stdout.write(_("Tệp hợp lệ: %(n)s dòng sẵn sàng để nhập.") % {"n": result.rows})
+                self.stdout.write(ngettext(
+                    "Tệp hợp lệ: %(n)s dòng sẵn sàng để nhập.", "Tệp hợp lệ: %(n)s dòng sẵn sàng để nhập.", result.rows,
+                ) % {"n": result.rows})
         if result.errors and not result.imported:
             raise CommandError(
-                _("Có %(n)s dòng lỗi: chưa nhập dòng nào.") % {"n": len(result.bad_lines)}, returncode=1
+                ngettext(
+                    "Có %(n)s dòng lỗi: chưa nhập dòng nào.", "Có %(n)s dòng lỗi: chưa nhập dòng nào.", len(result.bad_lines),
+                ) % {"n": len(result.bad_lines)},
+                returncode=1,
             )
 
     def do_export(self, user, options):
@@ -172,7 +176,8 @@ class Command(VigilCommand):
         if options["json"]:
             return self.emit_json({"file": str(target), "count": produced.count, "format": options["format"]})
         self.stdout.write(self.style.SUCCESS(
-            _("Đã xuất %(n)s hệ thống vào %(f)s.") % {"n": produced.count, "f": target}
+            ngettext("Đã xuất %(n)s hệ thống vào %(f)s.", "Đã xuất %(n)s hệ thống vào %(f)s.", produced.count) % {
+                "n": produced.count, "f": target}
         ))
 
     def do_reminders(self, user, options):
@@ -181,6 +186,9 @@ class Command(VigilCommand):
         if options.get("json"):
             return self.emit_json(result)
         self.stdout.write(
-            _("Ngày %(d)s: %(s)s hạn sắp đến, %(o)s quá hạn; %(n)s thông báo.")
-            % {"d": result["today"], "s": result["due_soon"], "o": result["overdue"], "n": result["notifications"]}
+            ngettext("Ngày %(d)s: %(s)s hạn sắp đến, %(o)s quá hạn; %(notes)s.",
+                     "Ngày %(d)s: %(s)s hạn sắp đến, %(o)s quá hạn; %(notes)s.", result["due_soon"])
+            % {"d": result["today"], "s": result["due_soon"], "o": result["overdue"],
+               "notes": ngettext("%(n)s thông báo", "%(n)s thông báo", result["notifications"])
+               % {"n": result["notifications"]}}
         )

@@ -10,6 +10,7 @@ checkpoint file and a notification to the auditors (exit 1, nothing sealed, when
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import audit, audit_seal
 from vigil.core.commands import VigilCommand
@@ -44,7 +45,10 @@ class Command(VigilCommand):
                 self.stdout.write("OK: " + _("nhật ký kiểm toán còn trống, chưa có gì để niêm phong."))
                 return
             self.stdout.write(f"OK: checkpoint seq {cp.seq} {cp.hash} {cp.at} → {audit_seal.checkpoint_file()}")
-            self.stdout.write(_("Đã gửi cho %(n)s người giữ vai trò kiểm toán.") % {"n": sealed.notified})
+            self.stdout.write(ngettext(
+                "Đã gửi cho %(n)s người giữ vai trò kiểm toán.", "Đã gửi cho %(n)s người giữ vai trò kiểm toán.",
+                sealed.notified,
+            ) % {"n": sealed.notified})
             return
         result = audit.verify()
         if result.ok:
@@ -68,7 +72,8 @@ class Command(VigilCommand):
         reason = _reasons().get(result.reason, result.reason)
         self.stderr.write(
             f"FAILED: seq {result.first_bad_seq} {result.reason} — "
-            + _("bản ghi số %(seq)s %(reason)s; %(n)s bản ghi trước đó còn nguyên vẹn.")
+            + ngettext("bản ghi số %(seq)s %(reason)s; %(n)s bản ghi trước đó còn nguyên vẹn.",
+                       "bản ghi số %(seq)s %(reason)s; %(n)s bản ghi trước đó còn nguyên vẹn.", result.checked)
             % {"seq": result.first_bad_seq, "reason": reason, "n": result.checked}
         )
         raise SystemExit(1)

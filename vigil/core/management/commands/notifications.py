@@ -10,6 +10,7 @@ selectors and services as the pages and the API.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.api.notifications import NotificationOut
 from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
@@ -46,7 +47,7 @@ class Command(VigilCommand):
             when = timezone.localtime(n.created_at).strftime("%d/%m/%Y %H:%M")
             self.stdout.write(f"{mark} {n.pk:>7}  {when}  {n.kind:<28} {n.title}")
         self.stdout.write(
-            _("%(n)s thông báo, %(u)s chưa đọc.")
+            ngettext("%(n)s thông báo, %(u)s chưa đọc.", "%(n)s thông báo, %(u)s chưa đọc.", len(rows))
             % {"n": len(rows), "u": notify_selectors.unread_count(user=user)}
         )
 
@@ -65,4 +66,6 @@ class Command(VigilCommand):
                 was_unread = n.read_at is None
                 notify_services.notification_mark_read(actor=actor, notification=n)
                 count += int(was_unread)
-        self.stdout.write(self.style.SUCCESS(_("Đã đánh dấu %(n)s thông báo là đã đọc.") % {"n": count}))
+        self.stdout.write(self.style.SUCCESS(ngettext(
+            "Đã đánh dấu %(n)s thông báo là đã đọc.", "Đã đánh dấu %(n)s thông báo là đã đọc.", count,
+        ) % {"n": count}))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
 
@@ -90,7 +91,7 @@ class Command(VigilCommand):
         except OSError as exc:
             raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": out, "e": exc.strerror}) from exc
         self.stdout.write(self.style.SUCCESS(
-            _("Đã ghi %(f)s: %(n)s sự cố.") % {"f": out, "n": produced.count}
+            ngettext("Đã ghi %(f)s: %(n)s sự cố.", "Đã ghi %(f)s: %(n)s sự cố.", produced.count) % {"f": out, "n": produced.count}
         ))
         if produced.truncated:
             self.stderr.write(produced.message())

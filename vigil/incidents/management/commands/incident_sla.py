@@ -11,6 +11,7 @@ through the same selectors and services (and access rules) as the pages and the 
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import safejson
 from vigil.core.commands import (
@@ -66,8 +67,13 @@ class Command(VigilCommand):
         now = parse_datetime(options["now"], "--now")
         result = sla_svc.sla_check(now=now, actor=platform_actor()).as_dict()
         self.emit(options, result, [
-            _("Đã kiểm tra %(c)s mốc quá hạn: %(a)s vi phạm mức 1, %(b)s mức 2; %(n)s thông báo.")
-            % {"c": result["checked"], "a": result["level1"], "b": result["level2"], "n": result["notifications"]}
+            ngettext("Đã kiểm tra %(c)s mốc quá hạn: %(breaches)s; %(notes)s.",
+                     "Đã kiểm tra %(c)s mốc quá hạn: %(breaches)s; %(notes)s.", result["checked"])
+            % {"c": result["checked"],
+               "breaches": ngettext("%(a)s vi phạm mức 1, %(b)s mức 2", "%(a)s vi phạm mức 1, %(b)s mức 2", result["level1"])
+               % {"a": result["level1"], "b": result["level2"]},
+               "notes": ngettext("%(n)s thông báo", "%(n)s thông báo", result["notifications"])
+               % {"n": result["notifications"]}}
         ])
 
     def _unit(self, user, options):
@@ -87,7 +93,7 @@ class Command(VigilCommand):
         rows = stage_sel.annotate_late(stage_sel.stages_due(user=user, unit=self._unit(user, options), now=now)[:500], now)
         self.emit(options, schema_data(LateReportOut, rows, many=True), [
             f"#{r.pk}  {r.incident.reference}  {r.stage.code}#{r.sequence}  {r.due_at.isoformat()}"
-            + ("  " + _("trễ %(n)s ngày") % {"n": r.days_late} if r.submitted_at is None and r.due_at < now else "")
+            + ("  " + ngettext("trễ %(n)s ngày", "trễ %(n)s ngày", r.days_late) % {"n": r.days_late} if r.submitted_at is None and r.due_at < now else "")
             for r in rows
         ] or [_("Không có báo cáo nào đến hạn.")])
 
@@ -95,8 +101,9 @@ class Command(VigilCommand):
         groups = stage_sel.stages_overdue(user=user, unit=self._unit(user, options))
         lines = []
         for g in groups:
-            lines.append(_("%(u)s: %(n)s báo cáo chậm, chậm nhất %(d)s ngày") % {"u": g.unit.code, "n": g.count,
-                                                                              "d": g.days_late})
+            oldest = ngettext("chậm nhất %(n)s ngày", "chậm nhất %(n)s ngày", g.days_late) % {"n": g.days_late}
+            lines.append(ngettext("%(u)s: %(n)s báo cáo chậm, %(oldest)s", "%(u)s: %(n)s báo cáo chậm, %(oldest)s", g.count)
+                         % {"u": g.unit.code, "n": g.count, "oldest": oldest})
             lines += [f"  #{r.pk}  {r.incident.reference}  {r.stage.code}#{r.sequence}  {r.due_at.isoformat()}"
                       for r in g.reports]
         self.emit(options, schema_data(LateUnitOut, groups, many=True),

@@ -19,6 +19,7 @@ Dates are YYYY-MM-DD. `--as` may be replaced by the environment variable VIGIL_U
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import observables as obs_kinds
 from vigil.core import selectors as core_selectors
@@ -43,18 +44,7 @@ from vigil.incidents.services import workflow as wf
 
 
 def _detail(user, actor, incident_id, *, opened: bool = False):
-    """The incident with the rows `IncidentDetailOut` shows, read for `user` as the API's GET
-    does (`opened`: a display, so opening a TLP:RED incident is recorded)."""
-    if opened:
-        incident = sel.incident_open(user=user, actor=actor, pk=incident_id)
-    else:
-        incident = sel.incident_get(user=user, pk=incident_id)
-    incident.detail = {
-        "units": list(sel.incident_units(user, incident)), "tasks": list(sel.tasks(user, incident)),
-        "observables": sel.annotate_observables(user, incident, sel.observables(user, incident)),
-        "evidence": list(sel.evidence(user, incident)), "related": list(sel.related(user, incident)),
-    }
-    return incident
+    return sel.incident_detail(user, incident_id, actor=actor, opened=opened)
 
 
 class Command(VigilCommand):
@@ -174,7 +164,7 @@ class Command(VigilCommand):
         for i in page.items:
             self.stdout.write(f"{i.pk:>7}  {i.reference:<18} {i.received_at:%d/%m/%Y %H:%M}  "
                               f"{str(i.get_state_display()):<16} {i.severity or '-':<8} {i.owner_unit.code:<16} {i.title}")
-        self.stdout.write(_("%(n)s sự cố.") % {"n": len(page.items)})
+        self.stdout.write(ngettext("%(n)s sự cố.", "%(n)s sự cố.", len(page.items)) % {"n": len(page.items)})
         if page.next_cursor:
             self.stdout.write(_("Trang sau: --cursor %(c)s") % {"c": page.next_cursor})
 

@@ -16,6 +16,7 @@ import os
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.actors import Actor
 from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
@@ -75,7 +76,7 @@ class Command(VigilCommand):
                 "r": sum(r.status == "replayed" for r in results), "f": len(failed),
             })
         if failed:
-            raise CommandError(_("%(n)s thư không nhập được.") % {"n": len(failed)}, returncode=1)
+            raise CommandError(ngettext("%(n)s thư không nhập được.", "%(n)s thư không nhập được.", len(failed)) % {"n": len(failed)}, returncode=1)
 
     def _source(self, options):
         if bool(options["maildir"]) == bool(options["imap_host"]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import schema_data
 from vigil.core.errors import DomainError
@@ -49,7 +50,7 @@ class CatalogueCommands:
             state = "" if s.is_active else f" ({_('ngừng')})"
             self.stdout.write(f"{s.pk:>6}  {s.owner_unit.code:<16} {s.tlp:<12} {s.kind:<9} {s.reliability} "
                               f"{s.default_confidence:>3}  {s.name}{state}")
-        self.stdout.write(_("%(n)s nguồn.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s nguồn.", "%(n)s nguồn.", len(rows)) % {"n": len(rows)})
         return None
 
     def do_sources_show(self, user, options):
@@ -108,7 +109,10 @@ class CatalogueCommands:
         if options["json"]:
             return self.emit_schema(DeletedOut, {"detail": _("Đã xoá nguồn “%(n)s”.") % {"n": name},
                                                  "recomputed": touched})
-        self._ok(_("Đã xoá nguồn “%(name)s”; %(n)s chỉ báo được tính lại.") % {"name": name, "n": touched})
+        self._ok(ngettext(
+            "Đã xoá nguồn “%(name)s”; %(n)s chỉ báo được tính lại.", "Đã xoá nguồn “%(name)s”; %(n)s chỉ báo được tính lại.",
+            touched,
+        ) % {"name": name, "n": touched})
         return None
 
     # ------------------------------------------------------------------ feeds
@@ -123,7 +127,7 @@ class CatalogueCommands:
             state = "" if f.enabled else f" ({_('tắt')})"
             self.stdout.write(f"{f.pk:>5}  {f.format:<6} {f.interval_minutes:>5}′ {last:<16} "
                               f"{f.source.name} / {f.name}{state}  {where}")
-        self.stdout.write(_("%(n)s nguồn cấp.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s nguồn cấp.", "%(n)s nguồn cấp.", len(rows)) % {"n": len(rows)})
         return None
 
     def do_feeds_show(self, user, options):
@@ -203,7 +207,7 @@ class CatalogueCommands:
         ran = feed_svc.run_due_feeds()
         if options["json"]:
             return self.emit_json({"ran": ran})
-        self._ok(_("Đã chạy %(n)s nguồn cấp đến hạn.") % {"n": ran})
+        self._ok(ngettext("Đã chạy %(n)s nguồn cấp đến hạn.", "Đã chạy %(n)s nguồn cấp đến hạn.", ran) % {"n": ran})
         return None
 
     # ------------------------------------------------------------------ warninglists, taxonomies
@@ -215,7 +219,7 @@ class CatalogueCommands:
         for w in rows:
             state = _("bật") if w.enabled else _("tắt")
             self.stdout.write(f"{w.pk:>5}  {state:<4} {w.kind:<9} {w.entry_count:>8}  {w.slug:<32} {w.name}")
-        self.stdout.write(_("%(n)s danh sách cảnh báo.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s danh sách cảnh báo.", "%(n)s danh sách cảnh báo.", len(rows)) % {"n": len(rows)})
         return None
 
     def do_warninglists_show(self, user, options):
@@ -231,7 +235,7 @@ class CatalogueCommands:
         for entry in (w.entries or [])[:50]:
             out(f"  {entry}")
         if w.entry_count > 50:
-            out("  " + _("… và %(n)s mục khác") % {"n": w.entry_count - 50})
+            out("  " + ngettext("… và %(n)s mục khác", "… và %(n)s mục khác", w.entry_count - 50) % {"n": w.entry_count - 50})
         return None
 
     def _switch(self, user, options, enabled: bool):
@@ -240,7 +244,7 @@ class CatalogueCommands:
         if options["json"]:
             return self.emit_schema(WarninglistOut, sel.warninglist_get(user, w.pk), indicators_changed=changed)
         msg = _("Đã bật danh sách “%(name)s”") if enabled else _("Đã tắt danh sách “%(name)s”")
-        self._ok((msg % {"name": w.name}) + "; " + _("%(n)s chỉ báo đổi kết quả.") % {"n": changed})
+        self._ok((msg % {"name": w.name}) + "; " + ngettext("%(n)s chỉ báo đổi kết quả.", "%(n)s chỉ báo đổi kết quả.", changed) % {"n": changed})
         return None
 
     def do_warninglists_enable(self, user, options):
@@ -268,7 +272,7 @@ class CatalogueCommands:
             return self.emit_schema(TaxonomyOut, rows, many=True)
         for t in rows:
             self.stdout.write(f"{t.pk:>5}  {t.namespace:<28} v{t.version:<4} {t.tag_count:>5} {_('nhãn')}")
-        self.stdout.write(_("%(n)s phân loại.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s phân loại.", "%(n)s phân loại.", len(rows)) % {"n": len(rows)})
         return None
 
     # ------------------------------------------------------------------ imports
@@ -280,7 +284,7 @@ class CatalogueCommands:
         for j in rows:
             self.stdout.write(f"{j.pk:>6}  {timezone.localtime(j.started_at):%d/%m/%Y %H:%M} {j.status:<8} "
                               f"{j.format:<6} {j.source.name} / {j.filename}  {_counts_line(j.counts or {})}")
-        self.stdout.write(_("%(n)s lần nhập.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s lần nhập.", "%(n)s lần nhập.", len(rows)) % {"n": len(rows)})
         return None
 
     def do_imports_show(self, user, options):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import safejson
 from vigil.core.commands import schema_data, usage_error
@@ -58,7 +59,7 @@ def _error_lines(errors: list, total: int | None = None) -> list[str]:
         lines.append(f"  {where}{field}: {e.get('message', '')}")
     total = len(errors) if total is None else total
     if total > ERRORS_SHOWN:
-        lines.append("  " + _("… và %(n)s lỗi khác") % {"n": total - ERRORS_SHOWN})
+        lines.append("  " + ngettext("… và %(n)s lỗi khác", "… và %(n)s lỗi khác", total - ERRORS_SHOWN) % {"n": total - ERRORS_SHOWN})
     return lines
 
 

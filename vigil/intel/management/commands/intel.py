@@ -33,6 +33,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core import audit
 from vigil.core.access import can_in_unit
@@ -299,7 +300,8 @@ class Command(CatalogueCommands, VigilCommand):
         started = timezone.now()
 
         def progress(job):
-            self.stderr.write(_("… %(n)s bản ghi") % {"n": f"{job.records_done:,}".replace(",", ".")})
+            self.stderr.write(ngettext("… %(n)s bản ghi", "… %(n)s bản ghi", job.records_done) % {
+                "n": f"{job.records_done:,}".replace(",", ".")})
 
         job = import_svc.import_path(
             actor=actor, source=source, path=path, fmt=options["format"], type_code=options["type"] or "",
@@ -363,14 +365,15 @@ class Command(CatalogueCommands, VigilCommand):
                     fh.write(chunk)
                     lines += chunk.count("\n")
                     size += len(chunk.encode("utf-8"))
-                    self.stderr.write(_("… %(n)s dòng") % {"n": lines})
+                    self.stderr.write(ngettext("… %(n)s dòng", "… %(n)s dòng", lines) % {"n": lines})
             os.replace(partial, target)  # a resolver reading the file never sees half of it
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": output, "e": exc}, returncode=1) from exc
         if options["json"]:
             return self.emit_json({"output": str(target), "lines": lines, "bytes": size, "format": options["format"]})
-        self._ok(_("Đã xuất %(lines)s dòng (%(bytes)s byte) vào %(file)s.")
+        self._ok(ngettext("Đã xuất %(lines)s dòng (%(bytes)s byte) vào %(file)s.",
+                          "Đã xuất %(lines)s dòng (%(bytes)s byte) vào %(file)s.", lines)
                  % {"lines": lines, "bytes": size, "file": target})
         return None
 
@@ -386,7 +389,7 @@ class Command(CatalogueCommands, VigilCommand):
         for i in rows:
             self.stdout.write(f"{i.pk:>8}  {i.type:<12} {i.tlp:<12} {i.confidence:>3}  {i.status_at(now):<13} "
                               f"{i.last_seen:%d/%m/%Y}  {i.display_value}")
-        self.stdout.write(_("%(n)s chỉ báo.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s chỉ báo.", "%(n)s chỉ báo.", len(rows)) % {"n": len(rows)})
         if page.next_cursor:
             self.stdout.write(_("Trang sau: --cursor %(c)s") % {"c": page.next_cursor})
         return None

@@ -12,6 +12,7 @@ decision is written to the audit log, as on the pages.
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, parse_date, schema_data
 from vigil.org.api.people import (
@@ -55,7 +56,7 @@ class Command(VigilCommand):
                 f"{d.pk:>6}  {d.number:<18} {d.date:%d/%m/%Y}  {d.get_tlp_display():<16} "
                 f"{d.get_status_display():<12} {d.owner_unit.code:<18} {d.title}"
             )
-        self.stdout.write(_("%(n)s quyết định.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s quyết định.", "%(n)s quyết định.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         d = decision_sel.decision_get(user=user, decision_id=options["decision_id"])
@@ -83,7 +84,8 @@ class Command(VigilCommand):
         n = d.items.count()
         self.stdout.write(
             self.style.SUCCESS(
-                _("Đã áp dụng quyết định %(number)s (%(n)s nội dung), hiệu lực từ %(d)s.")
+                ngettext("Đã áp dụng quyết định %(number)s (%(n)s nội dung), hiệu lực từ %(d)s.",
+                         "Đã áp dụng quyết định %(number)s (%(n)s nội dung), hiệu lực từ %(d)s.", n)
                 % {"number": d.number, "n": n, "d": d.effective_date.strftime("%d/%m/%Y")}
             )
         )
@@ -108,5 +110,8 @@ class Command(VigilCommand):
             self.stdout.write(f"{s.unit.code:<24} {s.members}/{s.min_members:<4} {state}")
         incomplete = sum(1 for s in rows if not s.complete)
         self.stdout.write(
-            _("%(total)s đơn vị, %(incomplete)s chưa kiện toàn.") % {"total": len(rows), "incomplete": incomplete}
+            ngettext(
+                "%(total)s đơn vị, %(incomplete)s chưa kiện toàn.",
+                "%(total)s đơn vị, %(incomplete)s chưa kiện toàn.", len(rows),
+            ) % {"total": len(rows), "incomplete": incomplete}
         )

@@ -8,6 +8,7 @@ same selectors (and so the same access layer) as the pages and the API.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand
 from vigil.org.api.people import PersonDetailOut
@@ -51,7 +52,7 @@ class Command(VigilCommand):
             count += 1
             roles = ", ".join(f"{m.role.code}@{m.unit.code}" for m in p.current_memberships)
             self.stdout.write(f"{p.pk:>6}  {p.full_name:<32} {p.home_unit.code:<20} {roles}")
-        self.stdout.write(_("%(n)s cán bộ.") % {"n": count})
+        self.stdout.write(ngettext("%(n)s cán bộ.", "%(n)s cán bộ.", count) % {"n": count})
 
     def do_show(self, user, options):
         person = people_sel.person_get(user=user, person_id=options["person_id"])

@@ -16,6 +16,7 @@ accept it (`requests`, `decide`).
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, schema_data
 from vigil.org.api.units import (
@@ -70,7 +71,7 @@ class Command(VigilCommand):
             return self.emit_schema(UnitOut, units, many=True)
         for u in units:
             self.stdout.write(f"{u.code:<34} {u.kind.code:<24} {u.name}")
-        self.stdout.write(_("%(n)s đơn vị.") % {"n": len(units)})
+        self.stdout.write(ngettext("%(n)s đơn vị.", "%(n)s đơn vị.", len(units)) % {"n": len(units)})
 
     def do_show(self, user, options):
         unit = self.unit(user, options["code"], field="code", bad_input=False)
@@ -139,7 +140,7 @@ class Command(VigilCommand):
             a = o.wider.unit.code if o.wider_visible else hidden
             b = o.narrower.unit.code if o.narrower_visible else hidden
             self.stdout.write(f"{labels[o.relation]:<10} {o.wider.value} [{a}] ⊇ {o.narrower.value} [{b}]")
-        self.stdout.write(_("%(n)s cặp chồng lấn.") % {"n": len(found)})
+        self.stdout.write(ngettext("%(n)s cặp chồng lấn.", "%(n)s cặp chồng lấn.", len(found)) % {"n": len(found)})
 
     def do_claim(self, user, options):
         unit = self.unit(user, options["code"], field="code", bad_input=False)
@@ -165,7 +166,10 @@ class Command(VigilCommand):
         for e in rows:
             mark = "*" if constituency_selectors.may_decide(user=user, entry=e) else " "
             self.stdout.write(f"{mark} {e.pk:>6} {e.status:<8} {e.unit.code:<24} {e.value}")
-        self.stdout.write(_("%(n)s yêu cầu (* bạn có thể chấp thuận hoặc từ chối).") % {"n": len(rows)})
+        self.stdout.write(ngettext(
+            "%(n)s yêu cầu (* bạn có thể chấp thuận hoặc từ chối).",
+            "%(n)s yêu cầu (* bạn có thể chấp thuận hoặc từ chối).", len(rows),
+        ) % {"n": len(rows)})
 
     def do_decide(self, user, options):
         entry = constituency_selectors.constituency_request_get(user=user, entry_id=options["entry_id"])

@@ -11,6 +11,7 @@ follow-up of their findings, through the same selectors and services as the page
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments, parse_int, schema_data
 from vigil.program.api.inspections import FindingOut, InspectionDetailOut, InspectionOut, _detail
@@ -60,7 +61,7 @@ class Command(VigilCommand):
                 f"{i.pk:>6}  {i.year}  {i.get_status_display():<24} {i.inspecting_unit.code:<16} "
                 f"{i.target_count:>3}  {i.open_finding_count:>3}/{i.finding_count:<3}  {i.title}"
             )
-        self.stdout.write(_("%(n)s đợt kiểm tra.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s đợt kiểm tra.", "%(n)s đợt kiểm tra.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         inspection = sel.inspection_get(user, options["inspection_id"])
@@ -110,7 +111,7 @@ class Command(VigilCommand):
         for f in rows:
             self.stdout.write(f"{f.unit.code:<16} {f.inspection.year} {f.inspection.title}")
             self._finding_line(f, indent="    ")
-        self.stdout.write(_("%(n)s phát hiện.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s phát hiện.", "%(n)s phát hiện.", len(rows)) % {"n": len(rows)})
 
     def do_close_finding(self, user, options):
         finding = sel.finding_get(user, options["finding_id"])

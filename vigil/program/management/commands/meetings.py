@@ -14,6 +14,7 @@ concluded. `--as` may be replaced by the environment variable VIGIL_USER.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments, parse_date
 from vigil.program.api.meetings import MeetingDetailOut, MeetingOut
@@ -82,7 +83,7 @@ class Command(VigilCommand):
                 f"{m.pk:>6}  {m.held_on:%d/%m/%Y}  {m.get_status_display():<32} {m.body_unit.code:<14} "
                 f"{notice:<16} {m.title}"
             )
-        self.stdout.write(_("%(n)s phiên họp.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s phiên họp.", "%(n)s phiên họp.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         m = _detail(user, sel.meeting_get(user=user, meeting_id=options["meeting_id"]))

@@ -17,6 +17,7 @@ access layer) as the pages and the API.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments, parse_date, schema_data
 from vigil.core.errors import DomainError
@@ -124,7 +125,10 @@ class Command(VigilCommand):
             head += " — " + _("các đơn vị trực thuộc %(u)s") % {"u": m.under.display_name}
         head += " — " + _("hạn hoàn thành: %(p)s") % {"p": m.period}
         self.stdout.write(head)
-        self.stdout.write(_("Trang %(n)s/%(total)s, %(c)s nhiệm vụ giao cho nhiều đơn vị.") % {
+        self.stdout.write(ngettext(
+            "Trang %(n)s/%(total)s, %(c)s nhiệm vụ giao cho nhiều đơn vị.",
+            "Trang %(n)s/%(total)s, %(c)s nhiệm vụ giao cho nhiều đơn vị.", m.page.total,
+        ) % {
             "n": m.page.number, "total": m.page.num_pages, "c": m.page.total})
         for i, c in enumerate(m.columns, start=1):
             self.stdout.write(
@@ -153,10 +157,12 @@ class Command(VigilCommand):
             return self.emit_schema(LateOut, late_data(late))
         width = max([len(r.unit.code) for r in late.rows] or [10]) + 2
         for r in late.rows:
-            oldest = _("quá hạn lâu nhất %(n)s ngày (hạn %(d)s)") % {
+            oldest = ngettext(
+                "quá hạn lâu nhất %(n)s ngày (hạn %(d)s)", "quá hạn lâu nhất %(n)s ngày (hạn %(d)s)", r.oldest_days,
+            ) % {
                 "n": r.oldest_days, "d": f"{r.oldest_due:%d/%m/%Y}"} if r.oldest_due else ""
             self.stdout.write(f"{r.unit.code:<{width}}{r.overdue:>6}  {oldest}")
-        self.stdout.write(_("%(n)s nhiệm vụ quá hạn.") % {"n": late.total})
+        self.stdout.write(ngettext("%(n)s nhiệm vụ quá hạn.", "%(n)s nhiệm vụ quá hạn.", late.total) % {"n": late.total})
 
     def do_ontime(self, user, o):
         rates = sel.on_time_rates(
@@ -184,7 +190,7 @@ class Command(VigilCommand):
                 + _("%(open)s chưa hoàn thành, %(late)s quá hạn") % {"open": r.open, "late": r.overdue}
                 + f" — {'; '.join(r.completeness.missing)}"
             )
-        self.stdout.write(_("%(n)s ban, tổ chưa kiện toàn.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s ban, tổ chưa kiện toàn.", "%(n)s ban, tổ chưa kiện toàn.", len(rows)) % {"n": len(rows)})
 
     # ----------------------------------------------------------------------- a unit's lists, calendar
 
@@ -211,7 +217,9 @@ class Command(VigilCommand):
                 f"{t.due_date:%d/%m/%Y}  #{t.pk:<7} {t.status_label:<20} {t.progress:>3}%  "
                 f"{t.lead_unit.code:<18} {t.title}"
             )
-        self.stdout.write(_("Trang %(n)s/%(total)s, %(c)s nhiệm vụ.") % {
+        self.stdout.write(ngettext(
+            "Trang %(n)s/%(total)s, %(c)s nhiệm vụ.", "Trang %(n)s/%(total)s, %(c)s nhiệm vụ.", listing.page.total,
+        ) % {
             "n": listing.page.number, "total": listing.page.num_pages, "c": listing.page.total})
 
     def do_calendar(self, user, o):

@@ -5,6 +5,7 @@ the worker; running it twice sends nothing new.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import (
     VigilCommand,
@@ -43,14 +44,20 @@ class Command(VigilCommand):
             return self.emit_json(out)
         if "reminders" in out:
             r = out["reminders"]
-            self.stdout.write(
-                _("Ngày %(d)s: %(s)s nhắc hạn, %(o)s quá hạn, %(e)s báo cáo cấp trên, %(p)s nhắc báo cáo định kỳ; %(n)s thông báo.")
-                % {"d": r["today"], "s": r["due_soon"], "o": r["overdue"], "e": r["escalated"],
-                   "p": r["period"], "n": r["notifications"]}
-            )
+            counts = ", ".join([
+                ngettext("%(n)s nhắc hạn", "%(n)s nhắc hạn", r["due_soon"]) % {"n": r["due_soon"]},
+                ngettext("%(n)s quá hạn", "%(n)s quá hạn", r["overdue"]) % {"n": r["overdue"]},
+                ngettext("%(n)s báo cáo cấp trên", "%(n)s báo cáo cấp trên", r["escalated"]) % {"n": r["escalated"]},
+                ngettext("%(n)s nhắc báo cáo định kỳ", "%(n)s nhắc báo cáo định kỳ", r["period"]) % {"n": r["period"]},
+            ])
+            self.stdout.write(_("Ngày %(d)s: %(counts)s; %(notes)s.") % {
+                "d": r["today"], "counts": counts,
+                "notes": ngettext("%(n)s thông báo", "%(n)s thông báo", r["notifications"]) % {"n": r["notifications"]},
+            })
         if "digest" in out:
             g = out["digest"]
-            self.stdout.write(
-                _("Tổng hợp tuần %(w)s: %(u)s đơn vị, %(n)s thông báo.")
-                % {"w": g["week"], "u": g["units"], "n": g["notifications"]}
-            )
+            self.stdout.write(_("Tổng hợp tuần %(w)s: %(units)s, %(notes)s.") % {
+                "w": g["week"],
+                "units": ngettext("%(n)s đơn vị", "%(n)s đơn vị", g["units"]) % {"n": g["units"]},
+                "notes": ngettext("%(n)s thông báo", "%(n)s thông báo", g["notifications"]) % {"n": g["notifications"]},
+            })

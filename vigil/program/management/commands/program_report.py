@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments, usage_error
 from vigil.program.documents import exports
@@ -65,8 +66,10 @@ class Command(VigilCommand):
             raise CommandError(_("Không ghi được tệp %(f)s: %(e)s") % {"f": output, "e": exc.strerror}) from exc
         report = produced.report
         self.stdout.write(self.style.SUCCESS(
-            _("Đã ghi %(f)s: %(done)s nhiệm vụ hoàn thành, %(overdue)s nhiệm vụ quá hạn, %(total)s nhiệm vụ theo dõi "
-              "(%(since)s – %(until)s).") % {
+            ngettext("Đã ghi %(f)s: %(done)s nhiệm vụ hoàn thành, %(overdue)s nhiệm vụ quá hạn, %(total)s nhiệm vụ theo dõi "
+                     "(%(since)s – %(until)s).",
+                     "Đã ghi %(f)s: %(done)s nhiệm vụ hoàn thành, %(overdue)s nhiệm vụ quá hạn, %(total)s nhiệm vụ theo dõi "
+                     "(%(since)s – %(until)s).", report.done_count) % {
                 "f": output, "done": report.done_count, "overdue": len(report.overdue),
                 "total": report.summary.total, "since": report.since.strftime("%d/%m/%Y"),
                 "until": report.until.strftime("%d/%m/%Y"),

@@ -10,6 +10,7 @@
 
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, add_identity_arguments
 from vigil.program.api.programmes import ProgrammeDetailOut, ProgrammeOut
@@ -47,7 +48,7 @@ class Command(VigilCommand):
             self.stdout.write(
                 f"{p.pk:>6}  {p.year}  {p.get_status_display():<14} {p.unit.code:<16} {p.task_count:>4}  {p.title}"
             )
-        self.stdout.write(_("%(n)s chương trình công tác.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s chương trình công tác.", "%(n)s chương trình công tác.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         p = sel.programme_get(user=user, programme_id=options["programme_id"])
@@ -63,7 +64,7 @@ class Command(VigilCommand):
             self.stdout.write(
                 f"  #{t.pk} {t.title} – {t.lead_unit.code}, {t.due_date:%d/%m/%Y}, {t.progress}%, {t.status_label}"
             )
-        self.stdout.write(_("%(n)s nhiệm vụ.") % {"n": len(tasks)})
+        self.stdout.write(ngettext("%(n)s nhiệm vụ.", "%(n)s nhiệm vụ.", len(tasks)) % {"n": len(tasks)})
 
     def do_approve(self, user, options):
         p = sel.programme_get(user=user, programme_id=options["programme_id"])

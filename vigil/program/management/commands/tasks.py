@@ -25,6 +25,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.core.commands import (
     VigilCommand,
@@ -157,7 +158,7 @@ class Command(VigilCommand):
             return self.emit_schema(CommitteeTaskOut, rows, many=True)
         for t in rows:
             self.stdout.write(self._line(t))
-        self.stdout.write(_("%(n)s nhiệm vụ.") % {"n": len(rows)})
+        self.stdout.write(ngettext("%(n)s nhiệm vụ.", "%(n)s nhiệm vụ.", len(rows)) % {"n": len(rows)})
 
     def do_show(self, user, options):
         t = _detail(user, options["task_id"])
@@ -225,7 +226,8 @@ class Command(VigilCommand):
         task = sel.task_get(user, task.pk)
         n = task.children.count()
         message = (
-            _("Đã giao nhiệm vụ #%(id)s cho %(n)s đơn vị.") % {"id": task.pk, "n": n} if n
+            ngettext("Đã giao nhiệm vụ #%(id)s cho %(n)s đơn vị.", "Đã giao nhiệm vụ #%(id)s cho %(n)s đơn vị.", n)
+            % {"id": task.pk, "n": n} if n
             else _("Đã giao nhiệm vụ #%(id)s cho %(u)s.") % {"id": task.pk, "u": task.lead_unit.code}
         )
         self._done(message, user, task.pk, options)
@@ -249,7 +251,8 @@ class Command(VigilCommand):
         if options["json"]:
             return self.emit_schema(ProgressReportOut, sel.report_get(user, report.pk))
         self.stdout.write(self.style.SUCCESS(
-            _("Đã báo cáo tiến độ %(p)s%% cho nhiệm vụ #%(id)s (%(n)s tệp).")
+            ngettext("Đã báo cáo tiến độ %(p)s%% cho nhiệm vụ #%(id)s (%(n)s tệp).",
+                     "Đã báo cáo tiến độ %(p)s%% cho nhiệm vụ #%(id)s (%(n)s tệp).", len(handles))
             % {"p": report.percent, "id": task.pk, "n": len(handles)}
         ))
 
@@ -304,6 +307,8 @@ class Command(VigilCommand):
             due_date=parse_date(options["due"], "--due"),
         )
         self._done(
-            _("Đã giao tiếp nhiệm vụ #%(id)s cho %(n)s đơn vị cấp dưới.") % {"id": task.pk, "n": len(children)},
+            ngettext("Đã giao tiếp nhiệm vụ #%(id)s cho %(n)s đơn vị cấp dưới.",
+                     "Đã giao tiếp nhiệm vụ #%(id)s cho %(n)s đơn vị cấp dưới.", len(children))
+            % {"id": task.pk, "n": len(children)},
             user, task.pk, options,
         )

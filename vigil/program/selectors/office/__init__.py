@@ -54,7 +54,6 @@ from .late import LateByUnit, LateRow, late_by_unit
 from .matrix import MatrixCell, MatrixColumn, MatrixRow, OfficeMatrix, office_matrix
 from .periods import (
     CURRENT,
-    CURRENT_AHEAD_DAYS,
     check_period,
     check_year,
     current_period_q,
@@ -87,7 +86,6 @@ __all__ = [
     "PageInfo",
     "make_page",
     "CURRENT",
-    "CURRENT_AHEAD_DAYS",
     "current_period_q",
     "period_label",
     "check_period",

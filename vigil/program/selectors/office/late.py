@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Min
+from django.utils.translation import gettext as _
 
 from vigil.org.models import Unit
 
@@ -14,6 +15,8 @@ from ...models import Task
 from ...status import OVERDUE, status_q
 from .base import _today, check_source, container_q
 from .rows import _grouped, row_units
+
+CHART_TOP = 15  # units on the page's chart
 
 
 @dataclass
@@ -34,6 +37,36 @@ class LateByUnit:
     @property
     def total(self) -> int:
         return sum(r.overdue for r in self.rows)
+
+    @property
+    def late_rows(self) -> list[LateRow]:
+        """The rows with overdue work (the page lists these)."""
+        return [r for r in self.rows if r.overdue]
+
+    @property
+    def zero_rows(self) -> list[LateRow]:
+        """The rows with nothing overdue (folded on the page)."""
+        return [r for r in self.rows if not r.overdue]
+
+    @property
+    def chart_count(self) -> int:
+        return min(len(self.late_rows), CHART_TOP)
+
+    @property
+    def chart_height(self) -> int:
+        """Pixels for the chart: room for each unit's bar and name."""
+        return max(160, 60 + 30 * self.chart_count)
+
+    def chart_units(self, top: int = CHART_TOP) -> dict:
+        """Overdue tasks of the `top` most late units, most late first."""
+        from vigil.core.selectors.charts import chart, dataset
+
+        rows = self.late_rows[:top]
+        return chart(
+            [r.unit.display_name for r in rows],
+            [dataset(_("Nhiệm vụ quá hạn"), [r.overdue for r in rows], "danger-dark")],
+            horizontal=True, title=_("Số nhiệm vụ quá hạn"),
+        )
 
 
 def late_by_unit(

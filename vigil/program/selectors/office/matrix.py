@@ -64,6 +64,11 @@ class MatrixRow:
     cells: list  # MatrixCell | None, one per column
     counts: dict = field(default_factory=dict)
 
+    @property
+    def assigned(self) -> bool:
+        """Whether the unit has a task in at least one of the page's columns."""
+        return any(cell is not None for cell in self.cells)
+
 
 @dataclass
 class OfficeMatrix:
@@ -79,6 +84,16 @@ class OfficeMatrix:
     @property
     def legend(self) -> list[dict]:
         return status_legend()
+
+    @property
+    def assigned_rows(self) -> list[MatrixRow]:
+        """The rows with a task in these columns (the rows come in this order: these first)."""
+        return [r for r in self.rows if r.assigned]
+
+    @property
+    def empty_rows(self) -> list[MatrixRow]:
+        """The rows with no task in these columns: folded on the page, after the others."""
+        return [r for r in self.rows if not r.assigned]
 
     @property
     def period(self) -> str:
@@ -138,9 +153,11 @@ def office_matrix(
     matrix_rows = {u.pk: MatrixRow(unit=u, cells=[None] * len(columns)) for u in rows}
     if columns:
         _fill_cells(user, columns, rows, matrix_rows, today)
-    return OfficeMatrix(
-        under=under, rows=[matrix_rows[u.pk] for u in rows], columns=columns, page=info, today=today, year=year
-    )
+    # Units with work in these columns first (in the tree's order), then those without: thirty
+    # ministries with nothing assigned no longer push the provinces' work off the screen.
+    ordered = [matrix_rows[u.pk] for u in rows]
+    ordered.sort(key=lambda r: not r.assigned)
+    return OfficeMatrix(under=under, rows=ordered, columns=columns, page=info, today=today, year=year)
 
 
 def _column_candidates(row_ids: list[int], *, source, conclusion, meeting, year, assigning_unit, q,

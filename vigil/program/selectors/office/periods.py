@@ -10,26 +10,20 @@ from django.utils.translation import gettext as _
 from vigil.core.errors import DomainError
 
 # The matrix's "current work" period: the tasks due this year, and every task still open
-# that is overdue or falls due within the next quarter, whatever its year (in December
-# the work due in January; in January last year's work still open).
+# whatever its due date (in January last year's work still open; work already assigned
+# for next year, which a year filter set to this year would hide).
 CURRENT = "current"
-
-
-CURRENT_AHEAD_DAYS = 92
 
 
 def current_period_q(today: dt.date) -> Q:
     this_year = Q(due_date__gte=dt.date(today.year, 1, 1), due_date__lte=dt.date(today.year, 12, 31))
-    return this_year | Q(state="open", due_date__lte=today + dt.timedelta(days=CURRENT_AHEAD_DAYS))
+    return this_year | Q(state="open")
 
 
 def period_label(year: int | str | None, today: dt.date) -> str:
     """The period `year` stands for (a year, CURRENT or None), in words."""
     if year == CURRENT:
-        horizon = today + dt.timedelta(days=CURRENT_AHEAD_DAYS)
-        return _(
-            "năm %(y)s, cùng các nhiệm vụ chưa hoàn thành đã quá hạn hoặc đến hạn đến hết ngày %(d)s"
-        ) % {"y": today.year, "d": f"{horizon:%d/%m/%Y}"}
+        return _("năm %(y)s, cùng mọi nhiệm vụ chưa hoàn thành (cả hạn năm sau)") % {"y": today.year}
     if year:
         return _("năm %(y)s") % {"y": year}
     return _("mọi năm")

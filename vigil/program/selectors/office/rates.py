@@ -83,6 +83,42 @@ class OnTimeRates:
             total.add(q)
         return total
 
+    @property
+    def active_rows(self) -> list[RateRow]:
+        """The rows with a task due in the year (the page lists these)."""
+        return [r for r in self.rows if r.year.due]
+
+    @property
+    def zero_rows(self) -> list[RateRow]:
+        """The rows with no task due in the year (folded on the page)."""
+        return [r for r in self.rows if not r.year.due]
+
+    def chart_quarters(self) -> dict:
+        """The on-time rate of each quarter, every row together (none where nothing was due)."""
+        from vigil.core.selectors.charts import chart, dataset
+
+        return chart(
+            [_("Quý %(q)s") % {"q": q} for q in range(1, 5)],
+            [dataset(_("Tỷ lệ hoàn thành đúng hạn"), [c.rate for c in self.totals], "primary")],
+            unit="%", max=100, title=_("Tỷ lệ (%)"),
+        )
+
+    def chart_outcomes(self) -> dict:
+        """How the year's tasks due stand: done on time, done late, overdue, not yet due."""
+        from vigil.core.selectors.charts import STATUS_COLOURS, chart, colour
+
+        t = self.total
+        parts = [
+            (_("Hoàn thành đúng hạn"), t.on_time, STATUS_COLOURS[DONE_ON_TIME]),
+            (_("Hoàn thành quá hạn"), t.late, STATUS_COLOURS[DONE_LATE]),
+            (_("Quá hạn"), t.overdue, STATUS_COLOURS[OVERDUE]),
+            (_("Chưa đến hạn"), t.open, STATUS_COLOURS["in_progress"]),
+        ]
+        return chart(
+            [p[0] for p in parts],
+            [{"label": _("Nhiệm vụ"), "data": [p[1] for p in parts], "colours": [colour(p[2]) for p in parts]}],
+        )
+
 
 def on_time_rates(
     user,
