@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from vigil.core.access import visible_to
-from vigil.core.errors import NotFound
+from vigil.core.errors import DomainError, NotFound
 
 from ..models import ConstituencyEntry, Membership, Sector, Unit, UnitKind
 
@@ -158,10 +159,6 @@ def check_sector(code, *, field: str = "sector", current: str = "") -> str:
     """A sector code from outside (a form, the API, a command): blank, a sector offered, or
     the value the object already holds (a sector since retired stays until changed);
     DomainError naming `field` otherwise."""
-    from django.utils.translation import gettext as _
-
-    from vigil.core.errors import DomainError
-
     value = (code or "").strip()
     if not value or value == current or sectors().filter(code=value).exists():
         return value

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from vigil.core.access import can, visible_to
 from vigil.core.errors import DomainError, NotFound
-from vigil.org.models import Membership, Unit, UnitKind
+from vigil.org.models import Membership, Person, Unit, UnitKind
 
 from ..models import Conclusion, Meeting, MeetingAttendee, MeetingDocument, MeetingSite, Task
 from ..status import STATUS_CHOICES, STATUS_COLOURS, STATUS_LABELS, today
@@ -228,8 +228,6 @@ def chair_candidates(*, user, body_units, on=None, keep=None):
     """Who may chair a meeting of one of `body_units`: the people `user` may see holding an
     ongoing membership of that body (on `on`, default today), heads first; `keep` (the
     current chair, an id) stays offered even if their membership ended."""
-    from vigil.org.models import Person
-
     on = on or today()
     ids = [getattr(u, "pk", u) for u in body_units if u is not None]
     members = Membership.objects.active(on).filter(unit_id__in=ids, role__counts_as_member=True)
