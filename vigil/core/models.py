@@ -188,7 +188,9 @@ class ApiToken(models.Model):
 class Notification(models.Model):
     """One notice to one user (a reminder, an escalation, a digest), shown in the app and/or
     sent by e-mail as the user's preferences say. Title and body are written in the
-    recipient's language when it is created. `unit` is the unit it is about (for the
+    recipient's language when it is created; a text the platform wrote is also kept as a
+    message and its parameters (`texts`, see `core.texts`), so that `display_title` and
+    `display_body` read in the language of whoever opens it. `unit` is the unit it is about (for the
     audit log); `key`, when set, makes it once-only per (recipient, kind, key).
     A row whose user wants e-mail only has `in_app` off: it records the delivery."""
 
@@ -215,6 +217,7 @@ class Notification(models.Model):
     email_sent_at = models.DateTimeField(_("đã gửi thư lúc"), null=True, blank=True)
     email_error = models.CharField(_("lỗi gửi thư"), max_length=500, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
+    texts = models.JSONField(default=dict, blank=True)
 
     access_policy = OwnerPolicy("recipient")
 
@@ -240,6 +243,18 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def display_title(self) -> str:
+        from .texts import render_stored
+
+        return (render_stored((self.texts or {}).get("title")) or self.title)[:300]
+
+    @property
+    def display_body(self) -> str:
+        from .texts import render_stored
+
+        return render_stored((self.texts or {}).get("body")) or self.body
 
 
 class NotificationPreference(Versioned, models.Model):

@@ -31,6 +31,10 @@ def _msgid(text) -> str:
 
 
 def _keep(value):
+    from .notify.text import Lines, Message, keep
+
+    if isinstance(value, (Message, Lines)):
+        return {"m": keep(value)}
     if isinstance(value, Promise):
         return {"t": _msgid(value)}
     if isinstance(value, dt.datetime):
@@ -43,7 +47,14 @@ def _keep(value):
         return str(value or "")
     if isinstance(value, (int, float)):
         return value
+    if hasattr(value, "display_name") and not isinstance(value, str):  # a name in one language only
+        return str(value.display_name)
     return str(value)
+
+
+def literal(text: str) -> dict:
+    """A text kept as it is (a line someone typed, a title): rendered the same in any language."""
+    return {"s": str(text)}
 
 
 def stored(template, **params) -> dict:
@@ -52,13 +63,20 @@ def stored(template, **params) -> dict:
     name, which must be `n`; it is kept with "plural" and "n"."""
     forms = getattr(template, "_kw", None) or {}  # Django's lazy ngettext keeps its two forms here
     if "singular" in forms and "plural" in forms:
-        return {"id": forms["singular"], "plural": forms["plural"], "n": int(params.get("n", 0) or 0),
+        count = forms["number"] if isinstance(forms.get("number"), int) else params.get("n", 0)
+        return {"id": _msgid_of(forms["singular"]), "plural": _msgid_of(forms["plural"]), "n": int(count or 0),
                 "params": {k: _keep(v) for k, v in params.items()}}
     return {"id": _msgid(template), "params": {k: _keep(v) for k, v in params.items()}}
 
 
+def _msgid_of(text) -> str:
+    return _msgid(text) if isinstance(text, Promise) else str(text)
+
+
 def _back(value):
     if isinstance(value, dict):
+        if "m" in value:
+            return render_stored(value["m"])
         if "t" in value:
             return translation.gettext(value["t"])
         if "dt" in value:
@@ -72,6 +90,10 @@ def _back(value):
 
 def render_stored(entry: dict) -> str:
     """The kept message in the active language ("" when `entry` is not one)."""
+    if isinstance(entry, dict) and isinstance(entry.get("s"), str):
+        return entry["s"]
+    if isinstance(entry, dict) and isinstance(entry.get("lines"), list):
+        return "\n".join(render_stored(part) for part in entry["lines"])
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         return ""
     if "plural" in entry:

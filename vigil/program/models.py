@@ -565,6 +565,14 @@ class TaskEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%d/%m/%Y}"
 
+    @property
+    def display_note(self) -> str:
+        """The note in the reader's language where the platform wrote it (a reminder); what
+        a person typed stays as typed."""
+        from vigil.core.texts import render_stored
+
+        return render_stored((self.data or {}).get("message")) or self.note
+
 
 class ProgressReport(models.Model):
     """A progress report on a task: percentage, what was done, evidence files. For a

@@ -20,7 +20,7 @@ router = Router(tags=["notifications"])
 class NotificationOut(Schema):
     id: int
     kind: str
-    title: str
+    title: str = Field(description="In the reader's language (the request's) where the platform wrote it")
     body: str
     url: str
     unit_id: int | None
@@ -34,6 +34,14 @@ class NotificationOut(Schema):
     @staticmethod
     def resolve_read(obj) -> bool:
         return obj.read_at is not None
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.display_title
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return obj.display_body
 
 
 class NotificationFilter(Schema):

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, concurrency, queue
 from ..access import allowed
@@ -25,7 +26,7 @@ from ..actors import Actor
 from ..errors import DomainError
 from ..models import Notification, NotificationPreference, User
 from . import registry, selectors
-from .text import render
+from .text import keep, render
 
 log = logging.getLogger("vigil.notifications")
 
@@ -56,6 +57,7 @@ def notify(
     actor: Actor | None = None,
     key: str = "",
     subject=None,
+    at=None,
 ) -> list[Notification]:
     """Tell `recipients` (users or user ids) something of `kind` (a registered kind).
 
@@ -64,13 +66,14 @@ def notify(
     `unit` is the unit it is about; `subject` the object (for the audit log). With a
     `key`, a recipient who already has (kind, key) is skipped: running a job twice sends
     nothing new. Inactive accounts, and users who turned both channels off, get nothing.
+    `at`: when it happened, for a notice sent after its transaction commits (default now).
     Returns the rows written (in-app and e-mail-only ones).
     """
     spec = registry.get_kind(kind)
     if unit is not None:  # the unit's signed webhooks: one delivery per endpoint, after commit
         from .webhooks import fan_out_on_commit
 
-        fan_out_on_commit(kind=kind, unit=unit, title=title, body=body, url=url, subject=subject, key=key)
+        fan_out_on_commit(kind=kind, unit=unit, title=title, body=body, url=url, subject=subject, key=key, at=at)
     ids = _user_ids(recipients)
     if not ids:
         return []
@@ -85,9 +88,10 @@ def notify(
     url = (url or "")[:URL_MAX]
     hidden = _hidden_from(users, subject)
     by_lang: dict[str, tuple[str, str]] = {}
+    kept = {k: v for k, v in (("title", keep(title)), ("body", keep(body))) if v is not None}
     rows: list[Notification] = []
     author = actor.author if actor is not None else None
-    now = timezone.now()
+    now = at or timezone.now()
     for user in sorted(users, key=lambda u: ids.index(u.pk)):
         channels = wanted.get(user.pk, set())
         address = selectors.email_address(user) if registry.EMAIL in channels else ""
@@ -99,14 +103,16 @@ def notify(
             # The recipient may not read the subject (TLP): name it by reference only.
             with translation.override(lang):
                 text_title, text_body = _neutral_text(subject)
+            texts = {"title": _neutral_kept(subject)}
         else:
+            texts = kept
             if lang not in by_lang:
                 with translation.override(lang):
                     by_lang[lang] = (render(title)[:TITLE_MAX], render(body))
             text_title, text_body = by_lang[lang]
         rows.append(Notification(
             recipient=user, unit=unit, actor=author, kind=kind, key=key, title=text_title,
-            body=text_body, url=url, in_app=in_app, created_at=now, email_to=address,
+            body=text_body, url=url, in_app=in_app, created_at=now, email_to=address, texts=texts,
         ))
     if not rows:
         return []
@@ -154,6 +160,15 @@ def _neutral_text(subject) -> tuple[str, str]:
     return (_("Có cập nhật về %(name)s") % {"name": name})[:TITLE_MAX], ""
 
 
+def _neutral_kept(subject) -> dict:
+    """The same neutral title kept for any reader's language: "An update about incident #12"."""
+    from ..texts import stored
+    from .text import message
+
+    name = message("%(kind)s #%(pk)s", kind=type(subject)._meta.verbose_name, pk=subject.pk)
+    return stored(gettext_lazy("Có cập nhật về %(name)s"), name=name)
+
+
 def _queue_emails(ids: list[int]) -> None:
     for pk in ids:
         queue.enqueue("core.send_notification_email", pk)
@@ -180,7 +195,7 @@ def deliver_email(notification_id: int) -> bool:
         return False
     lang = n.recipient.language or settings.LANGUAGE_CODE
     with translation.override(lang):
-        subject = f"[Vigil] {n.title}".replace("\n", " ")
+        subject = f"[Vigil] {n.display_title}".replace("\n", " ")
         body = render_to_string("core/notification_email.txt", {
             "n": n,
             "link": absolute_url(n.url),

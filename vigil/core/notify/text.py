@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 
 # Dates as officials write them: 05/03/2026 in Vietnamese; 5 Mar 2026 in English (no
@@ -50,13 +50,58 @@ def _render(template, params: dict) -> str:
     return text % {k: render_value(v) for k, v in params.items()}
 
 
-_lazy_render = lazy(_render, str)
+class Message(Promise):
+    """A text of a template and its parameters, rendered in the language active when it is
+    turned into a string, and kept as both (`keep`) so that a notification reads in the
+    language of whoever opens it, not of the moment it was sent."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template, params: dict):
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        return _render(self.template, self.params)
+
+    def __repr__(self) -> str:
+        return f"Message({self.template!r})"
 
 
-def message(template, **params) -> Promise:
+class Lines(Promise):
+    """Texts one per line (a digest): each part a Message, a lazy text or a literal."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+
+    def __str__(self) -> str:
+        return "\n".join(render(p) for p in self.parts)
+
+
+def message(template, **params) -> Message:
     """A lazy text: `template % params`, both rendered in the language active when it is
     turned into a string."""
-    return _lazy_render(template, params)
+    return Message(template, params)
+
+
+def lines(*parts) -> Lines:
+    return Lines(parts)
+
+
+def keep(text) -> dict | None:
+    """What to store of a notification text so that any language can render it again
+    (`core.texts`); None for text a person wrote (kept as written) or a callable."""
+    from ..texts import literal, stored
+
+    if isinstance(text, Message):
+        return stored(text.template, **text.params)
+    if isinstance(text, Lines):
+        return {"lines": [keep(p) or literal(render(p)) for p in text.parts]}
+    if isinstance(text, Promise):
+        return stored(text)
+    return None
 
 
 def render(text: str | Promise | Callable[[], str] | None) -> str:

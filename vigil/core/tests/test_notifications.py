@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils.translation import ngettext_lazy
+from django.utils import translation
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.errors import AccessDenied, DomainError, NotFound
@@ -22,6 +23,7 @@ from vigil.core.notify import (
     unit_recipients,
 )
 from vigil.core.notify import services as notify_services
+from vigil.core.notify.text import lines
 from vigil.org.models import Membership, Person, Role
 
 KIND = "program.task.due_soon"
@@ -349,3 +351,77 @@ def test_cli_lists_and_marks_read(net, capsys):
         call_command("notifications", "read", str(n.pk), "--as", "b_analyst")
     with pytest.raises(CommandError):
         call_command("notifications", "read", "--as", "a_analyst")
+
+
+# --------------------------------------------------------------------------- read in the reader's language
+
+
+def test_a_notification_reads_in_the_language_of_whoever_opens_it_not_of_the_send(net, login, api_client, capsys):
+    """Sent while the reader used Vietnamese; they switch to English and every channel shows
+    it in English (the page, the API asked in English, the command, the e-mail)."""
+    user = net.users["a_analyst"]
+    user.language = "vi"
+    user.save()
+    n, = send([user], body=message(gettext_lazy("Hạn hoàn thành: %(d)s"), d=date(2026, 3, 10)),
+              unit=net.units["prov_a"])
+    assert n.title == "Sắp đến hạn: Báo cáo quý (hạn 10/03/2026, còn 3 ngày)"
+    user.language = "en"
+    user.save()
+    n.refresh_from_db()
+    with translation.override("en"):
+        assert n.display_title == "Due soon: Báo cáo quý (due 10 Mar 2026, 3 days left)"
+        assert n.display_body == "Due date: 10 Mar 2026"
+    with translation.override("vi"):
+        assert n.display_title == n.title and n.display_body == "Hạn hoàn thành: 10/03/2026"
+    page = login(user).get("/notifications/").content.decode()
+    assert "Due soon: Báo cáo quý (due 10 Mar 2026, 3 days left)" in page and "Sắp đến hạn" not in page
+    item = api_client(user).get("/api/v1/core/notifications", HTTP_ACCEPT_LANGUAGE="en").json()["items"][0]
+    assert item["title"].startswith("Due soon:") and item["body"] == "Due date: 10 Mar 2026"
+    call_command("notifications", "list", "--as", "a_analyst", "--json")
+    assert json.loads(capsys.readouterr().out)[0]["title"].startswith("Due soon:")
+    mail.outbox.clear()
+    user.email = "pham.thi.a@tinh-a.gov.vn"
+    user.save()
+    Notification.objects.filter(pk=n.pk).update(email_to=user.email)
+    assert notify_services.deliver_email(n.pk)
+    assert mail.outbox[-1].subject.startswith("[Vigil] Due soon:") and "Due date: 10 Mar 2026" in mail.outbox[-1].body
+
+
+def test_what_a_person_typed_stays_as_typed_in_any_language(net):
+    n, = send([net.users["a_analyst"]], title="Họp giao ban lúc 14 giờ", body="Mang theo báo cáo")
+    assert n.texts == {}
+    with translation.override("en"):
+        assert n.display_title == "Họp giao ban lúc 14 giờ" and n.display_body == "Mang theo báo cáo"
+
+
+def test_kept_parameters_render_again_units_labels_nested_messages_and_plurals(net):
+    unit = net.units["prov_a"]
+    unit.name_en = "Province A"
+    unit.save()
+    title = message(gettext_lazy("Sự cố %(r)s chuyển sang “%(s)s”"), r="SC-1",
+                    s=gettext_lazy("Đã đóng"))
+    body = lines(
+        message(gettext_lazy("Đơn vị: %(u)s"), u=unit),
+        "",
+        message("  %(x)s", x=message(ngettext_lazy("… và %(n)s nhiệm vụ khác.", "… và %(n)s nhiệm vụ khác.", 2),
+                                     n=2)),
+    )
+    n, = send([net.users["a_head"]], title=title, body=body)
+    n.refresh_from_db()
+    with translation.override("en"):
+        assert n.display_title == "Incident SC-1 moved to “Closed”"
+        assert n.display_body.splitlines() == ["Unit: Province A", "", "  … and 2 more tasks."]
+    with translation.override("vi"):
+        assert n.display_body.splitlines()[0] == f"Đơn vị: {unit.name}"
+
+
+def test_a_reader_who_may_not_read_the_subject_gets_a_neutral_title_in_their_language(net):
+    from vigil.core.notify.services import _neutral_kept
+
+    kept = _neutral_kept(net.units["prov_a"])
+    n = Notification(title="x", texts={"title": kept})
+    with translation.override("en"):
+        assert n.display_title.startswith("An update about ") and n.display_title.endswith(
+            f"#{net.units['prov_a'].pk}")
+    with translation.override("vi"):
+        assert n.display_title.startswith("Có cập nhật về ")

@@ -596,7 +596,7 @@ def after_report(actor: Actor, incident_id: int) -> None:
             title=message(gettext_lazy("Sự cố mới %(ref)s: %(title)s"), ref=incident.reference, title=incident.title),
             body=message(
                 gettext_lazy("Đơn vị sở hữu: %(unit)s. Tiếp nhận lúc %(at)s qua %(channel)s."),
-                unit=incident.owner_unit, at=incident.received_at, channel=incident.get_channel_display(),
+                unit=incident.owner_unit, at=incident.received_at, channel=Incident.Channel(incident.channel).label,
             ),
             url=incident_url(incident), unit=incident.owner_unit, actor=actor, key=f"reported:{incident.pk}",
             subject=incident,

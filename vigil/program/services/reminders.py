@@ -32,12 +32,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from vigil.core.actors import Actor, system_actor
 from vigil.core.notify import NotificationKind, message, notify, recipients_for_units
-from vigil.core.notify.text import render_value
+from vigil.core.notify.text import keep, lines
 from vigil.org.models import Unit
 
 from ..models import ExtensionRequest, ProgressReport, ReminderLog, Task, TaskEvent
@@ -208,11 +207,12 @@ def _send(
                 recipients=recipients, kind=kind, title=title, body=body, url=task_url(task),
                 unit=unit, actor=actor, subject=task,
             )
+            said = message(gettext_lazy("%(what)s – gửi tới: %(who)s"), what=title, who=_names(recipients))
             with translation.override(settings.LANGUAGE_CODE):
-                note = _("%(what)s – gửi tới: %(who)s") % {"what": str(title), "who": _names(recipients)}
+                note = str(said)
             TaskEvent.objects.create(
                 task=task, kind=event_kind, actor=None, actor_name="Vigil", note=note,
-                data={**data, "notification": kind, "key": key,
+                data={**data, "message": keep(said), "notification": kind, "key": key,
                       "recipients": [u.username for u in recipients], "notified": len(rows)},
             )
     except IntegrityError:
@@ -224,20 +224,17 @@ def _send(
 def _task_lines(task: Task, on: dt.date):
     """The body of a reminder about one task, rendered in the recipient's language."""
 
-    def build() -> str:
-        lines = [
-            _("Nhiệm vụ: %(t)s") % {"t": task.title},
-            _("Đơn vị chủ trì: %(u)s") % {"u": task.lead_unit.display_name},
-            _("Đơn vị giao: %(u)s") % {"u": task.assigning_unit.display_name},
-            _("Hạn hoàn thành: %(d)s") % {"d": render_value(task.due_date)},
-            _("Tiến độ: %(p)s%%") % {"p": task.progress},
-            _("Tình trạng: %(s)s") % {"s": STATUS_LABELS[compute_status(task, on)]},
-        ]
-        if task.assignee_id:
-            lines.append(_("Người được giao: %(p)s") % {"p": task.assignee.full_name})
-        return "\n".join(lines)
-
-    return build
+    parts = [
+        message(gettext_lazy("Nhiệm vụ: %(t)s"), t=task.title),
+        message(gettext_lazy("Đơn vị chủ trì: %(u)s"), u=task.lead_unit),
+        message(gettext_lazy("Đơn vị giao: %(u)s"), u=task.assigning_unit),
+        message(gettext_lazy("Hạn hoàn thành: %(d)s"), d=task.due_date),
+        message(gettext_lazy("Tiến độ: %(p)s%%"), p=task.progress),
+        message(gettext_lazy("Tình trạng: %(s)s"), s=STATUS_LABELS[compute_status(task, on)]),
+    ]
+    if task.assignee_id:
+        parts.append(message(gettext_lazy("Người được giao: %(p)s"), p=task.assignee.full_name))
+    return lines(*parts)
 
 
 # --------------------------------------------------------------------------- daily run
@@ -502,47 +499,45 @@ def build_digests(today: dt.date) -> dict[int, UnitDigest]:
 
 
 def _digest_body(d: UnitDigest, today: dt.date, week: str):
+    """The digest, line by line, each a message kept for the reader's language."""
+
     def section(heading, rows, count, line):
-        out = ["", f"{heading} ({count}):"]
+        out = ["", message("%(h)s (%(n)s):", h=heading, n=count)]
         if not rows:
-            out.append("  " + _("Không có."))
-        out.extend("  - " + line(r) for r in rows)
+            out.append(message("  %(x)s", x=gettext_lazy("Không có.")))
+        out.extend(message("  - %(x)s", x=line(r)) for r in rows)
         if count > len(rows):
-            out.append("  " + ngettext("… và %(n)s nhiệm vụ khác.", "… và %(n)s nhiệm vụ khác.", count - len(rows)) % {
-                "n": count - len(rows)})
+            more = count - len(rows)
+            out.append(message("  %(x)s", x=message(
+                ngettext_lazy("… và %(n)s nhiệm vụ khác.", "… và %(n)s nhiệm vụ khác.", more), n=more)))
         return out
 
-    def build() -> str:
-        lines = [
-            _("Đơn vị: %(u)s") % {"u": d.unit.display_name},
-            _("Tuần %(w)s, ngày %(d)s") % {"w": week, "d": render_value(today)},
-            _("Nhiệm vụ đơn vị đang chủ trì thực hiện: %(n)s") % {"n": d.open_count},
-        ]
-        lines += section(
-            _("Đến hạn trong 7 ngày tới"), d.due_soon, d.due_soon_count,
-            lambda r: _("%(t)s — hạn %(d)s, tiến độ %(p)s%%")
-            % {"t": r["title"], "d": render_value(r["due_date"]), "p": r["progress"]},
-        )
-        lines += section(
-            _("Quá hạn"), d.overdue, d.overdue_count,
-            lambda r: ngettext("%(t)s — hạn %(d)s, quá %(n)s ngày", "%(t)s — hạn %(d)s, quá %(n)s ngày", r["days_late"])
-            % {"t": r["title"], "d": render_value(r["due_date"]), "n": r["days_late"]},
-        )
-        lines += section(
-            _("Hoàn thành trong 7 ngày qua"), d.completed, d.completed_count,
-            lambda r: _("%(t)s — %(d)s (%(s)s)")
-            % {"t": r["title"], "d": render_value(r["completed_on"]),
-               "s": STATUS_LABELS[DONE_ON_TIME if r["on_time"] else DONE_LATE]},
-        )
-        lines += section(
-            _("Đề nghị gia hạn chờ đơn vị quyết định"), d.extensions, d.extensions_count,
-            lambda r: _("%(t)s (%(u)s): hạn %(old)s → %(new)s")
-            % {"t": r["title"], "u": r["lead_unit"].display_name,
-               "old": render_value(r["old"]), "new": render_value(r["new"])},
-        )
-        return "\n".join(lines)
-
-    return build
+    parts = [
+        message(gettext_lazy("Đơn vị: %(u)s"), u=d.unit),
+        message(gettext_lazy("Tuần %(w)s, ngày %(d)s"), w=week, d=today),
+        message(gettext_lazy("Nhiệm vụ đơn vị đang chủ trì thực hiện: %(n)s"), n=d.open_count),
+    ]
+    parts += section(
+        gettext_lazy("Đến hạn trong 7 ngày tới"), d.due_soon, d.due_soon_count,
+        lambda r: message(gettext_lazy("%(t)s — hạn %(d)s, tiến độ %(p)s%%"),
+                          t=r["title"], d=r["due_date"], p=r["progress"]),
+    )
+    parts += section(
+        gettext_lazy("Quá hạn"), d.overdue, d.overdue_count,
+        lambda r: message(ngettext_lazy("%(t)s — hạn %(d)s, quá %(n)s ngày", "%(t)s — hạn %(d)s, quá %(n)s ngày",
+                                        r["days_late"]), t=r["title"], d=r["due_date"], n=r["days_late"]),
+    )
+    parts += section(
+        gettext_lazy("Hoàn thành trong 7 ngày qua"), d.completed, d.completed_count,
+        lambda r: message(gettext_lazy("%(t)s — %(d)s (%(s)s)"), t=r["title"], d=r["completed_on"],
+                          s=STATUS_LABELS[DONE_ON_TIME if r["on_time"] else DONE_LATE]),
+    )
+    parts += section(
+        gettext_lazy("Đề nghị gia hạn chờ đơn vị quyết định"), d.extensions, d.extensions_count,
+        lambda r: message(gettext_lazy("%(t)s (%(u)s): hạn %(old)s → %(new)s"),
+                          t=r["title"], u=r["lead_unit"], old=r["old"], new=r["new"]),
+    )
+    return lines(*parts)
 
 
 def run_digest(*, today: dt.date | None = None, actor: Actor | None = None) -> DigestRun:

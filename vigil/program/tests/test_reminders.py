@@ -287,3 +287,25 @@ def test_jobs_act_only_at_the_configured_local_hour(net):
         result = tasks.daily_reminders.call_local()
     if timezone.localtime().hour == hour:  # not across an hour boundary
         assert result["today"] == timezone.localdate().isoformat()
+
+
+def test_a_digest_and_a_reminder_read_in_the_language_of_whoever_opens_them(net):
+    """Sent in Vietnamese; read by someone who now uses English: the digest's every line,
+    the reminder's body and the task timeline's line about it read in English."""
+    from django.utils import translation
+
+    task = make_task(net, "Việc sắp đến hạn", lead="prov_a_dept", due=D(2026, 3, 12))
+    reminders.run_digest(today=D(2026, 3, 9))
+    reminders.run_reminders(today=D(2026, 3, 5))
+    digest, = inbox(net.users["a_dept"], reminders.DIGEST)
+    reminder, = inbox(net.users["a_dept"], reminders.DUE_SOON)
+    event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.REMINDED)
+    assert "Đến hạn trong 7 ngày tới (1):" in digest.body and "gửi tới" in event.note
+    with translation.override("en"):
+        assert digest.display_title.startswith("Weekly digest 2026-W11 – ")
+        assert "Due in the next 7 days (1):" in digest.display_body
+        assert "Việc sắp đến hạn — due 12 Mar 2026" in digest.display_body
+        assert "Lead unit: Province A finance department" in reminder.display_body
+        assert event.display_note.startswith("Due soon: Việc sắp đến hạn") and "sent to:" in event.display_note
+    with translation.override("vi"):
+        assert digest.display_body == digest.body and event.display_note == event.note

@@ -45,7 +45,7 @@ class Command(VigilCommand):
         for n in rows:
             mark = " " if n.read_at else "*"
             when = timezone.localtime(n.created_at).strftime("%d/%m/%Y %H:%M")
-            self.stdout.write(f"{mark} {n.pk:>7}  {when}  {n.kind:<28} {n.title}")
+            self.stdout.write(f"{mark} {n.pk:>7}  {when}  {n.kind:<28} {n.display_title}")
         self.stdout.write(
             ngettext("%(n)s thông báo, %(u)s chưa đọc.", "%(n)s thông báo, %(u)s chưa đọc.", len(rows))
             % {"n": len(rows), "u": notify_selectors.unread_count(user=user)}
