@@ -272,3 +272,32 @@ def test_each_panel_runs_a_fixed_number_of_queries(client, net):
     assert count() <= before
     assert {p.key for p in panels()} >= {"program.my_tasks", "incidents.waiting", "org.decisions",
                                          "core.notifications", "program.network_late"}
+
+
+def home_panel(user, key):
+    return next(p for p in panels() if p.key == key).context(user)
+
+
+def test_each_task_count_opens_a_list_of_the_same_tasks_for_a_member_of_several_units(net, client):
+    """A person in two units: the home page counts the tasks both units lead (and assigned);
+    the count's link lists exactly those (`mine`), not every task the person may see."""
+    from vigil.org.models import Person
+    from vigil.org.tests.people_factories import member
+
+    user = net.users["a_head"]
+    member(Person.objects.get(user=user), net.units["prov_a_dept"], "analyst")
+    late_task(net, "Trễ của tỉnh A", "prov_a")
+    late_task(net, "Trễ của sở A", "prov_a_dept")
+    late_task(net, "Trễ của tỉnh B", "prov_b")  # the office sees it; a_head's units do not lead it
+    due_task(net, "Sắp đến hạn của sở A", "prov_a_dept")
+    late_task(net, "Tỉnh A giao sở A", "prov_a_dept", by="a_head", assigning="prov_a")
+    client.force_login(user)
+    for panel in (home_panel(user, "program.my_tasks"), home_panel(user, "program.assigned_late")):
+        for count_key, url_key in (("late_count", "late_url"), ("due_count", "due_url"), ("count", "url")):
+            if count_key not in panel:
+                continue
+            assert "mine=1" in panel[url_key]
+            listed = client.get(panel[url_key]).context["page"].paginator.count
+            assert listed == panel[count_key], (url_key, panel[url_key])
+    mine = home_panel(user, "program.my_tasks")
+    assert (mine["late_count"], mine["due_count"]) == (3, 1)

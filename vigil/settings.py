@@ -213,6 +213,7 @@ if MODE == "production":
     SECURE_HSTS_SECONDS = env.int("VIGIL_HSTS_SECONDS", default=31536000)
 
 LANGUAGE_CODE = "vi"
+FORMAT_MODULE_PATH = ["vigil.formats"]  # dates as readers write them (vigil/formats)
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -327,7 +327,8 @@ def matching_endpoints(*, unit_id: int, ancestor_ids: list[int], kind: str) -> l
     return [ep for ep in rows if not ep.kinds or kind in ep.kinds]
 
 
-def fan_out_on_commit(*, kind: str, unit, title, body="", url: str = "", subject=None, key: str = "") -> None:
+def fan_out_on_commit(*, kind: str, unit, title, body="", url: str = "", subject=None, key: str = "",
+                      at=None) -> None:
     """From `notify()`: render the texts now (Vietnamese) and, once the caller's
     transaction commits, create the deliveries and queue them."""
     if unit is None:
@@ -348,7 +349,8 @@ def fan_out_on_commit(*, kind: str, unit, title, body="", url: str = "", subject
         "unit": {"code": unit.code, "name": unit_name},
         "title": text_title, "body": text_body, "url": _absolute(url), "subject": _subject(subject), "key": key,
     }
-    transaction.on_commit(lambda: fan_out(event))
+    at = at or timezone.now()  # the event's time, not the commit's (a long transaction, a demo replaying the past)
+    transaction.on_commit(lambda: fan_out(event, now=at))
 
 
 def fan_out(event: dict, *, now=None) -> list[WebhookDelivery]:

@@ -187,6 +187,24 @@ def test_one_delivery_per_endpoint_per_notify_and_once_per_key(net, monkeypatch,
     assert WebhookDelivery.objects.filter(endpoint=ep).count() == 2
 
 
+def test_a_delivery_carries_the_time_of_its_event_not_of_the_commit(net, monkeypatch, django_capture_on_commit_callbacks):
+    """The event happened inside a transaction that commits later (a long import, the demo
+    replaying the past): the delivery and its signed timestamp keep the event's time."""
+    import time_machine
+
+    monkeypatch.setattr(webhooks, "_queue", lambda pk: None)
+    ep, _ = make_endpoint(net, "https://a.example/all")
+    then = timezone.now() - dt.timedelta(days=40)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with time_machine.travel(then, tick=False):
+            notify(recipients=[net.a_head], kind=KIND, title="x", unit=net.prov_a, key="then")
+    for callback in callbacks:  # the commit, now
+        callback()
+    delivery = WebhookDelivery.objects.get(endpoint=ep)
+    assert abs(delivery.created_at - then) < dt.timedelta(seconds=1)
+    assert delivery.payload["timestamp"].startswith(then.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+
+
 def test_notify_without_a_unit_sends_no_webhook(net, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(webhooks, "_queue", lambda pk: None)
     make_endpoint(net, "https://a.example/all")

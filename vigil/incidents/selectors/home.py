@@ -109,6 +109,7 @@ def sla_at_risk(*, user, now: dt.datetime | None = None, limit: int = ITEMS) -> 
         seconds = abs(int((incident.next_due - now).total_seconds()))
         incident.hours = seconds // 3600
         incident.minutes = seconds // 60
+        incident.days = seconds // 86400 if seconds >= 2 * 86400 else 0  # "443 hours late" reads as 18 days
         incident.url = _incident_url(incident.pk)
     return {"incidents": rows, "breached_count": counts["breached"], "soon_count": counts["soon"],
             "more": max(counts["breached"] + counts["soon"] - len(rows), 0),

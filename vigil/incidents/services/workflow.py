@@ -118,10 +118,11 @@ def tell_later(*, recipients, kind: str, incident: Incident, title, body="", act
     if not recipients:
         return
     url = incident_url(incident)
+    at = timezone.now()  # the notice is dated when it happened, not when the transaction commits
 
     def send():
         notify(recipients=recipients, kind=kind, title=title, body=body, url=url, unit=unit or incident.owner_unit,
-               actor=actor, subject=incident)
+               actor=actor, subject=incident, at=at)
 
     transaction.on_commit(send)
 

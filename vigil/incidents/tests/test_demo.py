@@ -11,7 +11,7 @@ from django.utils import timezone
 from vigil.assets import demo as assets_demo
 from vigil.core import audit
 from vigil.core.actors import system_actor
-from vigil.core.models import AuditEntry, User, WebhookDelivery
+from vigil.core.models import AuditEntry, Notification, User, WebhookDelivery
 from vigil.incidents import demo
 from vigil.incidents.models import Incident, SlaBreach, StageReport
 from vigil.incidents.reference import load_all as load_incident_reference
@@ -73,6 +73,12 @@ def test_the_demo_looks_alive(loaded):
     test = deliveries.get(kind="core.webhook.test")
     assert test.attempts == 1 and test.status == "failed" and test.last_error  # no receiver: recorded, retried
     assert test.created_at < timezone.now() - timezone.timedelta(days=100)
+    # notices and deliveries are dated when their incident's step happened, not at load time
+    # (they are written after the transaction commits, which the loader does at its end)
+    events = deliveries.exclude(kind="core.webhook.test")
+    assert len({timezone.localtime(d.created_at).strftime("%Y-%m") for d in events}) >= 3
+    notices = Notification.objects.filter(kind__startswith="incidents.")
+    assert len({timezone.localtime(n.created_at).strftime("%Y-%m") for n in notices}) >= 3
 
     # who owns finds the demo values
     office = User.objects.get(username="vanphong")

@@ -192,3 +192,98 @@ def completeness_chart(rows: list[UnitCompleteness]) -> dict:
          dataset(_("Chưa kiện toàn"), [k[2] for k in values], "warning")],
         stacked=True, title=_("Số đơn vị"), rows=values,
     )
+
+
+@dataclass
+class CompletenessProgress:
+    """How the bodies in a scope came to be complete, against the target date: the count
+    complete on the first day of each of the last months and on `on`, out of `total`; what
+    remains to complete by the target date and the pace that takes."""
+
+    on: dt.date
+    total: int
+    points: list[tuple[dt.date, int]]
+    target_date: dt.date | None
+
+    @property
+    def complete(self) -> int:
+        return self.points[-1][1] if self.points else 0
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.complete
+
+    @property
+    def months_left(self) -> int | None:
+        """Whole months (at least one) from `on` to the target date; None when it has passed."""
+        if self.target_date is None or self.target_date < self.on:
+            return None
+        return max(1, (self.target_date - self.on).days // 30)  # fewer months: a pace that does not fall short
+
+    @property
+    def per_month(self) -> int | None:
+        """Units to complete each month to meet the target date (rounded up)."""
+        months = self.months_left
+        if months is None or not self.remaining:
+            return None
+        return -(-self.remaining // months)
+
+    @property
+    def target_missed(self) -> bool:
+        return bool(self.target_date and self.target_date < self.on and self.remaining)
+
+
+def _month_starts(on: dt.date, months: int) -> list[dt.date]:
+    out = []
+    year, month = on.year, on.month
+    for _i in range(months):
+        out.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [d for d in reversed(out) if d < on]
+
+
+def completeness_progress(
+    *, user, on: dt.date | None = None, subtree_of: Unit | None = None, months: int = 6
+) -> CompletenessProgress:
+    """The bodies complete on the first of each of the last `months` months and on `on`
+    (today), against the current target date. One count per date (`months` + 2 queries,
+    however many units)."""
+    on = on or timezone.localdate()
+    base = units_requiring_body(user=user, subtree_of=subtree_of)
+    total = base.count()
+    points = []
+    if total:
+        for day in [*_month_starts(on, months - 1), on]:
+            points.append((day, annotate_completeness(base, day).exclude(_incomplete_q()).count()))
+    target = current_target(user=user)
+    return CompletenessProgress(on=on, total=total, points=points, target_date=target.target_date if target else None)
+
+
+def completeness_progress_chart(progress: CompletenessProgress) -> dict:
+    """A line of units complete by date, and a dashed line from today's count to every
+    unit at the target date (the pace needed; a single point when the date has passed).
+    The value axis tops at the number of units. `rows` for the table: [date, complete,
+    total, percent]."""
+    from vigil.core.notify.text import render_value
+    from vigil.core.selectors.charts import chart, dataset
+
+    dates = [d for d, _n in progress.points]
+    target = progress.target_date
+    if target is not None and target not in dates:
+        dates = sorted([*dates, target])
+    done = dict(progress.points)
+    actual = [done.get(d) for d in dates]
+    goal: list[int | None] = [None] * len(dates)
+    if target is not None:
+        goal[dates.index(target)] = progress.total
+        if target > progress.on and progress.on in dates:
+            goal[dates.index(progress.on)] = progress.complete
+    total = progress.total
+    rows = [[render_value(d), n, total, round(100 * n / total) if total else 0]
+            for d, n in progress.points]
+    return chart(
+        [render_value(d) for d in dates],
+        [dataset(_("Đã kiện toàn"), actual, "success"),
+         dataset(_("Mục tiêu: tất cả đơn vị kiện toàn tại hạn"), goal, "danger", dash=True)],
+        max=total, title=_("Số đơn vị"), rows=rows,
+    )

@@ -92,14 +92,19 @@ def home_completeness(*, user) -> dict | None:
 
 def network_completeness(*, user) -> dict | None:
     """For whoever holds a network-wide scope (the committee office, the standing agency):
-    the completeness of every body in the network against the target date
-    (`completeness.summary_for`). None for anyone else, or when no unit needs a body."""
-    from .completeness import summary_for
+    the completeness of every body in the network against the target date, month by month
+    (`completeness.completeness_progress`). None for anyone else, or when no unit needs a body."""
+    from .completeness import completeness_progress, completeness_progress_chart
 
     if not allowed(user, "view", None):
         return None
-    summary = summary_for(user)
-    if not summary["total"]:
+    progress = completeness_progress(user=user)
+    if not progress.total:
         return None
-    summary["percent"] = round(100 * summary["complete"] / summary["total"])
-    return {"completeness": summary}
+    summary = {
+        "total": progress.total, "complete": progress.complete, "incomplete": progress.remaining,
+        "target_date": progress.target_date, "on": progress.on,
+        "target_passed": bool(progress.target_date and progress.target_date < progress.on),
+        "percent": round(100 * progress.complete / progress.total),
+    }
+    return {"completeness": summary, "progress": progress, "progress_chart": completeness_progress_chart(progress)}

@@ -139,3 +139,48 @@ def test_summary_counts_and_target_passed(net):
     from django.contrib.auth.models import AnonymousUser
 
     assert summary_for(AnonymousUser())["total"] == 0
+
+
+def test_progress_counts_units_complete_month_by_month_against_the_target_date(net, django_assert_max_num_queries):
+    """Province A's body became complete on 1 March (its decision's effective date): the
+    months before read 0 of 1, March on reads 1 of 1; the pace to the target date is what is
+    left spread over the months to it."""
+    from vigil.org.selectors.completeness import completeness_progress, completeness_progress_chart
+
+    complete_body(net.prov_a_sub, effective=date(2025, 3, 1))
+    completeness_target_set(actor=actor(net.admin), target_date=date(2025, 9, 30))
+    with django_assert_max_num_queries(10):  # one count per date, however many units
+        mine = completeness_progress(user=net.a_analyst, on=date(2025, 6, 15))
+    assert mine.points == [(date(2025, 2, 1), 0), (date(2025, 3, 1), 1), (date(2025, 4, 1), 1),
+                           (date(2025, 5, 1), 1), (date(2025, 6, 1), 1), (date(2025, 6, 15), 1)]
+    assert mine.total == 1 and mine.remaining == 0 and mine.per_month is None and not mine.target_missed
+    network = completeness_progress(user=net.office_staff, on=date(2025, 6, 15))
+    assert network.total >= 2 and network.complete == 1 and network.remaining == network.total - 1
+    assert network.months_left == 3 and network.per_month == -(-network.remaining // 3)
+    chart = completeness_progress_chart(network)
+    assert chart["labels"][-1] == "30/09/2025" and chart["max"] == network.total
+    done, goal = chart["datasets"]
+    assert done["data"] == [0, 1, 1, 1, 1, 1, None]
+    assert goal["data"] == [None] * 5 + [1, network.total] and goal["dash"] is True
+    assert chart["rows"][0] == ["01/02/2025", 0, network.total, 0]
+    # The date passed with units still incomplete: missed, and the goal is a single point.
+    late = completeness_progress(user=net.office_staff, on=date(2025, 10, 15))
+    assert late.target_missed and late.months_left is None and late.per_month is None
+    late_chart = completeness_progress_chart(late)
+    assert late_chart["labels"].index("30/09/2025") == 4  # after 1 Jun … 1 Sep, before 1 Oct: in date order
+    assert [v for v in late_chart["datasets"][1]["data"] if v is not None] == [late.total]
+
+
+def test_progress_pages_show_the_pace_in_both_languages(net, login):
+    complete_body(net.prov_a_sub, effective=date(2025, 3, 1))
+    today = timezone.localdate()
+    completeness_target_set(actor=actor(net.admin), target_date=today + timedelta(days=92))
+    client = login(net.office_staff)
+    page = client.get("/org/completeness/").content.decode()
+    assert 'data-testid="completeness-progress"' in page and "chart-completeness-progress" in page
+    assert "phải kiện toàn trước hạn" in page and "đơn vị mỗi tháng" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/org/completeness/").content.decode()
+    assert "left to complete by" in page and "a month needed" in page and "phải kiện toàn" not in page
+    home = client.get("/").content.decode()
+    assert "chart-home-completeness" in home

@@ -428,9 +428,12 @@ def completeness(request):
         user=user, on=on, subtree_of=f.get("unit"), incomplete_only=bool(f.get("incomplete"))
     )
     today = timezone.localdate()
+    progress = completeness_sel.completeness_progress(user=user, on=on, subtree_of=f.get("unit"))
     context = {
         "form": form,
         "rows": rows,
+        "progress": progress,
+        "progress_chart": completeness_sel.completeness_progress_chart(progress),
         "on": on,
         "target": target,
         "target_passed": bool(target and target.target_date < today),

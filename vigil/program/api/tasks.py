@@ -109,6 +109,7 @@ class TaskFilter(Schema):
     due_to: dt.date | None = None
     parent_id: int | None = Field(None, description="Children of this task")
     top_level: bool = Field(False, description="Only tasks without a parent")
+    mine: bool = Field(False, description="Tasks so related (`relation`) to the units I am a member of")
 
 
 class CommitteeTaskIn(Schema):
@@ -193,12 +194,20 @@ class EventOut(Schema):
     at: dt.datetime
     actor: str | None
     actor_name: str
-    note: str
+    note: str = Field(description="In the reader's language where the platform wrote it (a reminder)")
     data: dict
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
         return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_note(obj) -> str:
+        return obj.display_note
+
+    @staticmethod
+    def resolve_data(obj) -> dict:
+        return {k: v for k, v in (obj.data or {}).items() if k != "message"}
 
     @staticmethod
     def resolve_actor(obj) -> str | None:

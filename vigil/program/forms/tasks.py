@@ -91,6 +91,7 @@ class TaskFilterForm(BootstrapMixin, forms.Form):
     due_from = date_field(_("Hạn từ ngày"), required=False)
     due_to = date_field(_("Hạn đến ngày"), required=False)
     top_level = forms.BooleanField(label=_("Chỉ nhiệm vụ gốc (không hiện nhiệm vụ con)"), required=False)
+    mine = forms.BooleanField(label=_("Chỉ đơn vị của tôi"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,6 +32,12 @@ def _task_list_url(**params) -> str:
     return reverse("program:task_list") + (f"?{query}" if query else "")
 
 
+def _mine() -> dict:
+    """The list's filter for "my units" (every unit I am a member of, by the same relation
+    as the panel's): the counts on the home page are of exactly these."""
+    return {"mine": "1"}
+
+
 def _decorate(tasks: list[Task], on: dt.date) -> list[Task]:
     for t in tasks:
         t.days_late = (on - t.due_date).days if t.due_date < on else 0
@@ -60,18 +66,15 @@ def my_unit_tasks(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         return None
     counts = {"late": rows[0].n_late, "due": rows[0].n_due}
     rows = _decorate(rows, on)
-    single = ids[0] if len(ids) == 1 else None
     return {
         "tasks": rows,
         "late_count": counts["late"],
         "due_count": counts["due"],
         "days": DUE_SOON_DAYS,
         "more": max(counts["late"] + counts["due"] - len(rows), 0),
-        "late_url": _task_list_url(status=OVERDUE, unit=single, relation="lead" if single else None,
-                                   subtree="0" if single else None),
+        "late_url": _task_list_url(status=OVERDUE, relation="lead", **_mine()),
         "due_url": _task_list_url(status=["not_started", "in_progress"], due_from=on.isoformat(),
-                                  due_to=soon.isoformat(), unit=single, relation="lead" if single else None,
-                                  subtree="0" if single else None),
+                                  due_to=soon.isoformat(), relation="lead", **_mine()),
     }
 
 
@@ -88,13 +91,11 @@ def assigned_late(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         return None
     count = rows[0].n
     rows = _decorate(rows, on)
-    single = ids[0] if len(ids) == 1 else None
     return {
         "tasks": rows,
         "count": count,
         "more": max(count - len(rows), 0),
-        "url": _task_list_url(status=OVERDUE, unit=single, relation="assigned" if single else None,
-                              subtree="0" if single else None),
+        "url": _task_list_url(status=OVERDUE, relation="assigned", **_mine()),
     }
 
 

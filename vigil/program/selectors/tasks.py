@@ -70,12 +70,15 @@ def task_list(
     due_to: dt.date | None = None,
     parent: Task | None = None,
     top_level: bool = False,
+    mine: bool = False,
     on: dt.date | None = None,
 ) -> QuerySet[Task]:
     """Tasks `user` may see, filtered, with `status` annotated for `on` (default today).
 
     `unit` + `relation`: tasks the unit (and, with `subtree`, its descendants) leads,
-    assigned, supports, or any of these. `status`: one or several computed statuses.
+    assigned, supports, or any of these. `mine`: tasks so related to the units the user
+    is a member of (the units alone; the home page's counts link here). `status`: one or
+    several computed statuses.
     """
     on = on or today()
     if unit is None:
@@ -97,6 +100,14 @@ def task_list(
         qs = Task.objects.filter(_unit_q(relation, unit, subtree))
         # Every row now reaches `unit` (or its subtree) through a policy path.
         qs = visible_within(user, qs, [(unit, subtree)])
+    if mine:
+        from vigil.core.access import member_units
+
+        from .office.base import relation_q
+
+        if relation not in RELATIONS:
+            raise DomainError(_("Quan hệ phải là một trong: %(v)s.") % {"v": ", ".join(RELATIONS)}, field="relation")
+        qs = qs.filter(relation_q(relation, sorted(member_units(user)), on))
     if status:
         statuses = [status] if isinstance(status, str) else list(status)
         bad = [s for s in statuses if s not in STATUS_LABELS]
@@ -150,8 +161,9 @@ class TaskFilters:
 
     Names: q (words of the title), status (one or several computed statuses), source,
     unit (id or code) + subtree (default on; "0" or false for the unit alone) + relation
-    (any, lead, assigned, supporting), due_from / due_to (dates), parent_id (children of
-    that task), top_level. An error names the field."""
+    (any, lead, assigned, supporting), mine (the relation to the user's own units instead
+    of `unit`'s), due_from / due_to (dates), parent_id (children of that task), top_level.
+    An error names the field."""
 
     q: str = ""
     status: list[str] = field(default_factory=list)
@@ -163,6 +175,7 @@ class TaskFilters:
     due_to: dt.date | None = None
     parent: Task | None = None
     top_level: bool = False
+    mine: bool = False
 
     @classmethod
     def parse(cls, user, data, *, day_first: bool = False) -> TaskFilters:
@@ -199,6 +212,7 @@ class TaskFilters:
         parent = get("parent_id")
         f.parent = task_get(user, parent) if parent is not None else None
         f.top_level = _flag(get("top_level"), False)
+        f.mine = _flag(get("mine"), False)
         return f
 
 
@@ -206,7 +220,8 @@ def filtered(user, f: TaskFilters, *, on: dt.date | None = None) -> QuerySet[Tas
     """`task_list` with the filters `f`: what the page, the API and the CLI list."""
     return task_list(
         user, unit=f.unit, relation=f.relation, subtree=f.subtree, status=f.status or None, source=f.source or None,
-        q=f.q or None, due_from=f.due_from, due_to=f.due_to, parent=f.parent, top_level=f.top_level, on=on,
+        q=f.q or None, due_from=f.due_from, due_to=f.due_to, parent=f.parent, top_level=f.top_level, mine=f.mine,
+        on=on,
     )
 
 

@@ -2,7 +2,7 @@
 selectors and services (and so the same access rules) as the pages and the API.
 
     vigil program tasks list [--status S] [--source S] [--unit CODE [--relation lead|assigned|supporting] [--unit-only]]
-                     [--q TEXT] [--due-from D] [--due-to D] [--top-level] --as USER [--json]
+                     [--q TEXT] [--due-from D] [--due-to D] [--top-level] [--mine] --as USER [--json]
     vigil program tasks show ID --as USER [--json]
     vigil program tasks create --title T --assigning-unit CODE (--lead-unit CODE ... | --lead-kind KIND) --due D
                        [--start D] [--description T] [--source S] [--source-reference R]
@@ -64,6 +64,7 @@ class Command(VigilCommand):
         p.add_argument("--due-from", default=None, help="due on or after (YYYY-MM-DD)")
         p.add_argument("--due-to", default=None, help="due on or before (YYYY-MM-DD)")
         p.add_argument("--top-level", action="store_true", help="only tasks without a parent")
+        p.add_argument("--mine", action="store_true", help="tasks so related (--relation) to my own units")
         add_identity_arguments(p)
 
         p = sub.add_parser("show", help="one task: fields, children, reports, extensions, timeline")
@@ -152,7 +153,7 @@ class Command(VigilCommand):
             "unit": options["unit"], "relation": options["relation"], "subtree": not options["unit_only"],
             "status": options["status"], "source": options["source"], "q": options["q"],
             "due_from": parse_date(options["due_from"], "--due-from"), "due_to": parse_date(options["due_to"], "--due-to"),
-            "top_level": options["top_level"],
+            "top_level": options["top_level"], "mine": options["mine"],
         })))
         if options["json"]:
             return self.emit_schema(CommitteeTaskOut, rows, many=True)
@@ -201,7 +202,7 @@ class Command(VigilCommand):
         if events:
             out(_("Diễn biến:"))
             for e in events:
-                out(f"  {e.at:%d/%m/%Y %H:%M}  {e.get_kind_display()}  {e.actor_name}  {e.note}".rstrip())
+                out(f"  {e.at:%d/%m/%Y %H:%M}  {e.get_kind_display()}  {e.actor_name}  {e.display_note}".rstrip())
 
     # ------------------------------------------------------------------ writes
 
