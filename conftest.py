@@ -31,6 +31,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         make_network()
 
 
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory):
+    """A data folder made by `vigil demo --no-serve` (SQLite), once per session: (env, what
+    it printed). Skipped on PostgreSQL runs, which cover the same code in-process."""
+    if os.environ.get("VIGIL_DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("embedded-mode check (SQLite); the PostgreSQL run covers the same code in-process")
+    from tests.demo_site import build
+
+    return build(tmp_path_factory.mktemp("vigil-demo"))
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_flush(request):
     """Transactional tests end with a flush of every table; lift the audit log's

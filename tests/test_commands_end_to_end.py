@@ -4,7 +4,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,32 +11,18 @@ import urllib.request
 
 import pytest
 
+from tests.demo_site import free_port, vigil
+
 pytestmark = pytest.mark.skipif(
     os.environ.get("VIGIL_DATABASE_URL", "").startswith("postgres"),
     reason="embedded-mode check (SQLite); the PostgreSQL run covers the same code in-process",
 )
 
 
-def vigil(args, env, timeout=240):
-    return subprocess.run(
-        [sys.executable, "-m", "vigil", *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
 @pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    data = tmp_path_factory.mktemp("vigil-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "DJANGO_"))}
-    env.update(VIGIL_DATA_DIR=str(data), VIGIL_LOG_LEVEL="WARNING")
-    result = vigil(["demo", "--no-serve"], env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return env, result.stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def demo_env(demo_data):
+    env, printed = demo_data
+    return dict(env), printed
 
 
 def test_demo_prints_url_and_logins(demo_env):

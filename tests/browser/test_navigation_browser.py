@@ -132,3 +132,24 @@ def test_phone_frame_fits_and_the_sidebar_opens_with_the_button(open_page, net, 
     page.wait_for_selector("[data-testid=sidebar].show")
     page.click("[data-testid=sidebar-close]")
     page.wait_for_selector("[data-testid=sidebar].show", state="detached")
+
+
+# Every page the menu opens, on a phone, in both languages: the users with the widest menus
+# (the office: steering, the network's picture; a province analyst: its own work). The page's
+# own content (tables, timelines, charts) must fit or scroll within its own box.
+@pytest.mark.parametrize("username", ["office_staff", "a_analyst"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_page_of_the_menu_fits_a_phone(open_page, live_server, net, lang, username):
+    page = open_page(PHONE, lang, username=username)
+    hrefs = page.eval_on_selector_all(
+        "[data-testid=main-nav] a[href^='/']", "els => [...new Set(els.map(e => e.getAttribute('href')))]"
+    )
+    assert len(hrefs) >= 10
+    too_wide = []
+    for href in hrefs:
+        response = page.goto(f"{live_server.url}{href}")
+        assert response.status == 200, href
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide.append((href, width))
+    assert too_wide == []
