@@ -32,12 +32,6 @@ def _task_list_url(**params) -> str:
     return reverse("program:task_list") + (f"?{query}" if query else "")
 
 
-def _mine() -> dict:
-    """The list's filter for "my units" (every unit I am a member of, by the same relation
-    as the panel's): the counts on the home page are of exactly these."""
-    return {"mine": "1"}
-
-
 def _decorate(tasks: list[Task], on: dt.date) -> list[Task]:
     for t in tasks:
         t.days_late = (on - t.due_date).days if t.due_date < on else 0
@@ -72,9 +66,9 @@ def my_unit_tasks(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         "due_count": counts["due"],
         "days": DUE_SOON_DAYS,
         "more": max(counts["late"] + counts["due"] - len(rows), 0),
-        "late_url": _task_list_url(status=OVERDUE, relation="lead", **_mine()),
+        "late_url": _task_list_url(status=OVERDUE, relation="lead", mine="1"),
         "due_url": _task_list_url(status=["not_started", "in_progress"], due_from=on.isoformat(),
-                                  due_to=soon.isoformat(), relation="lead", **_mine()),
+                                  due_to=soon.isoformat(), relation="lead", mine="1"),
     }
 
 
@@ -95,7 +89,7 @@ def assigned_late(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         "tasks": rows,
         "count": count,
         "more": max(count - len(rows), 0),
-        "url": _task_list_url(status=OVERDUE, relation="assigned", **_mine()),
+        "url": _task_list_url(status=OVERDUE, relation="assigned", mine="1"),
     }
 
 
