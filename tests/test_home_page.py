@@ -85,6 +85,28 @@ def test_a_province_analyst_sees_its_late_and_due_tasks_with_links(client, net):
     assert "1 nhiệm vụ trễ hạn" in panel and "Trễ 3 ngày" in panel and "Còn 3 ngày" in panel
 
 
+def test_with_nothing_late_or_due_soon_the_next_open_tasks_show_with_their_count(client, net):
+    """A province whose tasks are all weeks away still sees what comes, nearest first, and
+    the count opens a list of the same tasks; done and other units' tasks stay out."""
+    far = due_task(net, "HOME-NEXT-A", "prov_a", in_days=30)
+    farther = due_task(net, "HOME-LATER-A", "prov_a", in_days=60)
+    due_task(net, "HOME-NEXT-B", "prov_b", in_days=20)
+    page = home(client, net.a_analyst)
+    panel = section(page, "home-my-tasks")
+    assert 'data-testid="home-my-tasks-calm"' in panel and "Không có nhiệm vụ trễ hạn" in panel
+    assert panel.index(f'data-task="{far.pk}"') < panel.index(f'data-task="{farther.pk}"')
+    assert "HOME-NEXT-B" not in panel and "2 nhiệm vụ đang mở" in panel and "Còn 30 ngày" in panel
+    mine = home_panel(net.a_analyst, "program.my_tasks")
+    assert (mine["late_count"], mine["due_count"], mine["open_count"]) == (0, 0, 2)
+    client.force_login(net.a_analyst)
+    assert client.get(mine["open_url"]).context["page"].paginator.count == 2
+    english = section(home(client, net.a_analyst, "en"), "home-my-tasks")
+    assert "2 open tasks" in english and "Nothing is late or due within the next 7 days" in english
+    late = late_task(net, "HOME-LATE-NOW", "prov_a")
+    panel = section(home(client, net.a_analyst), "home-my-tasks")
+    assert f'data-task="{late.pk}"' in panel and 'data-testid="home-my-tasks-calm"' not in panel
+
+
 def test_another_provinces_work_is_not_on_the_page(client, net):
     late_task(net, "HOME-LATE-B bí mật", "prov_b")
     due_task(net, "HOME-DUE-B bí mật", "prov_b")

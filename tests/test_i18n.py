@@ -1,5 +1,6 @@
 """Both catalogues are complete and compiled; pages render in each language."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,7 @@ def test_catalogue_build_keeps_contexts_and_plural_pairs_apart(monkeypatch, tmp_
     ("import", "Kiểm tra", "Check"), (None, "Kiểm tra", "Inspections"),
     ("decision", "nội dung", "action"), (None, "nội dung", "content"),
     ("event", "Giao nhiệm vụ", "Task assigned"), (None, "Giao nhiệm vụ", "Assign a task"),
+    ("SLA clock", "Tiếp nhận", "Acknowledgement"), (None, "Tiếp nhận", "Received"),
 ])
 def test_short_ambiguous_labels_read_by_their_context(context, msgid, english):
     from django.utils import translation
@@ -304,3 +306,51 @@ def test_format_names_read_in_the_readers_language():
 
     with translation.override("en"):
         assert str(RpzExport.label) != "Vùng DNS RPZ"
+
+
+# --------------------------------------------------------------------------- dates
+
+# Date patterns a template may spell out: the same in both languages and unambiguous in both
+# (ISO timestamps of logs, a time alone, a month and year in digits). Any other date goes
+# through a format name of vigil/formats (SHORT_DATE_FORMAT: 05/03/2026 in Vietnamese,
+# 5 Mar 2026 in English), so that English readers never meet a day/month order they read
+# as month/day.
+DATE_PATTERNS_OF_BOTH_LANGUAGES = {"Y-m-d H:i:s", "Y-m-d", "H:i:s", "H:i", "m/Y", "c", "U"}
+
+
+def test_templates_write_dates_by_the_languages_format_names():
+    import pathlib
+
+    offenders = []
+    for path in sorted(pathlib.Path("vigil").rglob("*.html")):
+        for match in re.finditer(r'\|date:"([^"]*)"', path.read_text(encoding="utf-8")):
+            pattern = match.group(1)
+            if not pattern.endswith("_FORMAT") and pattern not in DATE_PATTERNS_OF_BOTH_LANGUAGES:
+                offenders.append(f"{path}: {pattern}")
+    assert not offenders, offenders
+
+
+@pytest.mark.django_db
+def test_a_page_and_a_message_write_dates_the_readers_way(net, client):
+    """The task page's due date in each language (the account keeps the language chosen)."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from vigil.core.actors import Actor
+    from vigil.program.services import tasks as svc
+
+    task = svc.task_create(
+        actor=Actor(user=net.users["office_staff"]), title="Rà soát", assigning_unit=net.units["office"],
+        lead_units=[net.units["prov_a"]], due_date=dt.date(2031, 3, 5),
+    )
+    user = net.users["office_staff"]
+    client.force_login(user)
+    shown = {}
+    for lang in ("vi", "en"):
+        user.language = lang  # what the language switch keeps on the account
+        user.save(update_fields=["language"])
+        page = client.get(reverse("program:task_detail", args=[task.pk]))
+        assert page.status_code == 200
+        shown[lang] = re.search(r'data-testid="due-date">([^<]*)', page.content.decode()).group(1).strip()
+    assert shown == {"vi": "05/03/2031", "en": "5 Mar 2031"}

@@ -8,6 +8,8 @@ import pytest
 
 from vigil.testing import PASSWORD
 
+from .signin import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -20,18 +22,8 @@ def open_page(browser, live_server):
     contexts = []
 
     def _open(viewport, lang, username="office_staff"):
-        context = browser.new_context(locale="vi-VN", viewport=viewport)
+        context, page = sign_in(browser, live_server.url, username, PASSWORD, viewport, lang)
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("[data-testid=login-submit]")
-        if lang != "vi":
-            with page.expect_navigation():
-                page.select_option("[data-testid=language-select]", lang)
         page.goto(f"{live_server.url}/org/units/")
         assert page.locator("html").get_attribute("lang") == lang
         return page

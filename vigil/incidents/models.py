@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vigil.core.access import GlobalPolicy, SharedUnitsPolicy
@@ -527,7 +527,7 @@ class SlaBreach(models.Model):
     responsible unit; 2: the standing agency). Unique, so the job never escalates twice."""
 
     class Clock(models.TextChoices):
-        ACKNOWLEDGE = "acknowledge", _("Tiếp nhận")
+        ACKNOWLEDGE = "acknowledge", pgettext_lazy("SLA clock", "Tiếp nhận")
         RESPOND = "respond", _("Phản hồi đầu tiên")
         RESOLVE = "resolve", _("Xử lý xong")
 

@@ -19,6 +19,7 @@ from vigil.core.access import (
 )
 from vigil.core.concurrency import Versioned
 from vigil.core.models import SharedObject
+from vigil.core.notify.text import render_value
 
 from .access import PersonPolicy
 
@@ -217,7 +218,7 @@ class MembershipDecision(Versioned, SharedObject):
         verbose_name_plural = _("quyết định kiện toàn")
 
     def __str__(self):
-        return f"{self.number} ({self.date:%d/%m/%Y})"
+        return f"{self.number} ({render_value(self.date)})"
 
     def clean(self):
         if self.date and self.effective_date and self.effective_date < self.date:
@@ -374,4 +375,4 @@ class CompletenessTarget(Versioned, models.Model):
         verbose_name_plural = _("hạn kiện toàn")
 
     def __str__(self):
-        return f"{self.target_date:%d/%m/%Y}"
+        return render_value(self.target_date)

@@ -19,21 +19,17 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import get_language
-
-# Dates as officials write them: 05/03/2026 in Vietnamese; 5 Mar 2026 in English (no
-# day/month ambiguity for readers of either).
-DATE_FORMATS = {"vi": "d/m/Y", "en": "j M Y"}
-DATETIME_FORMATS = {"vi": "H:i d/m/Y", "en": "j M Y, H:i"}
 
 
 def render_value(value) -> str:
-    """One parameter as text in the active language."""
+    """One parameter as text in the active language. Dates in the language's short format
+    (vigil/formats: 05/03/2026 and 14:00 05/03/2026 in Vietnamese, 5 Mar 2026 and
+    5 Mar 2026, 14:00 in English), the same the pages use; times in Vietnam's."""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return date_format(value, DATETIME_FORMATS.get(get_language(), "j M Y, H:i"))
+        return date_format(value, "SHORT_DATETIME_FORMAT")
     if isinstance(value, dt.date):
-        return date_format(value, DATE_FORMATS.get(get_language(), "j M Y"))
+        return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Promise):
         return str(value)
     if hasattr(value, "display_name") and not isinstance(value, str):

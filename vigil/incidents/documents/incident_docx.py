@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -387,7 +388,7 @@ def _clock_verdict(due, done, breached: bool) -> str:
 def _write_sla(doc: AdministrativeDocument, data: IncidentReportData) -> None:
     inc = data.incident
     clocks = [
-        (_("Tiếp nhận"), inc.acknowledge_due, inc.acknowledged_at, SlaBreach.Clock.ACKNOWLEDGE),
+        (pgettext("SLA clock", "Tiếp nhận"), inc.acknowledge_due, inc.acknowledged_at, SlaBreach.Clock.ACKNOWLEDGE),
         (_("Phản hồi đầu tiên"), inc.respond_due, inc.first_response_at, SlaBreach.Clock.RESPOND),
         (_("Xử lý xong"), inc.resolve_due, inc.resolved_at, SlaBreach.Clock.RESOLVE),
     ]

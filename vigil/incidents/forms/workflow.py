@@ -135,7 +135,7 @@ class TaskForm(BootstrapMixin, forms.Form):
         kwargs.setdefault("prefix", "task")
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(u.pk, u.display_name) for u in units]
-        self.fields["template"].choices = [("", "—")] + [(t.code, t.name) for t in templates]
+        self.fields["template"].choices = [("", "—")] + [(t.code, t.display_name) for t in templates]
 
     def item_lines(self) -> list[str]:
         return [line.strip() for line in (self.cleaned_data.get("items") or "").splitlines() if line.strip()]

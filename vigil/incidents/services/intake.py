@@ -43,6 +43,7 @@ from vigil.core.actors import Actor
 from vigil.core.errors import AccessDenied, DomainError
 from vigil.core.models import TLP
 from vigil.core.notify import NotificationKind, message, notify
+from vigil.core.notify.text import render_value
 from vigil.core.observables import detect_kind, normalise
 from vigil.core.texts import stored
 from vigil.core.uploads import check_upload
@@ -599,7 +600,7 @@ def after_report(actor: Actor, incident_id: int) -> None:
                 unit=incident.owner_unit, at=incident.received_at, channel=Incident.Channel(incident.channel).label,
             ),
             url=incident_url(incident), unit=incident.owner_unit, actor=actor, key=f"reported:{incident.pk}",
-            subject=incident,
+            subject=incident, at=incident.received_at,  # dated by the report, not by the job's run
         )
     except Exception:  # the report is stored; a notification failure must not undo that
         log.exception("could not notify handlers of incident %s", incident_id)
@@ -618,7 +619,7 @@ def send_receipt(incident: Incident) -> bool:
                 _("Báo cáo sự cố “%(title)s” đã được tiếp nhận lúc %(at)s.\nMã theo dõi: %(ref)s\n"
                   "Hãy ghi mã này khi liên hệ về sự cố.")
                 % {"title": incident.title, "ref": incident.reference,
-                   "at": timezone.localtime(incident.received_at).strftime("%H:%M %d/%m/%Y")},
+                   "at": render_value(incident.received_at)},
             ))
     subject = f"[{incident.reference}] {parts[0][0]} / {parts[1][0]}"
     body = f"{parts[0][1]}\n\n---\n\n{parts[1][1]}\n"

@@ -153,6 +153,17 @@ def test_after_commit_handlers_are_notified_and_the_reporter_gets_a_receipt(ref,
     assert receipt and incident.reference in receipt[0].subject and incident.reference in receipt[0].body
 
 
+def test_the_new_report_notice_is_dated_by_the_report_not_by_the_job(ref):
+    """The job may run later than the report (a queue that was down, the demo's history):
+    the handlers' notice still reads the time the report came in."""
+    incident = report(ref.users["a_dept"])
+    received = timezone.now() - dt.timedelta(days=40)
+    Incident.objects.filter(pk=incident.pk).update(received_at=received)
+    intake.after_report(Actor(user=ref.users["a_dept"]), incident.pk)
+    dates = set(Notification.objects.filter(kind="incidents.incident.reported").values_list("created_at", flat=True))
+    assert dates == {received}
+
+
 def test_receipt_failure_is_logged_not_raised(ref, monkeypatch, django_capture_on_commit_callbacks):
     def boom(*a, **k):
         raise OSError("smtp down")

@@ -25,6 +25,7 @@ from vigil.core.access import require, reset_scope, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
 from vigil.core.models import TLP
+from vigil.core.notify.text import render_value
 from vigil.core.refs import is_pk
 
 from ..models import DecisionItem, Membership, MembershipDecision, Person, Role, Unit
@@ -409,14 +410,14 @@ def decision_apply(*, actor: Actor, decision: MembershipDecision) -> MembershipD
                 if current is None:
                     raise DomainError(
                         _("%(item)s: %(person)s không giữ vai trò này tại đơn vị vào ngày %(d)s.")
-                        % {"item": label, "person": item.person.full_name, "d": on.strftime("%d/%m/%Y")},
+                        % {"item": label, "person": item.person.full_name, "d": render_value(on)},
                         field="items",
                         code="no-membership",
                     )
                 if current.since >= on:
                     raise DomainError(
                         _("%(item)s: thành viên bắt đầu từ %(d)s, không thể kết thúc vào ngày hiệu lực.")
-                        % {"item": label, "d": current.since.strftime("%d/%m/%Y")},
+                        % {"item": label, "d": render_value(current.since)},
                         field="items",
                     )
                 end_membership(actor=actor, membership=current, until=on, ended_by=decision)

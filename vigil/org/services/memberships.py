@@ -20,6 +20,7 @@ from vigil.core import audit
 from vigil.core.access import require, require_grantable, reset_scope, visible_to
 from vigil.core.actors import Actor
 from vigil.core.errors import Conflict, DomainError, NotFound
+from vigil.core.notify.text import render_value
 
 from ..models import Membership, MembershipDecision, Person, Role, Unit
 
@@ -136,13 +137,13 @@ def end_membership(
         raise DomainError(_("Hãy nhập ngày kết thúc (YYYY-MM-DD)."), field="until")
     if membership.until is not None and membership.until <= until:
         raise Conflict(
-            _("Thành viên này đã kết thúc từ ngày %(d)s.") % {"d": membership.until.strftime("%d/%m/%Y")},
+            _("Thành viên này đã kết thúc từ ngày %(d)s.") % {"d": render_value(membership.until)},
             field="until",
             code="ended",
         )
     if until <= membership.since:
         raise DomainError(
-            _("Ngày kết thúc phải sau ngày bắt đầu (%(d)s).") % {"d": membership.since.strftime("%d/%m/%Y")},
+            _("Ngày kết thúc phải sau ngày bắt đầu (%(d)s).") % {"d": render_value(membership.since)},
             field="until",
         )
     before = audit.snapshot(membership)

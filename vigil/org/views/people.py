@@ -20,6 +20,7 @@ from vigil.core.access import allowed, can, require_in_unit
 from vigil.core.actors import Actor
 from vigil.core.directory import unit_ref
 from vigil.core.errors import AccessDenied, DomainError
+from vigil.core.notify.text import render_value
 from vigil.core.web import (
     get_or_post,
     is_htmx,
@@ -464,7 +465,7 @@ def completeness_target(request):
             map_errors(form, exc, aliases=ALIASES)
         else:
             messages.success(request, _("Đã đặt hạn kiện toàn: %(d)s.") % {
-                "d": form.cleaned_data["target_date"].strftime("%d/%m/%Y")})
+                "d": render_value(form.cleaned_data["target_date"])})
             return redirect("org:completeness")
     for field, errs in form.errors.items():
         for err in errs:

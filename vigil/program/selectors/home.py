@@ -43,7 +43,8 @@ def _decorate(tasks: list[Task], on: dt.date) -> list[Task]:
 def my_unit_tasks(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dict | None:
     """Tasks due from the units the user is a member of (they lead them, cascade holders
     left out), still open: late ones, and those due within DUE_SOON_DAYS; late first, then
-    by due date. None when there is none. Two queries."""
+    by due date. With none of those, the next open ones (`open_count`). None when the
+    units lead no open task. Two queries (three in the second case)."""
     ids = sorted(member_units(user))
     if not ids:
         return None
@@ -56,8 +57,14 @@ def my_unit_tasks(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         qs.annotate(n_late=counted(late_q), n_due=counted(due_q))
         .select_related("lead_unit").order_by("due_date", "pk")[:limit]
     )
+    urls = {
+        "late_url": _task_list_url(status=OVERDUE, relation="lead", mine="1"),
+        "due_url": _task_list_url(status=["not_started", "in_progress"], due_from=on.isoformat(),
+                                  due_to=soon.isoformat(), relation="lead", mine="1"),
+        "open_url": _task_list_url(status=["not_started", "in_progress"], relation="lead", mine="1"),
+    }
     if not rows:
-        return None
+        return _next_open_tasks(user, ids, on, limit, urls)
     counts = {"late": rows[0].n_late, "due": rows[0].n_due}
     rows = _decorate(rows, on)
     return {
@@ -66,9 +73,27 @@ def my_unit_tasks(*, user, on: dt.date | None = None, limit: int = ITEMS) -> dic
         "due_count": counts["due"],
         "days": DUE_SOON_DAYS,
         "more": max(counts["late"] + counts["due"] - len(rows), 0),
-        "late_url": _task_list_url(status=OVERDUE, relation="lead", mine="1"),
-        "due_url": _task_list_url(status=["not_started", "in_progress"], due_from=on.isoformat(),
-                                  due_to=soon.isoformat(), relation="lead", mine="1"),
+        **urls,
+    }
+
+
+def _next_open_tasks(user, ids, on: dt.date, limit: int, urls: dict) -> dict | None:
+    """Nothing late or due within the week: the next open tasks all the same, with their
+    count, so that a unit sees what comes (one more query). None when it leads none."""
+    open_q = Q(state="open", due_date__gte=on)
+    qs = visible_to(user, Task.objects.filter(relation_q("lead", ids, on)).filter(open_q))
+    rows = list(qs.annotate(n=counted()).select_related("lead_unit").order_by("due_date", "pk")[:limit])
+    if not rows:
+        return None
+    count = rows[0].n
+    return {
+        "tasks": _decorate(rows, on),
+        "late_count": 0,
+        "due_count": 0,
+        "open_count": count,
+        "days": DUE_SOON_DAYS,
+        "more": max(count - len(rows), 0),
+        **urls,
     }
 
 

@@ -9,6 +9,7 @@ access layer, as the statistics page shows them.
 from django.utils.translation import gettext as _
 
 from vigil.core.commands import VigilCommand, add_identity_arguments
+from vigil.core.notify.text import render_value
 
 from ...api.documents import StatsOut
 from ...selectors import stats as stats_sel
@@ -48,7 +49,7 @@ class Command(VigilCommand):
             data["incident_class"] = data.pop("class")  # as GET /api/v1/incidents/stats names it
             return self.emit_schema(StatsOut, data)
         self.stdout.write(_("Kỳ thống kê: %(since)s – %(until)s") % {
-            "since": stats.since.strftime("%d/%m/%Y"), "until": stats.until.strftime("%d/%m/%Y")})
+            "since": render_value(stats.since), "until": render_value(stats.until)})
         head = f"{'':40} {_('Số sự cố'):>9} {_('Đang mở'):>8} {_('Đã đóng'):>8} " \
                f"{'ack TB':>8} {'ack P90':>8} {'res TB':>8} {'res P90':>8}"
         for title, rows in ((_("Theo đơn vị"), stats.by_unit), (_("Theo nhóm sự cố"), stats.by_class),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from vigil.core.commands import VigilCommand, parse_date, schema_data
+from vigil.core.notify.text import render_value
 from vigil.org.api.people import (
     CompletenessOut,
     CompletenessTargetOut,
@@ -86,7 +87,7 @@ class Command(VigilCommand):
             self.style.SUCCESS(
                 ngettext("Đã áp dụng quyết định %(number)s (%(n)s nội dung), hiệu lực từ %(d)s.",
                          "Đã áp dụng quyết định %(number)s (%(n)s nội dung), hiệu lực từ %(d)s.", n)
-                % {"number": d.number, "n": n, "d": d.effective_date.strftime("%d/%m/%Y")}
+                % {"number": d.number, "n": n, "d": render_value(d.effective_date)}
             )
         )
 
@@ -104,7 +105,7 @@ class Command(VigilCommand):
                 "units": schema_data(CompletenessOut, rows, many=True),
             })
         if target:
-            self.stdout.write(_("Hạn kiện toàn: %(d)s") % {"d": target.target_date.strftime("%d/%m/%Y")})
+            self.stdout.write(_("Hạn kiện toàn: %(d)s") % {"d": render_value(target.target_date)})
         for s in rows:
             state = _("đã kiện toàn") if s.complete else "; ".join(s.missing)
             self.stdout.write(f"{s.unit.code:<24} {s.members}/{s.min_members:<4} {state}")
