@@ -53,6 +53,7 @@ DOMAIN = {
         "archives.py": "decompression-bomb checks for every compressed input",
         "audit.py": "the append-only, hash-chained audit log",
         "audit_seal.py": "the audit chain's key and signed checkpoints",
+        "backup.py": "backups and restores of the whole installation (database, files, audit checkpoints)",
         "commands.py": "the CLI kit: the base command of every app's management commands",
         "concurrency.py": "optimistic concurrency (versions, ETag / If-Match)",
         "context_processors.py": "the menu for the base template",
@@ -109,6 +110,8 @@ PLATFORM_COMMANDS = {
     "createuser": "an account with a first membership",
     "token": "API tokens of an account",
     "audit": "verify and seal the audit log",
+    "backup": "an archive of the whole installation",
+    "restore": "an archive back into an empty installation",
     "load_reference": "every app's reference data (iterates the apps' `reference` loaders)",
 }
 

@@ -3,7 +3,7 @@
 Two kinds of command:
 
 - the platform's own, at the top level: `vigil demo`, `serve`, `worker`, `migrate`,
-  `load-reference`, `createuser`, `token`, `audit` (`PLATFORM` below);
+  `load-reference`, `createuser`, `token`, `audit`, `backup`, `restore` (`PLATFORM` below);
 - every app's, as a command group named by the app (`VigilAppConfig.cli_group`):
   `vigil program tasks list …`, `vigil org units …`, `vigil incidents intake report …`,
   `vigil intel import …`. Each app maps its subcommands to management commands in
@@ -45,6 +45,9 @@ PLATFORM = {
               "API tokens"),
     "audit": ("verify | checkpoint",
               "prove the audit log untouched (chain + signed checkpoints); seal its head outside the database"),
+    "backup": ("[--output PATH] [--with-audit-key] [--prune N] [--json]",
+               "one archive of the database, uploaded files and audit checkpoints, with checksums"),
+    "restore": ("ARCHIVE", "restore a backup into an empty installation, then verify audit log and files"),
 }
 
 HEADER = "Vigil – nền tảng điều phối mạng lưới an ninh mạng / national cyber security coordination"

@@ -329,6 +329,18 @@ AUDIT_CHECKPOINT_FILE = Path(
 if AUDIT_KEY and len(AUDIT_KEY) < 32:
     raise ImproperlyConfigured("VIGIL_AUDIT_KEY must be at least 32 characters.")
 
+# Backups (`vigil backup`, vigil/core/backup.py): the folder of the archives the scheduled job
+# writes, how many of them it keeps, and the hour (local, 0-23) it runs each day; no hour, no
+# scheduled backup.
+BACKUP_DIR = Path(env.str("VIGIL_BACKUP_DIR", default=str(DATA_DIR / "backups")))
+BACKUP_KEEP = env.int("VIGIL_BACKUP_KEEP", default=7)
+_backup_hour = env.str("VIGIL_BACKUP_HOUR", default="").strip()
+if _backup_hour and _backup_hour not in {str(hour) for hour in range(24)}:
+    raise ImproperlyConfigured("VIGIL_BACKUP_HOUR must be an hour from 0 to 23.")
+BACKUP_HOUR = int(_backup_hour) if _backup_hour else None
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("VIGIL_BACKUP_KEEP must be at least 1.")
+
 # /metrics (Prometheus): readable from these networks (comma-separated CIDRs; loopback
 # only by default), or from anywhere with `Authorization: Bearer <VIGIL_METRICS_TOKEN>`.
 METRICS_ALLOW = env.list("VIGIL_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])

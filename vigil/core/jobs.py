@@ -1,6 +1,8 @@
 """Background jobs of core (Huey). Thin: each calls one function and logs its result.
 
 - nightly, the audit chain is verified; hourly, its head is sealed outside the database;
+- daily at VIGIL_BACKUP_HOUR, a backup of the installation, the oldest beyond
+  VIGIL_BACKUP_KEEP removed;
 - a notification's e-mail is sent after the notification's transaction commits;
 - one attempt of one webhook delivery (queued after the commit), and every minute the
   sweeper that retries the due deliveries.
@@ -53,6 +55,22 @@ def audit_checkpoint():
         return {"ok": False}
     cp = result.checkpoint
     return {"ok": True, "written": result.written, "seq": cp.seq if cp else 0}
+
+
+@db_periodic_task(crontab(minute="40"))
+def scheduled_backup():
+    """Once a day at VIGIL_BACKUP_HOUR (checked every hour; no hour, no backup): an archive
+    of the installation into VIGIL_BACKUP_DIR, keeping the newest VIGIL_BACKUP_KEEP."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from . import backup
+
+    hour = getattr(settings, "BACKUP_HOUR", None)
+    if hour is None or timezone.localtime().hour != hour:
+        return None
+    made = backup.scheduled_backup()
+    return {"path": str(made.path), "files": made.files, "bytes": made.size}
 
 
 @register_job("core.send_notification_email")
