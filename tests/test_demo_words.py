@@ -192,7 +192,9 @@ def test_every_demo_page_speaks_the_readers_language_without_raw_codes(demo, lan
     for username, password in accounts:
         client = Browser(base)
         client.sign_in(username, password, lang)
-        pages = crawl(client)
+        errors: list = []
+        pages = crawl(client, errors=errors)
+        problems += [f"{username} {lang} {path}: answered {status}" for path, status in errors]
         crawled += len(pages)
         assert len(pages) >= 10, f"{username}: only {len(pages)} pages reached"
         for path, text, _seconds in pages:

@@ -67,9 +67,10 @@ def route_of(path: str) -> str:
         return path
 
 
-def crawl(client: Browser, *, limit: int = 400) -> list[tuple[str, str, float]]:
+def crawl(client: Browser, *, limit: int = 400, errors: list | None = None) -> list[tuple[str, str, float]]:
     """(path, HTML, seconds) of one page per route the user reaches from the home page,
-    breadth first (the menu's pages, then the objects they list)."""
+    breadth first (the menu's pages, then the objects they list). Links that answer a
+    server error are added to `errors` as (path, status) when a list is given."""
     seen_routes: set[str] = set()
     queue = deque(["/"])
     queued = {"/"}
@@ -80,6 +81,8 @@ def crawl(client: Browser, *, limit: int = 400) -> list[tuple[str, str, float]]:
         if route in seen_routes:
             continue
         status, content_type, text, seconds = client.get(path)
+        if status >= 500 and errors is not None:
+            errors.append((path, status))
         if status != 200 or content_type != "text/html":
             continue
         seen_routes.add(route)
