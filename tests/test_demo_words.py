@@ -105,7 +105,7 @@ def typed_words(db: Path) -> tuple[set[str], set[tuple[str, str]]]:
 
 
 def visible_texts(doc):
-    """Text nodes of the page's body outside code blocks, with the tag holding each."""
+    """Every non-blank text node of the page outside code blocks and scripts, stripped."""
     for element in doc.iter():
         if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
             continue
