@@ -19,10 +19,18 @@ def vigil(args, env, timeout=240):
     )
 
 
-def build(folder) -> tuple[dict, str]:
-    """The environment of a demo data folder and what `vigil demo` printed."""
+def data_env(folder, **extra) -> dict:
+    """The environment of a `vigil` process on its own data folder: this process's, without
+    its VIGIL_* and DJANGO_* settings (the test's database must not leak in), plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "DJANGO_"))}
-    env.update(VIGIL_DATA_DIR=str(folder), VIGIL_LOG_LEVEL="WARNING")
+    env.update(VIGIL_DATA_DIR=str(folder), VIGIL_LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+def build(folder) -> tuple[dict, str]:
+    """The environment of a demo data folder and what `vigil demo` printed (idempotent: on a
+    folder that has the demo already, it only prints the logins again)."""
+    env = data_env(folder)
     result = vigil(["demo", "--no-serve"], env)
     assert result.returncode == 0, result.stderr[-3000:]
     return env, result.stdout

@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_site import data_env as env_for
 from tests.demo_site import vigil
 
 AUDIT_KEY = "k" * 40
-
-
-def env_for(folder: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "DJANGO_"))}
-    env.update(VIGIL_DATA_DIR=str(folder), VIGIL_LOG_LEVEL="WARNING", **extra)
-    return env
 
 
 def ok(result):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,20 +30,6 @@ def parse_args(argv):
     ap.add_argument("--logins", type=int, default=0, help="only the first N demo logins (0: all)")
     ap.add_argument("--no-write", action="store_true", help="print the report instead of writing docs/performance.md")
     return ap.parse_args(argv)
-
-
-def demo_env(folder: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "DJANGO_"))}
-    env.update(VIGIL_DATA_DIR=folder, VIGIL_LOG_LEVEL="WARNING")
-    return env
-
-
-def build_demo(folder: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "vigil", "demo", "--no-serve"], env=demo_env(folder),
-                            capture_output=True, text=True, timeout=600)
-    if result.returncode:
-        raise SystemExit(f"vigil demo failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -93,15 +78,11 @@ def summarise(rows: list[dict]) -> dict:
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(REPO))
-    from tests.demo_site import logins, serving
+    from tests.demo_site import build, logins, serving
 
     folder = args.data_dir or tempfile.mkdtemp(prefix="vigil-bench-screens-")
-    if args.data_dir and (Path(folder) / "vigil.sqlite3").exists():
-        printed = subprocess.run([sys.executable, "-m", "vigil", "demo", "--no-serve"], env=demo_env(folder),
-                                 capture_output=True, text=True, timeout=600).stdout
-    else:
-        print(f"building the demo in {folder} ...", flush=True)
-        printed = build_demo(folder)
+    print(f"the demo in {folder} (built unless it is there) ...", flush=True)
+    env, printed = build(folder)
     accounts = logins(printed)
     if args.logins:
         accounts = accounts[: args.logins]
@@ -110,7 +91,7 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    with serving(demo_env(folder)) as base:
+    with serving(env) as base:
         print(f"timing the pages of {len(accounts)} logins on {base} ...", flush=True)
         rows = measure(base, accounts, args.repeat)
     from .report import render, write

@@ -49,7 +49,8 @@ _KEYS: dict[tuple[str, str], bytes] = {}
 # --------------------------------------------------------------------------- the key
 
 
-def _key_file() -> Path:
+def key_file() -> Path:
+    """Where the audit key is kept when VIGIL_AUDIT_KEY is empty."""
     return Path(getattr(settings, "AUDIT_KEY_FILE", Path(settings.DATA_DIR) / "audit.key"))
 
 
@@ -74,7 +75,7 @@ def _create_key_file(path: Path) -> None:
 def audit_key() -> bytes:
     """The secret that keys the audit chain (see the module's docstring)."""
     configured = getattr(settings, "AUDIT_KEY", "") or ""
-    path = _key_file()
+    path = key_file()
     cache_key = (configured, str(path))
     if cache_key in _KEYS:
         return _KEYS[cache_key]

@@ -51,6 +51,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit_seal import checkpoint_file, key_file
 from .errors import DomainError
 
 log = logging.getLogger("vigil.backup")
@@ -90,18 +91,6 @@ def _pg_env_and_target() -> tuple[dict, list[str]]:
 
 def _media_root() -> Path:
     return Path(settings.MEDIA_ROOT)
-
-
-def _checkpoint_file() -> Path:
-    from .audit_seal import checkpoint_file
-
-    return checkpoint_file()
-
-
-def _key_file() -> Path:
-    from .audit_seal import _key_file
-
-    return _key_file()
 
 
 def _configured_key() -> str:
@@ -190,7 +179,7 @@ def create_backup(output: Path | None = None, *, with_audit_key: bool = False) -
             for path in sorted(media.rglob("*")):
                 if path.is_file() and not path.is_symlink():
                     members.append((f"media/{path.relative_to(media).as_posix()}", path))
-        checkpoints = _checkpoint_file()
+        checkpoints = checkpoint_file()
         if checkpoints.is_file():
             members.append(("audit/audit-checkpoints.log", checkpoints))
         if with_audit_key:
@@ -198,8 +187,8 @@ def create_backup(output: Path | None = None, *, with_audit_key: bool = False) -
                 key_copy = staging / "audit.key"
                 key_copy.write_text(_configured_key() + "\n", encoding="ascii")
                 members.append(("audit/audit.key", key_copy))
-            elif _key_file().is_file():
-                members.append(("audit/audit.key", _key_file()))
+            elif key_file().is_file():
+                members.append(("audit/audit.key", key_file()))
         entries = [{"path": name, "size": path.stat().st_size, "sha256": sha256_of(path)} for name, path in members]
         manifest = {
             "format": FORMAT,
@@ -358,8 +347,8 @@ def what_is_not_empty() -> list[str]:
     media = _media_root()
     if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
         found.append(_("thư mục tệp tải lên %(p)s không trống") % {"p": media})
-    if _checkpoint_file().is_file() and _checkpoint_file().stat().st_size:
-        found.append(_("đã có tệp điểm kiểm tra %(p)s") % {"p": _checkpoint_file()})
+    if checkpoint_file().is_file() and checkpoint_file().stat().st_size:
+        found.append(_("đã có tệp điểm kiểm tra %(p)s") % {"p": checkpoint_file()})
     return found
 
 
@@ -427,7 +416,7 @@ def restore_backup(archive: Path) -> Restored:
                               field="archive")
         key_staged = staging / "audit" / "audit.key"
         if key_staged.is_file() and not _configured_key():
-            current = _key_file()
+            current = key_file()
             if current.is_file() and current.read_bytes().strip() != key_staged.read_bytes().strip():
                 raise DomainError(_("Bản cài đặt đã có khoá nhật ký kiểm toán khác (%(p)s); hãy dùng một bản cài "
                                     "đặt trống.") % {"p": current}, field="installation")
@@ -447,20 +436,19 @@ def restore_backup(archive: Path) -> Restored:
                     files += 1
         checkpoints = staging / "audit" / "audit-checkpoints.log"
         if checkpoints.is_file():
-            _checkpoint_file().parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(checkpoints, _checkpoint_file())
-        if key_staged.is_file() and not _configured_key() and not _key_file().is_file():
-            _key_file().parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(key_staged, _key_file())
-            os.chmod(_key_file(), 0o600)
-    from . import audit, audit_seal
+            checkpoint_file().parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(checkpoints, checkpoint_file())
+        if key_staged.is_file() and not _configured_key() and not key_file().is_file():
+            key_file().parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(key_staged, key_file())
+            os.chmod(key_file(), 0o600)
+    from . import audit
 
-    if not _configured_key() and not _key_file().is_file():
+    if not _configured_key() and not key_file().is_file():
         # Verifying now would create a new random key and call every entry altered.
         ok, message = False, _("Chưa có khoá nhật ký kiểm toán: chép tệp khoá của bản cài đặt cũ vào %(p)s (hoặc "
-                               "đặt VIGIL_AUDIT_KEY) rồi chạy “vigil audit verify”.") % {"p": _key_file()}
+                               "đặt VIGIL_AUDIT_KEY) rồi chạy “vigil audit verify”.") % {"p": key_file()}
     else:
-        audit_seal._KEYS.clear()
         result = audit.verify()
         ok = result.ok
         message = f"OK: {result.checked} entries" if ok else f"FAILED: seq {result.first_bad_seq} {result.reason}"
